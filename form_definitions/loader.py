@@ -1,0 +1,79 @@
+"""The pipeline: file → JSON → schema → semantic checks → immutable model."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+from .errors import Bilingual, DefinitionError, Problem
+from .model import Definition, build
+from .reader import read_file
+from .schema_check import check_schema
+from .semantic import check_definition, check_together
+
+
+def shipped_folder() -> Path:
+    """The folder of the definitions that ship with the product."""
+    return Path(str(resources.files("form_definitions")))
+
+
+def definition_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem]]:
+    """The .json files named, or found directly inside the folders named (schema/ is not searched)."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.json") if p.is_file())
+            if not found:
+                problems.append(Problem("no_definitions", str(path), "$", {}))
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(Problem("io.unreadable", str(path), "$", {"reason": "không có tệp hoặc thư mục này / no such file or folder"}))
+    return files, problems
+
+
+def load_file(path: Path, file: str | None = None) -> tuple[Definition | None, list[Problem]]:
+    """One definition through every stage up to the model; None with the problems when it fails."""
+    file = file or str(path)
+    try:
+        return _load(path, file)
+    except RecursionError:
+        reason = Bilingual("lồng nhau quá sâu", "nested too deeply")
+        return None, [Problem("json.syntax", file, "$", {"line": 1, "column": 1, "reason": reason})]
+
+
+def _load(path: Path, file: str) -> tuple[Definition | None, list[Problem]]:
+    document, problems = read_file(path, file)
+    if problems:
+        return None, problems
+    problems = check_schema(document, file)
+    if problems:
+        return None, problems
+    definition = build(document, file)
+    problems = check_definition(definition, document)
+    return (None if problems else definition), problems
+
+
+def check_paths(paths: Iterable[Path | str]) -> tuple[list[Definition], list[Problem]]:
+    """Every definition found under `paths`, checked alone and together; the good ones and every problem."""
+    files, problems = definition_files(paths)
+    definitions: list[Definition] = []
+    for path in files:
+        definition, found = load_file(path)
+        problems.extend(found)
+        if definition is not None:
+            definitions.append(definition)
+    problems.extend(check_together(definitions))
+    return definitions, problems
+
+
+def load_definitions(paths: Iterable[Path | str] | None = None) -> list[Definition]:
+    """All definitions under `paths` (default: the shipped ones), or DefinitionError with every problem."""
+    definitions, problems = check_paths(paths or [shipped_folder()])
+    if problems:
+        raise DefinitionError(problems)
+    return definitions

@@ -1,0 +1,366 @@
+"""Stage 4: the immutable object model of a checked definition."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+QUESTION_TYPES = ("boolean", "single_choice", "multi_choice", "integer", "number", "text", "date", "file")
+NUMERIC_TYPES = ("integer", "number")
+CHOICE_TYPES = ("single_choice", "multi_choice")
+
+
+@dataclass(frozen=True)
+class Text:
+    """Localized text: one string per language, the default language always present."""
+
+    values: tuple[tuple[str, str], ...]
+    default: str
+
+    @classmethod
+    def of(cls, raw: Any, default: str) -> "Text | None":
+        if raw is None:
+            return None
+        if isinstance(raw, str):
+            return cls(((default, raw),), default)
+        return cls(tuple(raw.items()), default)
+
+    def get(self, lang: str | None = None) -> str:
+        """The text in `lang`, else in the default language."""
+        mapping = dict(self.values)
+        return mapping.get(lang or self.default) or mapping.get(self.default) or next(iter(mapping.values()))
+
+    def __str__(self) -> str:
+        return self.get()
+
+
+@dataclass(frozen=True)
+class Band:
+    at_least: float
+    points: float
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str | int
+    label: Text
+    points: float | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A `visible_if` condition; `op` is equals, in, at_least, answered, all, any or not."""
+
+    op: str
+    question: str | None = None
+    value: Any = None
+    children: tuple["Condition", ...] = ()
+
+    @classmethod
+    def of(cls, raw: Mapping | None) -> "Condition | None":
+        if raw is None:
+            return None
+        for op in ("all", "any"):
+            if op in raw:
+                return cls(op, children=tuple(cls.of(c) for c in raw[op]))
+        if "not" in raw:
+            return cls("not", children=(cls.of(raw["not"]),))
+        for op in ("equals", "in", "at_least", "answered"):
+            if op in raw:
+                value = tuple(raw[op]) if op == "in" else raw[op]
+                return cls(op, question=raw["question"], value=value)
+        raise ValueError("condition without an operator")
+
+    def questions(self) -> Iterator[str]:
+        """Every question id this condition reads."""
+        if self.question is not None:
+            yield self.question
+        for child in self.children:
+            yield from child.questions()
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    label: Text
+    section: str
+    path: str
+    index: int
+    help: Text | None = None
+    required: bool = False
+    visible_if: Condition | None = None
+    criterion: str | None = None
+    choices: tuple[Choice, ...] = ()
+    min: Any = None
+    max: Any = None
+    unit: Text | None = None
+    multiline: bool = False
+    max_length: int | None = None
+    accept: tuple[str, ...] = ()
+    max_mb: float | None = None
+    min_selected: int | None = None
+    max_selected: int | None = None
+    max_points: float | None = None
+    # Scoring rules, by type: boolean → points_true/points_false; integer/number → bands (+ ratio_to);
+    # file → if_provided; choices carry their own points.
+    points_true: float | None = None
+    points_false: float | None = None
+    bands: tuple[Band, ...] = ()
+    ratio_to: str | None = None
+    if_provided: float | None = None
+
+    @property
+    def scored(self) -> bool:
+        """Whether any answer to this question can earn points."""
+        return self.maximum > 0
+
+    @property
+    def has_rule(self) -> bool:
+        if self.type == "boolean":
+            return self.points_true is not None or self.points_false is not None
+        if self.type in CHOICE_TYPES:
+            return any(c.points is not None for c in self.choices)
+        if self.type in NUMERIC_TYPES:
+            return bool(self.bands)
+        if self.type == "file":
+            return self.if_provided is not None
+        return False
+
+    @property
+    def maximum(self) -> float:
+        """The most this question's rule can give."""
+        if self.type == "boolean":
+            return float(max(self.points_true or 0, self.points_false or 0))
+        if self.type == "single_choice":
+            return float(max((c.points or 0 for c in self.choices), default=0))
+        if self.type == "multi_choice":
+            positive = sorted((c.points or 0 for c in self.choices if (c.points or 0) > 0), reverse=True)
+            if self.max_selected is not None:
+                positive = positive[: self.max_selected]
+            total = float(sum(positive))
+            return min(total, float(self.max_points)) if self.max_points is not None else total
+        if self.type in NUMERIC_TYPES:
+            return float(max((b.points for b in self.bands), default=0))
+        if self.type == "file":
+            return float(self.if_provided or 0)
+        return 0.0
+
+    def choice(self, value: Any) -> Choice | None:
+        for c in self.choices:
+            if c.value == value and type(c.value) is type(value):
+                return c
+        return None
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: Text
+    path: str
+    questions: tuple[Question, ...]
+    description: Text | None = None
+    pass_min: float | None = None
+
+    @property
+    def maximum(self) -> float:
+        return float(sum(q.maximum for q in self.questions))
+
+
+@dataclass(frozen=True)
+class DateRule:
+    month: int
+    day: int
+    year_offset: int = 0
+
+    def for_year(self, cycle_year: int) -> dt.date:
+        return dt.date(cycle_year + self.year_offset, self.month, self.day)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    first_year: int
+    last_year: int
+    opens: DateRule
+    closes: DateRule
+
+    @property
+    def years(self) -> range:
+        return range(self.first_year, self.last_year + 1)
+
+    def window(self, cycle_year: int) -> tuple[dt.date, dt.date]:
+        """The default (opens, closes) dates of a cycle year; both days inclusive."""
+        return self.opens.for_year(cycle_year), self.closes.for_year(cycle_year)
+
+
+@dataclass(frozen=True)
+class ResultBand:
+    at_least: float
+    label: Text
+
+
+@dataclass(frozen=True)
+class Result:
+    bands: tuple[ResultBand, ...] = ()
+    total_at_least: float | None = None
+    all_sections_pass: bool = False
+    has_recognition_rule: bool = False
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One version of one questionnaire, checked and immutable."""
+
+    id: str
+    version: int
+    title: Text
+    languages: tuple[str, ...]
+    schedule: Schedule
+    sections: tuple[Section, ...]
+    file: str
+    source: str = field(repr=False)
+    description: Text | None = None
+    requires: tuple[str, ...] = ()
+    result: Result | None = None
+    criteria: tuple[Criterion, ...] = ()
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(q for s in self.sections for q in s.questions)
+
+    def question(self, question_id: str) -> Question | None:
+        return self._index().get(question_id)
+
+    def _index(self) -> dict[str, Question]:
+        cached = self.__dict__.get("_question_index")
+        if cached is None:
+            cached = {q.id: q for q in self.questions}
+            object.__setattr__(self, "_question_index", cached)
+        return cached
+
+    def criterion(self, criterion_id: str) -> Criterion | None:
+        return next((c for c in self.criteria if c.id == criterion_id), None)
+
+    @property
+    def maximum(self) -> float:
+        return float(sum(s.maximum for s in self.sections))
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the canonical JSON: two files with the same content have the same hash."""
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
+
+    def as_json(self) -> dict:
+        return json.loads(self.source)
+
+
+def canonical(document: Any) -> str:
+    """The canonical JSON text of a definition (sorted keys, no spaces), used for hashing and storage."""
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def build(document: Mapping, file: str) -> Definition:
+    """The model of a schema-valid document."""
+    lang = document["languages"][0]
+
+    def text(raw):
+        return Text.of(raw, lang)
+
+    sections = []
+    index = 0
+    for s_i, raw_section in enumerate(document["sections"]):
+        questions = []
+        for q_i, raw in enumerate(raw_section["questions"]):
+            questions.append(_question(raw, raw_section["id"], f"$.sections[{s_i}].questions[{q_i}]", index, text))
+            index += 1
+        sections.append(
+            Section(
+                id=raw_section["id"],
+                title=text(raw_section["title"]),
+                description=text(raw_section.get("description")),
+                pass_min=raw_section.get("pass_min"),
+                path=f"$.sections[{s_i}]",
+                questions=tuple(questions),
+            )
+        )
+    raw_schedule = document["schedule"]
+    schedule = Schedule(
+        first_year=raw_schedule["first_year"],
+        last_year=raw_schedule["last_year"],
+        opens=DateRule(**raw_schedule["opens"]),
+        closes=DateRule(**raw_schedule["closes"]),
+    )
+    result = None
+    if "result" in document:
+        raw_result = document["result"]
+        rule = raw_result.get("recognised_if")
+        result = Result(
+            bands=tuple(ResultBand(b["at_least"], text(b["label"])) for b in raw_result.get("bands", [])),
+            total_at_least=(rule or {}).get("total_at_least"),
+            all_sections_pass=bool((rule or {}).get("all_sections_pass", False)),
+            has_recognition_rule=rule is not None,
+        )
+    return Definition(
+        id=document["id"],
+        version=document["version"],
+        title=text(document["title"]),
+        description=text(document.get("description")),
+        languages=tuple(document["languages"]),
+        requires=tuple(document.get("requires", ())),
+        schedule=schedule,
+        sections=tuple(sections),
+        result=result,
+        criteria=tuple(Criterion(c["id"], text(c["label"])) for c in document.get("criteria", [])),
+        file=file,
+        source=canonical(document),
+    )
+
+
+def _question(raw: Mapping, section: str, path: str, index: int, text) -> Question:
+    points = raw.get("points") or {}
+    kind = raw["type"]
+    extra: dict[str, Any] = {}
+    if kind == "boolean":
+        extra = {"points_true": points.get("true"), "points_false": points.get("false")}
+    elif kind in NUMERIC_TYPES:
+        extra = {
+            "bands": tuple(Band(b["at_least"], b["points"]) for b in points.get("bands", [])),
+            "ratio_to": points.get("ratio_to"),
+            "unit": text(raw.get("unit")),
+        }
+    elif kind == "file":
+        extra = {"if_provided": points.get("if_provided"), "accept": tuple(raw["accept"]), "max_mb": raw["max_mb"]}
+    return Question(
+        id=raw["id"],
+        type=kind,
+        label=text(raw["label"]),
+        help=text(raw.get("help")),
+        required=bool(raw.get("required", False)),
+        visible_if=Condition.of(raw.get("visible_if")),
+        criterion=raw.get("criterion"),
+        choices=tuple(Choice(c["value"], text(c["label"]), c.get("points")) for c in raw.get("choices", [])),
+        min=raw.get("min"),
+        max=raw.get("max"),
+        multiline=bool(raw.get("multiline", False)),
+        max_length=raw.get("max_length"),
+        min_selected=raw.get("min_selected"),
+        max_selected=raw.get("max_selected"),
+        max_points=raw.get("max_points"),
+        section=section,
+        path=path,
+        index=index,
+        **extra,
+    )

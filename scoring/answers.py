@@ -1,0 +1,223 @@
+"""Answer sets: type checks against a definition, visibility, and the hidden answers dropped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from form_definitions.model import Condition, Definition, Question
+
+# One sentence per code and language; `{label}` is the question's label, so a unit reads which field.
+MESSAGES: dict[str, dict[str, str]] = {
+    "not_an_object": {"vi": "Câu trả lời phải là một đối tượng JSON {\"id câu hỏi\": giá trị}.",
+                      "en": "The answers must be a JSON object {\"question id\": value}."},
+    "unknown_question": {"vi": "\"{id}\" không phải là câu hỏi của biểu mẫu này.",
+                         "en": "\"{id}\" is not a question of this form."},
+    "required": {"vi": "Câu hỏi \"{label}\" là bắt buộc.", "en": "\"{label}\" is required."},
+    "boolean": {"vi": "\"{label}\": hãy chọn Có hoặc Không.", "en": "\"{label}\": choose yes or no."},
+    "integer": {"vi": "\"{label}\": hãy nhập một số nguyên.", "en": "\"{label}\": enter a whole number."},
+    "number": {"vi": "\"{label}\": hãy nhập một số.", "en": "\"{label}\": enter a number."},
+    "below_min": {"vi": "\"{label}\": giá trị phải ≥ {limit}.", "en": "\"{label}\": the value must be ≥ {limit}."},
+    "above_max": {"vi": "\"{label}\": giá trị phải ≤ {limit}.", "en": "\"{label}\": the value must be ≤ {limit}."},
+    "text": {"vi": "\"{label}\": hãy nhập văn bản.", "en": "\"{label}\": enter text."},
+    "too_long": {"vi": "\"{label}\": tối đa {limit} ký tự (hiện có {length}).",
+                 "en": "\"{label}\": at most {limit} characters ({length} given)."},
+    "date": {"vi": "\"{label}\": hãy nhập ngày dạng YYYY-MM-DD.", "en": "\"{label}\": enter a date as YYYY-MM-DD."},
+    "date_before_min": {"vi": "\"{label}\": ngày phải từ {limit} trở đi.", "en": "\"{label}\": the date must be on or after {limit}."},
+    "date_after_max": {"vi": "\"{label}\": ngày phải đến {limit} là muộn nhất.", "en": "\"{label}\": the date must be on or before {limit}."},
+    "choice": {"vi": "\"{label}\": {value} không phải là một lựa chọn; hãy chọn một trong: {allowed}.",
+               "en": "\"{label}\": {value} is not a choice; pick one of: {allowed}."},
+    "choices_list": {"vi": "\"{label}\": hãy gửi danh sách các lựa chọn.", "en": "\"{label}\": send a list of choices."},
+    "choice_repeated": {"vi": "\"{label}\": lựa chọn {value} bị lặp lại.", "en": "\"{label}\": the choice {value} is repeated."},
+    "too_few": {"vi": "\"{label}\": hãy chọn ít nhất {limit} mục.", "en": "\"{label}\": select at least {limit}."},
+    "too_many": {"vi": "\"{label}\": chỉ được chọn tối đa {limit} mục.", "en": "\"{label}\": select at most {limit}."},
+    "file": {"vi": "\"{label}\": tham chiếu tệp phải là một chuỗi không rỗng.",
+             "en": "\"{label}\": a file reference must be a non-empty string."},
+    "adjustment_unknown": {"vi": "Điều chỉnh điểm cho \"{id}\": không có câu hỏi này.",
+                           "en": "Adjustment for \"{id}\": no such question."},
+    "adjustment_hidden": {"vi": "Không thể điều chỉnh điểm cho \"{label}\": câu hỏi này không hiển thị với các câu trả lời đã nộp.",
+                          "en": "Cannot adjust \"{label}\": the question is not shown for the submitted answers."},
+    "adjustment_value": {"vi": "Điều chỉnh điểm cho \"{label}\" phải là một số.",
+                         "en": "The adjustment for \"{label}\" must be a number."},
+}
+
+
+@dataclass(frozen=True)
+class AnswerError:
+    """A problem with one answer (or with the answer set when `question` is None)."""
+
+    code: str
+    question: str | None
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def message(self, lang: str = "vi") -> str:
+        texts = MESSAGES[self.code]
+        return (texts.get(lang) or texts["vi"]).format(**self.params)
+
+
+class InvalidAnswers(ValueError):
+    """Raised by scoring when the answers do not fit the definition."""
+
+    def __init__(self, errors: list[AnswerError]):
+        super().__init__("; ".join(e.message("en") for e in errors))
+        self.errors = errors
+
+
+def is_answered(value: Any) -> bool:
+    """Absent, null, an empty string and an empty selection all mean 'not answered'."""
+    return not (value is None or value == "" or value == [] or value == ())
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _show(value: Any) -> str:
+    import json
+
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def check_value(question: Question, value: Any, lang: str = "vi") -> list[AnswerError]:
+    """Problems with one answered value: type, range, choices, counts, length."""
+    label = question.label.get(lang)
+
+    def error(code: str, **params) -> list[AnswerError]:
+        return [AnswerError(code, question.id, {"label": label, "id": question.id, **params})]
+
+    kind = question.type
+    if kind == "boolean":
+        return [] if isinstance(value, bool) else error("boolean")
+    if kind in ("integer", "number"):
+        if kind == "integer" and not (_is_number(value) and float(value).is_integer()):
+            return error("integer")
+        if kind == "number" and not _is_number(value):
+            return error("number")
+        if question.min is not None and value < question.min:
+            return error("below_min", limit=question.min)
+        if question.max is not None and value > question.max:
+            return error("above_max", limit=question.max)
+        return []
+    if kind == "text":
+        if not isinstance(value, str):
+            return error("text")
+        if question.max_length is not None and len(value) > question.max_length:
+            return error("too_long", limit=question.max_length, length=len(value))
+        return []
+    if kind == "date":
+        parsed = parse_date(value)
+        if parsed is None:
+            return error("date")
+        if question.min and parsed < dt.date.fromisoformat(question.min):
+            return error("date_before_min", limit=question.min)
+        if question.max and parsed > dt.date.fromisoformat(question.max):
+            return error("date_after_max", limit=question.max)
+        return []
+    if kind == "file":
+        return [] if isinstance(value, str) and value.strip() else error("file")
+    allowed = ", ".join(_show(c.value) for c in question.choices)
+    if kind == "single_choice":
+        return [] if question.choice(value) is not None else error("choice", value=_show(value), allowed=allowed)
+    # multi_choice
+    if not isinstance(value, (list, tuple)):
+        return error("choices_list")
+    seen: list[Any] = []
+    for item in value:
+        if question.choice(item) is None:
+            return error("choice", value=_show(item), allowed=allowed)
+        if item in seen:
+            return error("choice_repeated", value=_show(item))
+        seen.append(item)
+    if question.min_selected is not None and len(value) < question.min_selected:
+        return error("too_few", limit=question.min_selected)
+    if question.max_selected is not None and len(value) > question.max_selected:
+        return error("too_many", limit=question.max_selected)
+    return []
+
+
+def parse_date(value: Any) -> dt.date | None:
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def holds(condition: Condition, answers: Mapping[str, Any]) -> bool:
+    """Whether a `visible_if` condition holds for these (already visibility-filtered) answers."""
+    op = condition.op
+    if op == "all":
+        return all(holds(c, answers) for c in condition.children)
+    if op == "any":
+        return any(holds(c, answers) for c in condition.children)
+    if op == "not":
+        return not holds(condition.children[0], answers)
+    value = answers.get(condition.question)
+    if op == "answered":
+        return is_answered(value) == bool(condition.value)
+    if not is_answered(value):
+        return False
+    if op == "at_least":
+        return _is_number(value) and value >= condition.value
+    wanted = condition.value if op == "in" else (condition.value,)
+    chosen = value if isinstance(value, (list, tuple)) else (value,)
+    return any(_same(a, w) for a in chosen for w in wanted)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: true is not 1, but 1 is 1.0."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    return a == b
+
+
+def visibility(definition: Definition, answers: Mapping[str, Any]) -> dict[str, bool]:
+    """Which questions are shown; a hidden question's answer counts as unanswered for later conditions."""
+    visible: dict[str, bool] = {}
+    kept: dict[str, Any] = {}
+    for question in definition.questions:
+        shown = question.visible_if is None or holds(question.visible_if, kept)
+        visible[question.id] = shown
+        if shown and question.id in answers:
+            kept[question.id] = answers[question.id]
+    return visible
+
+
+def visible_answers(definition: Definition, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers with those of hidden questions and unanswered ones dropped: what a submit keeps."""
+    shown = visibility(definition, answers)
+    return {qid: value for qid, value in answers.items() if shown.get(qid) and is_answered(value)}
+
+
+def validate_answers(definition: Definition, answers: Any, lang: str = "vi", *, require: bool = False) -> list[AnswerError]:
+    """Every problem in an answer set; hidden questions are neither checked nor required.
+
+    With `require`, visible required questions left unanswered are problems too (a submit);
+    without it (a draft, or a report listing them in `missing_required`) they are not.
+    """
+    if not isinstance(answers, Mapping):
+        return [AnswerError("not_an_object", None)]
+    errors = [AnswerError("unknown_question", qid, {"id": qid}) for qid in answers if definition.question(qid) is None]
+    shown = visibility(definition, answers)
+    for question in definition.questions:
+        if not shown[question.id]:
+            continue
+        value = answers.get(question.id)
+        if is_answered(value):
+            errors.extend(check_value(question, value, lang))
+        elif require and question.required:
+            errors.append(AnswerError("required", question.id, {"label": question.label.get(lang), "id": question.id}))
+    return errors
+
+
+def missing_required(definition: Definition, answers: Mapping[str, Any]) -> list[str]:
+    """Ids of visible required questions left unanswered, in form order."""
+    shown = visibility(definition, answers)
+    return [q.id for q in definition.questions if q.required and shown[q.id] and not is_answered(answers.get(q.id))]

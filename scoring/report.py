@@ -1,0 +1,135 @@
+"""The score report of interfaces.md: a pure function of (definition, answers, adjustments)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from form_definitions.model import Definition
+
+from .answers import AnswerError, InvalidAnswers, is_answered, missing_required, validate_answers, visibility
+from .rules import fmt, score_question, words
+
+
+def _round(value: float) -> float:
+    return round(float(value), 4) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _total(values) -> float:
+    return _round(math.fsum(values))
+
+
+def normalise_adjustments(definition: Definition, adjustments: Mapping | None, visible: Mapping[str, bool],
+                          lang: str = "vi") -> tuple[dict[str, dict], list[AnswerError]]:
+    """`{question: points}` or `{question: {"points": p, "reason": r}}` → `{question: {"points", "reason"}}`."""
+    clean: dict[str, dict] = {}
+    errors: list[AnswerError] = []
+    for qid, raw in (adjustments or {}).items():
+        question = definition.question(qid)
+        if question is None:
+            errors.append(AnswerError("adjustment_unknown", qid, {"id": qid}))
+            continue
+        label = question.label.get(lang)
+        points, reason = (raw.get("points"), raw.get("reason")) if isinstance(raw, Mapping) else (raw, None)
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or not math.isfinite(points):
+            errors.append(AnswerError("adjustment_value", qid, {"label": label}))
+            continue
+        if not visible[qid]:
+            errors.append(AnswerError("adjustment_hidden", qid, {"label": label}))
+            continue
+        clean[qid] = {"points": float(points), "reason": str(reason) if reason else None}
+    return clean, errors
+
+
+def score(definition: Definition, answers: Mapping[str, Any], adjustments: Mapping | None = None,
+          lang: str = "vi") -> dict:
+    """Score an answer set; raises InvalidAnswers when answers or adjustments do not fit the definition.
+
+    Hidden questions earn nothing and their answers are not reported; adjusted points are clamped
+    to [0, question maximum] with the automatic points kept beside them.
+    """
+    errors = validate_answers(definition, answers, lang)
+    if errors:
+        raise InvalidAnswers(errors)
+    shown = visibility(definition, answers)
+    adjusted, errors = normalise_adjustments(definition, adjustments, shown, lang)
+    if errors:
+        raise InvalidAnswers(errors)
+    kept = {qid: value for qid, value in answers.items() if shown.get(qid) and is_answered(value)}
+    w = words(lang)
+
+    questions = []
+    for question in definition.questions:
+        result = score_question(question, kept, shown[question.id], lang)
+        maximum = _round(question.maximum)
+        auto = _round(result.points)
+        entry = {
+            "id": question.id,
+            "section": question.section,
+            "criterion": question.criterion,
+            "label": question.label.get(lang),
+            "visible": shown[question.id],
+            "answer": kept.get(question.id),
+            "points": auto,
+            "max_points": maximum,
+            "rule": result.rule,
+            "auto_points": auto,
+            "adjusted": False,
+        }
+        if question.id in adjusted:
+            change = adjusted[question.id]
+            points = _round(min(max(change["points"], 0.0), maximum))
+            entry.update(points=points, adjusted=True, reason=change["reason"])
+            note = f"{w['adjusted']}: {fmt(points, lang)} ({w['auto']}: {fmt(auto, lang)}"
+            note += f"; {w['reason']}: {change['reason']})" if change["reason"] else ")"
+            entry["rule"] = f"{result.rule}; {note}"
+        questions.append(entry)
+
+    sections = []
+    for section in definition.sections:
+        mine = [q for q in questions if q["section"] == section.id]
+        section_score = _total(q["points"] for q in mine)
+        pass_min = None if section.pass_min is None else float(section.pass_min)
+        sections.append({
+            "id": section.id,
+            "title": section.title.get(lang),
+            "score": section_score,
+            "auto_score": _total(q["auto_points"] for q in mine),
+            "max": _round(section.maximum),
+            "pass_min": pass_min,
+            "passed": pass_min is None or section_score >= pass_min,
+        })
+
+    total = _total(s["score"] for s in sections)
+    return {
+        "form": {"id": definition.id, "version": definition.version},
+        "lang": lang,
+        "total": total,
+        "auto_total": _total(s["auto_score"] for s in sections),
+        "max_total": _round(definition.maximum),
+        "band": band_for(definition, total, lang),
+        "recognised": recognised(definition, total, sections),
+        "sections": sections,
+        "questions": questions,
+        "missing_required": missing_required(definition, answers),
+    }
+
+
+def band_for(definition: Definition, total: float, lang: str = "vi") -> str | None:
+    """The label of the first result band the total reaches; None for a form without bands."""
+    if definition.result is None or not definition.result.bands:
+        return None
+    band = next((b for b in definition.result.bands if total >= b.at_least), None)
+    return band.label.get(lang) if band else None
+
+
+def recognised(definition: Definition, total: float, sections: list[dict]) -> bool | None:
+    """Whether every condition of `recognised_if` holds; None for a form without that rule."""
+    result = definition.result
+    if result is None or not result.has_recognition_rule:
+        return None
+    if result.total_at_least is not None and total < result.total_at_least:
+        return False
+    if result.all_sections_pass and not all(s["passed"] for s in sections):
+        return False
+    return True
