@@ -11,12 +11,14 @@ HEAD = {
         "yes": "Có", "no": "Không", "na": "—", "section": "Phần", "pass_min": "điểm đạt", "passed": "ĐẠT",
         "failed": "CHƯA ĐẠT", "question": "Câu hỏi", "points": "Điểm", "max": "Tối đa", "rule": "Cách tính",
         "missing": "Câu bắt buộc chưa trả lời", "criterion": "TC", "adjusted": "đã điều chỉnh",
+        "unscored": "Biểu mẫu này được thu thập nhưng không tính điểm.",
     },
     "en": {
         "version": "version", "total": "Total", "band": "Band", "recognised": "Meets recognition rule",
         "yes": "Yes", "no": "No", "na": "—", "section": "Section", "pass_min": "pass mark", "passed": "PASSED",
         "failed": "NOT PASSED", "question": "Question", "points": "Points", "max": "Max", "rule": "Rule",
         "missing": "Required questions not answered", "criterion": "Crit.", "adjusted": "adjusted",
+        "unscored": "This form is collected, not scored.",
     },
 }
 
@@ -30,8 +32,14 @@ def render_report(definition: Definition, report: dict, lang: str = "vi") -> str
     """The report of `scoring.score` as text: header, then per section a table of its questions."""
     h = HEAD.get(lang, HEAD["vi"])
     yes_no = {True: h["yes"], False: h["no"], None: h["na"]}
+    title = f"{definition.title.get(lang)} — {h['version']} {definition.version}"
+    if not report["max_total"] and report["band"] is None and report["recognised"] is None:
+        lines = [title, h["unscored"]]
+        if report["missing_required"]:
+            lines.append(f"{h['missing']}: {', '.join(report['missing_required'])}")
+        return "\n".join(lines)
     lines = [
-        f"{definition.title.get(lang)} — {h['version']} {definition.version}",
+        title,
         f"{h['total']}: {fmt(report['total'], lang)} / {fmt(report['max_total'], lang)}"
         f"   {h['band']}: {report['band'] or h['na']}"
         f"   {h['recognised']}: {yes_no[report['recognised']]}",

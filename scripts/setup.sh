@@ -1,0 +1,42 @@
+#!/bin/sh
+# Installs everything the product needs on a Debian machine (as root) into ./.venv.
+#   sh scripts/setup.sh          the product
+#   sh scripts/setup.sh --test   the product and what its test suite needs
+# Safe to run again: apt and pip skip what is already there.
+set -eu
+cd "$(dirname "$0")/.."
+
+WITH_TEST=0
+[ "${1:-}" = "--test" ] && WITH_TEST=1
+
+# System packages: a Python 3.11 with venv; git for a clean clone.
+APT_PACKAGES="python3 python3-venv python3-dev git"
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    missing=""
+    for pkg in $APT_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+    done
+    if [ -n "$missing" ]; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    fi
+fi
+
+PYTHON=""
+for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys, venv, ensurepip; assert sys.version_info[:2] == (3, 11)' 2>/dev/null; then
+        PYTHON=$candidate
+        break
+    fi
+done
+[ -n "$PYTHON" ] || { echo "Python 3.11 with venv is needed (apt-get install python3 python3-venv)." >&2; exit 1; }
+
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+if [ "$WITH_TEST" = 1 ]; then
+    .venv/bin/python -m pip install --quiet -e ".[test]"
+else
+    .venv/bin/python -m pip install --quiet -e .
+fi
+echo "Installed into .venv ($(.venv/bin/python --version))."
