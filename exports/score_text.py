@@ -57,10 +57,10 @@ def render_report(definition: Definition, report: dict, lang: str = "vi") -> str
             f"  {h['question']:<34} {h['criterion']:<7} {h['points']:>6} {h['max']:>6}  {h['rule']}",
         ]
         for q in by_section.get(section["id"], []):
-            rule = q["rule"] + (f" [{h['adjusted']}]" if q.get("adjusted") else "")
+            rule = (f"[{h['adjusted']}] " if q.get("adjusted") else "") + q["rule"]
             lines.append(
                 f"  {_cut(q['label'], 34):<34} {q.get('criterion') or '':<7} "
-                f"{fmt(q['points'], lang):>6} {fmt(q['max_points'], lang):>6}  {_cut(rule, 90)}"
+                f"{fmt(q['points'], lang):>6} {fmt(q['max_points'], lang):>6}  {rule}"
             )
     if report["missing_required"]:
         lines += ["", f"{h['missing']}: {', '.join(report['missing_required'])}"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -32,6 +33,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "json.syntax": {
         "vi": "JSON sai cú pháp ở dòng {line}, cột {column}: {reason}.",
         "en": "malformed JSON at line {line}, column {column}: {reason}.",
+    },
+    "json.not_finite": {
+        "vi": "số {value} quá lớn để biểu diễn; hãy dùng một số hữu hạn.",
+        "en": "the number {value} is too large to represent; use a finite number.",
+    },
+    "json.too_deep": {
+        "vi": "tài liệu lồng nhau quá sâu; một định nghĩa không cần quá vài chục tầng.",
+        "en": "the document is nested too deeply; a definition needs no more than a few dozen levels.",
     },
     "json.duplicate_key": {
         "vi": "khoá \"{key}\" xuất hiện hai lần trong cùng một đối tượng; mỗi khoá chỉ được viết một lần.",
@@ -219,11 +228,11 @@ class Problem:
         template = texts.get(lang) or texts["vi"]
         english = lang == "en"
         params = {k: (v.en if english else v.vi) if isinstance(v, Bilingual) else v for k, v in self.params.items()}
-        return template.format(**params)
+        return template.format(**{k: printable(v) for k, v in params.items()})
 
     def line(self, lang: str = "vi") -> str:
         """`FILE: JSON-PATH: message`, the form `forms-app check` prints."""
-        return f"{self.file}: {self.path}: {self.message(lang)}"
+        return f"{printable(self.file)}: {self.path}: {self.message(lang)}"
 
     def as_dict(self, lang: str = "vi") -> dict[str, str]:
         return {"code": self.code, "file": self.file, "path": self.path, "message": self.message(lang)}
@@ -251,15 +260,29 @@ def json_path(parts) -> str:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return json.dumps(text)  # escapes quotes, control characters and lone surrogates
+
+
+def printable(value: Any) -> Any:
+    """A text safe for one output line: control characters and lone surrogates escaped as in JSON."""
+    if not isinstance(value, str):
+        return value
+    if value.isprintable():
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            pass
+    return json.dumps(value)[1:-1]
 
 
 def show(value: Any, limit: int = 60) -> str:
     """A value as the author would write it in JSON, shortened for a one-line message."""
-    import json
-
     try:
         text = json.dumps(value, ensure_ascii=False)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value)
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"

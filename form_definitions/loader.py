@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
-from .errors import Bilingual, DefinitionError, Problem
+from .errors import DefinitionError, Problem
 from .model import Definition, build
 from .reader import read_file
 from .schema_check import check_schema
@@ -22,15 +22,24 @@ def definition_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Prob
     """The .json files named, or found directly inside the folders named (schema/ is not searched)."""
     files: list[Path] = []
     problems: list[Problem] = []
+    seen: set[Path] = set()
+
+    def add(path: Path) -> None:
+        key = path.resolve()
+        if key not in seen:  # a file named and also inside a folder named is read once
+            seen.add(key)
+            files.append(path)
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             found = sorted(p for p in path.glob("*.json") if p.is_file())
             if not found:
                 problems.append(Problem("no_definitions", str(path), "$", {}))
-            files.extend(found)
+            for item in found:
+                add(item)
         elif path.exists():
-            files.append(path)
+            add(path)
         else:
             problems.append(Problem("io.unreadable", str(path), "$", {"reason": "không có tệp hoặc thư mục này / no such file or folder"}))
     return files, problems
@@ -38,36 +47,39 @@ def definition_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Prob
 
 def load_file(path: Path, file: str | None = None) -> tuple[Definition | None, list[Problem]]:
     """One definition through every stage up to the model; None with the problems when it fails."""
-    file = file or str(path)
+    definition, problems, _ = _load(path, file or str(path))
+    return definition, problems
+
+
+def _load(path: Path, file: str) -> tuple[Definition | None, list[Problem], Any]:
+    """The definition (or None), its problems, and the parsed document (None when it did not parse)."""
     try:
-        return _load(path, file)
+        document, problems = read_file(path, file)
+        if problems:
+            return None, problems, document
+        problems = check_schema(document, file)
+        if problems:
+            return None, problems, document
+        definition = build(document, file)
+        problems = check_definition(definition, document)
     except RecursionError:
-        reason = Bilingual("lồng nhau quá sâu", "nested too deeply")
-        return None, [Problem("json.syntax", file, "$", {"line": 1, "column": 1, "reason": reason})]
-
-
-def _load(path: Path, file: str) -> tuple[Definition | None, list[Problem]]:
-    document, problems = read_file(path, file)
-    if problems:
-        return None, problems
-    problems = check_schema(document, file)
-    if problems:
-        return None, problems
-    definition = build(document, file)
-    problems = check_definition(definition, document)
-    return (None if problems else definition), problems
+        return None, [Problem("json.too_deep", file, "$", {})], None
+    return (None if problems else definition), problems, document
 
 
 def check_paths(paths: Iterable[Path | str]) -> tuple[list[Definition], list[Problem]]:
     """Every definition found under `paths`, checked alone and together; the good ones and every problem."""
     files, problems = definition_files(paths)
     definitions: list[Definition] = []
+    broken_ids: set[str] = set()
     for path in files:
-        definition, found = load_file(path)
+        definition, found, document = _load(path, str(path))
         problems.extend(found)
         if definition is not None:
             definitions.append(definition)
-    problems.extend(check_together(definitions))
+        elif isinstance(document, dict) and isinstance(document.get("id"), str):
+            broken_ids.add(document["id"])  # exists, though broken: `requires` naming it is not also wrong
+    problems.extend(check_together(definitions, also_known=broken_ids))
     return definitions, problems
 
 

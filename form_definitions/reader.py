@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -64,14 +65,18 @@ def parse_text(text: str, file: str) -> tuple[Any, list[Problem]]:
     except _NotJson as exc:
         reason = Bilingual(f"{exc} không có trong JSON; hãy dùng một số hoặc null", f"{exc} is not JSON; use a number or null")
         return None, [Problem("json.syntax", file, "$", {"line": 1, "column": 1, "reason": reason})]
-    except (ValueError, RecursionError) as exc:
-        reason = Bilingual("lồng nhau quá sâu", "nested too deeply") if isinstance(exc, RecursionError) else _reason(str(exc))
-        return None, [Problem("json.syntax", file, "$", {"line": 1, "column": 1, "reason": reason})]
+    except RecursionError:
+        return None, [Problem("json.too_deep", file, "$", {})]
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        return None, [Problem("json.syntax", file, "$", {"line": 1, "column": 1, "reason": _reason(str(exc)[:120])})]
     return _plain(document, [], file, problems := []), problems
 
 
 def _plain(value: Any, path: list, file: str, problems: list[Problem]) -> Any:
-    """Turn _Object into plain dicts, reporting repeated keys where they are."""
+    """Turn _Object into plain dicts, reporting repeated keys and numbers too large for a float where they are."""
+    if isinstance(value, float) and not math.isfinite(value):
+        problems.append(Problem("json.not_finite", file, json_path(path), {"value": "1e309+"}))
+        return value
     if isinstance(value, dict):
         for key in getattr(value, "repeated", ()):
             problems.append(Problem("json.duplicate_key", file, json_path(path + [key]), {"key": key}))

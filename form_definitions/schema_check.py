@@ -7,7 +7,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterator
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from .errors import Bilingual, Problem, json_path, show
@@ -32,19 +32,29 @@ def schema() -> dict:
     return json.loads(text)
 
 
+def _is_integer(checker, instance) -> bool:
+    # JSON Schema counts 8.0 as an integer; Python would then use a float as a month or a list index.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Validator = validators.extend(
+    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer)
+)
+
+
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
     Draft202012Validator.check_schema(schema())
-    return Draft202012Validator(schema(), format_checker=FormatChecker(formats=["date"]))
+    return _Validator(schema(), format_checker=FormatChecker(formats=["date"]))
 
 
 def check_schema(document: Any, file: str) -> list[Problem]:
     """Every schema problem of a parsed document, most specific first, one per location."""
     problems: list[Problem] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     for error in sorted(_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
         for problem in _explain(error, file):
-            key = (problem.path, problem.code)
+            key = (problem.path, problem.code, problem.message("en"))
             if key not in seen:
                 seen.add(key)
                 problems.append(problem)
@@ -88,7 +98,7 @@ def _explain(error: ValidationError, file: str) -> Iterator[Problem]:
     elif keyword in ("additionalProperties", "unevaluatedProperties"):
         allowed = _allowed_keys(error)
         extra = [k for k in value if k not in allowed] if isinstance(value, dict) else []
-        for key in extra or ["?"]:
+        for key in extra:  # none when the keys are allowed and another keyword failed underneath
             yield Problem(
                 "schema.unknown_key",
                 file,

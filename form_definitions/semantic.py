@@ -251,10 +251,13 @@ def check_definition(definition: Definition, raw: Mapping) -> list[Problem]:
     return [problem for check in CHECKS for problem in check(definition, raw)]
 
 
-def check_together(definitions: Iterable[Definition]) -> list[Problem]:
-    """Rules across the definitions checked together: `requires` names a known form, no cycles, no repeated version."""
+def check_together(definitions: Iterable[Definition], also_known: set[str] = frozenset()) -> list[Problem]:
+    """Rules across the definitions checked together: `requires` names a known form, no cycles, no repeated version.
+
+    `also_known` holds ids of definitions that were found but failed their own checks.
+    """
     definitions = list(definitions)
-    known = {d.id for d in definitions}
+    known = {d.id for d in definitions} | set(also_known)
     problems: list[Problem] = []
     first: dict[tuple[str, int], str] = {}
     for d in definitions:

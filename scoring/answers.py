@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -11,14 +12,18 @@ from form_definitions.model import Condition, Definition, Question
 
 # One sentence per code and language; `{label}` is the question's label, so a unit reads which field.
 MESSAGES: dict[str, dict[str, str]] = {
-    "not_an_object": {"vi": "Câu trả lời phải là một đối tượng JSON {\"id câu hỏi\": giá trị}.",
-                      "en": "The answers must be a JSON object {\"question id\": value}."},
+    "not_an_object": {"vi": "Câu trả lời phải là một đối tượng JSON {{\"id câu hỏi\": giá trị}}.",
+                      "en": "The answers must be a JSON object {{\"question id\": value}}."},
+    "adjustments_not_an_object": {
+        "vi": "Điều chỉnh điểm phải là một đối tượng JSON {{\"id câu hỏi\": điểm}} hoặc {{\"id câu hỏi\": {{\"points\": p, \"reason\": \"…\"}}}}.",
+        "en": "Adjustments must be a JSON object {{\"question id\": points}} or {{\"question id\": {{\"points\": p, \"reason\": \"…\"}}}}."},
     "unknown_question": {"vi": "\"{id}\" không phải là câu hỏi của biểu mẫu này.",
                          "en": "\"{id}\" is not a question of this form."},
     "required": {"vi": "Câu hỏi \"{label}\" là bắt buộc.", "en": "\"{label}\" is required."},
     "boolean": {"vi": "\"{label}\": hãy chọn Có hoặc Không.", "en": "\"{label}\": choose yes or no."},
     "integer": {"vi": "\"{label}\": hãy nhập một số nguyên.", "en": "\"{label}\": enter a whole number."},
     "number": {"vi": "\"{label}\": hãy nhập một số.", "en": "\"{label}\": enter a number."},
+    "too_large": {"vi": "\"{label}\": giá trị quá lớn (tối đa {limit}).", "en": "\"{label}\": the value is too large (at most {limit})."},
     "below_min": {"vi": "\"{label}\": giá trị phải ≥ {limit}.", "en": "\"{label}\": the value must be ≥ {limit}."},
     "above_max": {"vi": "\"{label}\": giá trị phải ≤ {limit}.", "en": "\"{label}\": the value must be ≤ {limit}."},
     "text": {"vi": "\"{label}\": hãy nhập văn bản.", "en": "\"{label}\": enter text."},
@@ -42,6 +47,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "adjustment_value": {"vi": "Điều chỉnh điểm cho \"{label}\" phải là một số.",
                          "en": "The adjustment for \"{label}\" must be a number."},
 }
+
+
+LARGEST = 10**15  # counts and amounts never come near; beyond it floats lose whole units
 
 
 @dataclass(frozen=True)
@@ -70,8 +78,13 @@ def is_answered(value: Any) -> bool:
     return not (value is None or value == "" or value == [] or value == ())
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def is_number(value: Any) -> bool:
+    """A JSON number Python can compare: not a boolean, not NaN or infinite (any int is finite)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def _show(value: Any) -> str:
@@ -95,10 +108,13 @@ def check_value(question: Question, value: Any, lang: str = "vi") -> list[Answer
     if kind == "boolean":
         return [] if isinstance(value, bool) else error("boolean")
     if kind in ("integer", "number"):
-        if kind == "integer" and not (_is_number(value) and float(value).is_integer()):
+        if kind == "integer" and not (isinstance(value, int) and not isinstance(value, bool)
+                                      or isinstance(value, float) and value.is_integer()):
             return error("integer")
-        if kind == "number" and not _is_number(value):
+        if kind == "number" and not is_number(value):
             return error("number")
+        if abs(value) > LARGEST:
+            return error("too_large", limit=f"{LARGEST:.0e}")
         if question.min is not None and value < question.min:
             return error("below_min", limit=question.min)
         if question.max is not None and value > question.max:
@@ -141,8 +157,12 @@ def check_value(question: Question, value: Any, lang: str = "vi") -> list[Answer
     return []
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def parse_date(value: Any) -> dt.date | None:
-    if not isinstance(value, str) or len(value) != 10:
+    """A YYYY-MM-DD date (Python would also take ISO week dates like 2020-W01-1: they are refused)."""
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
         return None
     try:
         return dt.date.fromisoformat(value)
@@ -165,7 +185,7 @@ def holds(condition: Condition, answers: Mapping[str, Any]) -> bool:
     if not is_answered(value):
         return False
     if op == "at_least":
-        return _is_number(value) and value >= condition.value
+        return is_number(value) and value >= condition.value
     wanted = condition.value if op == "in" else (condition.value,)
     chosen = value if isinstance(value, (list, tuple)) else (value,)
     return any(_same(a, w) for a in chosen for w in wanted)
@@ -210,7 +230,7 @@ def validate_answers(definition: Definition, answers: Any, lang: str = "vi", *, 
         if not shown[question.id]:
             continue
         value = answers.get(question.id)
-        if is_answered(value):
+        if is_answered(value) or (question.type == "file" and value == ""):  # a file reference is a non-empty string or null
             errors.extend(check_value(question, value, lang))
         elif require and question.required:
             errors.append(AnswerError("required", question.id, {"label": question.label.get(lang), "id": question.id}))

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from form_definitions.model import Definition
 
-from .answers import AnswerError, InvalidAnswers, is_answered, missing_required, validate_answers, visibility
+from .answers import AnswerError, InvalidAnswers, is_answered, is_number, missing_required, validate_answers, visibility
 from .rules import fmt, score_question, words
 
 
@@ -24,21 +24,33 @@ def normalise_adjustments(definition: Definition, adjustments: Mapping | None, v
     """`{question: points}` or `{question: {"points": p, "reason": r}}` → `{question: {"points", "reason"}}`."""
     clean: dict[str, dict] = {}
     errors: list[AnswerError] = []
-    for qid, raw in (adjustments or {}).items():
+    if adjustments is None:
+        return clean, errors
+    if not isinstance(adjustments, Mapping):
+        return clean, [AnswerError("adjustments_not_an_object", None)]
+    for qid, raw in adjustments.items():
         question = definition.question(qid)
         if question is None:
             errors.append(AnswerError("adjustment_unknown", qid, {"id": qid}))
             continue
         label = question.label.get(lang)
         points, reason = (raw.get("points"), raw.get("reason")) if isinstance(raw, Mapping) else (raw, None)
-        if isinstance(points, bool) or not isinstance(points, (int, float)) or not math.isfinite(points):
+        if not is_number(points):
             errors.append(AnswerError("adjustment_value", qid, {"label": label}))
             continue
         if not visible[qid]:
             errors.append(AnswerError("adjustment_hidden", qid, {"label": label}))
             continue
-        clean[qid] = {"points": float(points), "reason": str(reason) if reason else None}
+        clean[qid] = {"points": _clamp_float(points), "reason": str(reason) if reason else None}
     return clean, errors
+
+
+def _clamp_float(value: int | float) -> float:
+    """A huge integer adjustment as a float the clamp can compare (it ends at the question's maximum anyway)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def score(definition: Definition, answers: Mapping[str, Any], adjustments: Mapping | None = None,

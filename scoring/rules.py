@@ -31,15 +31,24 @@ def words(lang: str) -> dict[str, str]:
     return WORDS.get(lang, WORDS["vi"])
 
 
-def fmt(value: float, lang: str = "vi") -> str:
+def fmt(value: float, lang: str = "vi", digits: int = 2) -> str:
     """A number as people write it: 5, 2.5 (en) or 2,5 (vi)."""
-    value = round(float(value), 2)
-    text = str(int(value)) if value.is_integer() else f"{value:.2f}".rstrip("0")
+    value = round(float(value), digits)
+    text = str(int(value)) if value.is_integer() else f"{value:.{digits}f}".rstrip("0")
     return text.replace(".", ",") if lang == "vi" else text
 
 
-def pct(value: float, lang: str = "vi") -> str:
-    return fmt(value * 100, lang) + "%"
+def pct(value: float, lang: str = "vi", digits: int = 2) -> str:
+    return fmt(value * 100, lang, digits) + "%"
+
+
+def _distinct(value: float, thresholds, show) -> str:
+    """`value` shown with enough decimals never to read as equal to a threshold it is not equal to."""
+    for digits in (2, 4, 6, 9):
+        text = show(value, digits)
+        if all(value == t or text != show(t, digits) for t in thresholds):
+            return text
+    return text
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,8 @@ class Scored:
 
 
 def _pts(value: float, lang: str) -> str:
-    return f"{fmt(value, lang)} {words(lang)['points']}"
+    unit = "point" if lang == "en" and float(value) == 1 else words(lang)["points"]
+    return f"{fmt(value, lang)} {unit}"
 
 
 def _band(bands: tuple[Band, ...], value: float) -> Band | None:
@@ -113,11 +123,12 @@ def _numeric(question: Question, value: float, answers: Mapping[str, Any], lang:
     w = words(lang)
     if question.ratio_to is not None:
         other = answers.get(question.ratio_to)
-        if not is_answered(other) or isinstance(other, bool) or not isinstance(other, (int, float)) or other == 0:
+        if not is_answered(other) or isinstance(other, bool) or not isinstance(other, (int, float)) or other <= 0:
             reason = w["zero_denominator"].format(other=question.ratio_to)
             return Scored(0.0, f"{reason} → {_pts(0, lang)}")
         ratio = value / other
-        shown = f"{fmt(value, lang)}/{fmt(other, lang)} = {pct(ratio, lang)}"
+        thresholds = [b.at_least for b in question.bands]
+        shown = f"{fmt(value, lang)}/{fmt(other, lang)} = {_distinct(ratio, thresholds, lambda v, d: pct(v, lang, d))}"
         band = _band(question.bands, ratio)
         if band is None:
             lowest = question.bands[-1].at_least
@@ -125,10 +136,11 @@ def _numeric(question: Question, value: float, answers: Mapping[str, Any], lang:
         return Scored(float(band.points), f"{shown} ≥ {pct(band.at_least, lang)} → {_pts(band.points, lang)}")
     unit = f" {question.unit.get(lang)}" if question.unit else ""
     band = _band(question.bands, value)
+    shown = _distinct(value, [b.at_least for b in question.bands], lambda v, d: fmt(v, lang, d))
     if band is None:
         lowest = question.bands[-1].at_least
-        return Scored(0.0, f"{fmt(value, lang)}{unit} < {fmt(lowest, lang)} ({w['below']}) → {_pts(0, lang)}")
-    return Scored(float(band.points), f"{fmt(value, lang)}{unit} ≥ {fmt(band.at_least, lang)} → {_pts(band.points, lang)}")
+        return Scored(0.0, f"{shown}{unit} < {fmt(lowest, lang)} ({w['below']}) → {_pts(0, lang)}")
+    return Scored(float(band.points), f"{shown}{unit} ≥ {fmt(band.at_least, lang)} → {_pts(band.points, lang)}")
 
 
 def describe_rule(question: Question, lang: str = "vi") -> str:
