@@ -1,0 +1,127 @@
+"""The web app: units fill their forms, reviewers read them. `create_app()` builds it (flaskr's pattern)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from . import accounts, db as database
+
+LANGUAGES = ("vi", "en")
+SESSION_COOKIE = "forms_session"
+csrf = CSRFProtect()
+
+
+def data_dir_from_env() -> Path:
+    return Path(os.environ.get("FORMS_APP_DATA_DIR", "instance"))
+
+
+def ensure_secret_key(data_dir: Path) -> str:
+    """The key signing cookies, generated in the data directory on first run (never in the repository)."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app on a data directory (FORMS_APP_DATA_DIR, else ./instance; `DATA_DIR` in test_config)."""
+    app = Flask(__name__)
+    config = test_config or {}
+    data_dir = Path(config.get("DATA_DIR") or data_dir_from_env()).resolve()
+    database.migrate(data_dir)
+    app.config.from_mapping(
+        DATA_DIR=data_dir,
+        SECRET_KEY=ensure_secret_key(data_dir),
+        MAX_CONTENT_LENGTH=40 * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=2 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("FORMS_APP_SECURE_COOKIES") == "1",
+        SESSION_COOKIE_NAME="forms_csrf",
+        PERMANENT_SESSION_LIFETIME=accounts.SESSION_DAYS * 86400,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the signed session cookie
+        WTF_CSRF_SSL_STRICT=False,
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        NOW=None,  # tests set a fixed datetime
+    )
+    app.config.update(config)
+    app.config["DATA_DIR"] = data_dir
+
+    csrf.init_app(app)
+    Babel(app, locale_selector=select_locale)
+
+    app.before_request(_load_user)
+    app.teardown_appcontext(_close_databases)
+    app.after_request(_security_headers)
+
+    from . import admin, auth, errors, fill, main
+
+    for module in (auth, main, fill, admin):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)
+
+    from .i18n import template_helpers
+
+    app.context_processor(template_helpers)
+    return app
+
+
+def select_locale() -> str:
+    """?lang= (remembered in a cookie), else the cookie, else Vietnamese."""
+    wanted = request.args.get("lang") or request.cookies.get("lang")
+    return wanted if wanted in LANGUAGES else "vi"
+
+
+def forms_db():
+    """This request's connection to forms.db."""
+    if "forms_db" not in g:
+        g.forms_db = database.open_forms(Path(g.data_dir))
+    return g.forms_db
+
+
+def accounts_db():
+    """This request's connection to accounts.db."""
+    if "accounts_db" not in g:
+        g.accounts_db = database.open_accounts(Path(g.data_dir))
+    return g.accounts_db
+
+
+def _load_user() -> None:
+    from flask import current_app, session
+
+    session.permanent = True  # the CSRF token survives a browser restart, like the sign-in does
+    g.data_dir = current_app.config["DATA_DIR"]
+    g.user = None
+    token = request.cookies.get(SESSION_COOKIE)
+    if token and request.endpoint not in ("static", "main.healthz"):
+        g.user = accounts.session_user(accounts_db(), token)
+
+
+def _close_databases(exc) -> None:
+    for key in ("forms_db", "accounts_db"):
+        conn = g.pop(key, None)
+        if conn is not None:
+            conn.close()
+
+
+def _security_headers(response):
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.cookies.get("lang") != select_locale() and request.args.get("lang") in LANGUAGES:
+        response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response

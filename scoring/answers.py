@@ -60,9 +60,17 @@ class AnswerError:
     question: str | None
     params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
-    def message(self, lang: str = "vi") -> str:
+    def message(self, lang: str = "vi", *, beside_field: bool = False) -> str:
+        """The sentence; `beside_field` leaves out the question's label (the page shows it already)."""
         texts = MESSAGES[self.code]
-        return (texts.get(lang) or texts["vi"]).format(**self.params)
+        template = texts.get(lang) or texts["vi"]
+        if beside_field:
+            if self.code == "required":
+                template = "Câu này là bắt buộc." if lang != "en" else "This question is required."
+            elif template.startswith('"{label}": '):
+                template = template[len('"{label}": '):]
+                template = template[0].upper() + template[1:]
+        return template.format(**self.params)
 
 
 class InvalidAnswers(ValueError):

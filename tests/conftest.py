@@ -76,3 +76,109 @@ def write_json(tmp_path: Path):
         return path
 
     return write
+
+
+# The web app on a fresh data directory: shipped definitions, three units, one account per role.
+
+import datetime as dt
+import re
+
+PASSWORD = "mat-khau-thu-nghiem"
+WEB_UNITS = [
+    {"code": "TOAN", "name": "Đoàn khoa Toán – Tin", "cluster": "Cụm 1 – Khoa học Tự nhiên"},
+    {"code": "VAN", "name": "Đoàn khoa Ngữ văn", "cluster": "Cụm 2 – Khoa học Xã hội"},
+    {"code": "LY", "name": "Đoàn khoa Vật lý", "cluster": "Cụm 1 – Khoa học Tự nhiên"},
+]
+# Inside the 2022 self-assessment window (1 Aug – 1 Oct 2022) and after the 2022 registration closed.
+OPEN_DAY = dt.datetime(2022, 9, 15, 3, 0, tzinfo=dt.timezone.utc)
+
+
+def build_data_dir(data_dir: Path) -> Path:
+    """A migrated data directory with the shipped definitions, WEB_UNITS and accounts for every role."""
+    from forms_app import accounts, db as database
+    from forms_app.registry import load_definitions_into
+    from form_definitions import shipped_folder
+
+    database.migrate(data_dir)
+    forms = database.open_forms(data_dir)
+    accounts_db = database.open_accounts(data_dir)
+    load_definitions_into(forms, [shipped_folder()])
+    now = "2022-01-01T00:00:00+00:00"
+    forms["units"].insert_all([{**u, "created_at": now, "updated_at": now} for u in WEB_UNITS])
+    for username, role, unit in [("toan", "unit", "TOAN"), ("toan2", "unit", "TOAN"), ("van", "unit", "VAN"),
+                                 ("vanphong", "reviewer", None), ("admin", "admin", None)]:
+        accounts.add_user(accounts_db, username, PASSWORD, role, unit, password_hash=_cheap_hash(role))
+    forms.close()
+    accounts_db.close()
+    return data_dir
+
+
+_HASHES: dict[str, str] = {}
+
+
+def _cheap_hash(role: str) -> str:
+    """One argon2 hash of PASSWORD, reused: hashing is the slow part of making accounts."""
+    if "h" not in _HASHES:
+        from forms_app.accounts import hash_password
+
+        _HASHES["h"] = hash_password(PASSWORD)
+    return _HASHES["h"]
+
+
+@pytest.fixture
+def app(tmp_path):
+    from forms_app import create_app
+
+    data_dir = build_data_dir(tmp_path / "data")
+    application = create_app({"DATA_DIR": data_dir, "TESTING": True, "NOW": OPEN_DAY})
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """The CSRF token a page hands out (the session cookie that goes with it stays in the client)."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, f"no csrf_token on {url}"
+    return match.group(1)
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """The hidden fields of the answer form (csrf_token, base_revision, request_token)."""
+    fields = {}
+    for name in ("csrf_token", "base_revision", "request_token"):
+        match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+        if match:
+            value = re.search(r'value="([^"]*)"', match.group(0))
+            fields[name] = value.group(1) if value else ""
+    return fields
+
+
+REGISTRATION_ANSWERS = {
+    "cam_ket_xay_dung": True, "file_ke_hoach_3_chu_dong": "ke-hoach.pdf", "so_can_bo_phu_trach": 3,
+    "da_dang_ky_voi_cap_uy": True,
+}
+
+
+def register(app, unit_code: str, year: int = 2022) -> None:
+    """Record a submitted registration for a unit (the self-assessment requires it)."""
+    from forms_app import db as database, registry, submissions
+
+    forms = database.open_forms(app.config["DATA_DIR"])
+    try:
+        definition = registry.definition(forms, "dang-ky-3-chu-dong")
+        submissions.record(forms, unit_code=unit_code, definition=definition, cycle_year=year,
+                           answers=REGISTRATION_ANSWERS, action="submit", author="test", base_revision=None,
+                           request_token=None)
+    finally:
+        forms.close()

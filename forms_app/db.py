@@ -1,0 +1,80 @@
+"""Connections to the two databases of a data directory, and the clock every timestamp comes from."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from .schema import migrate_accounts, migrate_forms
+
+FORMS_DB = "forms.db"
+ACCOUNTS_DB = "accounts.db"
+BUSY_TIMEOUT_MS = 5000
+TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def connect(path: Path | str, *, readonly: bool = False) -> Database:
+    """A sqlite-utils Database in WAL mode with foreign keys on and a busy timeout."""
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    return Database(conn, execute_plugins=False)
+
+
+def open_forms(data_dir: Path) -> Database:
+    return connect(Path(data_dir) / FORMS_DB)
+
+
+def open_accounts(data_dir: Path) -> Database:
+    return connect(Path(data_dir) / ACCOUNTS_DB)
+
+
+def migrate(data_dir: Path) -> None:
+    """Create or migrate both databases of a data directory."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for opener, migrate_one in ((open_forms, migrate_forms), (open_accounts, migrate_accounts)):
+        db = opener(data_dir)
+        try:
+            migrate_one(db)
+        finally:
+            db.close()
+
+
+@contextlib.contextmanager
+def write(db: Database) -> Iterator[Database]:
+    """A write transaction taken at once (BEGIN IMMEDIATE), so concurrent writers queue instead of deadlocking."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def stamp(moment: dt.datetime | None = None) -> str:
+    """An ISO timestamp in UTC, to the second, as stored in every *_at column."""
+    return (moment or utcnow()).astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()

@@ -1,0 +1,322 @@
+"""The schema of both databases, as sqlite-utils migrations, with the Vietnamese description of every column beside it.
+
+`forms.db` is what reviewers browse in Datasette, so its tables and columns carry descriptions
+(`DESCRIPTIONS`); `accounts.db` holds password hashes and sessions and is never given to Datasette.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+forms_migrations = Migrations("forms")
+accounts_migrations = Migrations("accounts")
+
+
+@forms_migrations()
+def m001_core(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE units (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            cluster TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_units_cluster ON units(cluster)")
+    db.execute("""
+        CREATE TABLE form_versions (
+            form_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            title TEXT NOT NULL,
+            max_total REAL NOT NULL,
+            definition TEXT NOT NULL,
+            loaded_at TEXT NOT NULL,
+            PRIMARY KEY (form_id, version)
+        )""")
+    db.execute("""
+        CREATE TABLE questions (
+            form_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            question_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            section_id TEXT NOT NULL,
+            criterion TEXT,
+            type TEXT NOT NULL,
+            label TEXT NOT NULL,
+            max_points REAL NOT NULL,
+            PRIMARY KEY (form_id, version, question_id),
+            FOREIGN KEY (form_id, version) REFERENCES form_versions(form_id, version)
+        )""")
+    db.execute("""
+        CREATE TABLE criteria (
+            form_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            criterion TEXT NOT NULL,
+            label TEXT NOT NULL,
+            PRIMARY KEY (form_id, version, criterion),
+            FOREIGN KEY (form_id, version) REFERENCES form_versions(form_id, version)
+        )""")
+    db.execute("""
+        CREATE TABLE cycles (
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            opens TEXT NOT NULL,
+            closes TEXT NOT NULL,
+            changed_by TEXT,
+            changed_at TEXT,
+            PRIMARY KEY (form_id, cycle_year)
+        )""")
+    db.execute("""
+        CREATE TABLE extensions (
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            closes TEXT NOT NULL,
+            reason TEXT,
+            granted_by TEXT NOT NULL,
+            granted_at TEXT NOT NULL,
+            PRIMARY KEY (unit_code, form_id, cycle_year)
+        )""")
+    db.execute("""
+        CREATE TABLE submissions (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            form_version INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('draft', 'submitted')),
+            current_revision INTEGER NOT NULL DEFAULT 0,
+            total REAL,
+            max_total REAL,
+            band TEXT,
+            recognised INTEGER,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            submitted_at TEXT,
+            UNIQUE (unit_code, form_id, cycle_year),
+            FOREIGN KEY (form_id, form_version) REFERENCES form_versions(form_id, version)
+        )""")
+    for columns in ("form_id, cycle_year, status", "cycle_year", "band", "recognised", "unit_code"):
+        name = "idx_submissions_" + columns.replace(", ", "_")
+        db.execute(f"CREATE INDEX {name} ON submissions({columns})")
+    db.execute("""
+        CREATE TABLE revisions (
+            id INTEGER PRIMARY KEY,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            number INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('save', 'submit', 'late', 'conflict')),
+            author TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            total REAL,
+            request_token TEXT,
+            UNIQUE (submission_id, number)
+        )""")
+    db.execute("CREATE UNIQUE INDEX idx_revisions_request ON revisions(request_token) WHERE request_token IS NOT NULL")
+    db.execute("""
+        CREATE TABLE answers (
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            question_id TEXT NOT NULL,
+            section_id TEXT NOT NULL,
+            criterion TEXT,
+            type TEXT NOT NULL,
+            value,
+            points REAL NOT NULL,
+            max_points REAL NOT NULL,
+            visible INTEGER NOT NULL,
+            PRIMARY KEY (submission_id, question_id)
+        ) WITHOUT ROWID""")
+    db.execute("CREATE INDEX idx_answers_criterion ON answers(criterion)")
+    db.execute("CREATE INDEX idx_answers_question ON answers(question_id)")
+    db.execute("""
+        CREATE TABLE section_scores (
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            section_id TEXT NOT NULL,
+            score REAL NOT NULL,
+            max REAL NOT NULL,
+            pass_min REAL,
+            passed INTEGER NOT NULL,
+            PRIMARY KEY (submission_id, section_id)
+        ) WITHOUT ROWID""")
+    db.execute("CREATE INDEX idx_section_scores_section ON section_scores(section_id)")
+    db.execute("""
+        CREATE TABLE uploads (
+            token TEXT PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            question_id TEXT NOT NULL,
+            original_name TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            uploaded_by TEXT NOT NULL,
+            uploaded_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_uploads_unit ON uploads(unit_code, form_id, cycle_year)")
+    db.execute("""
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            unit_code TEXT,
+            form_id TEXT,
+            cycle_year INTEGER,
+            detail TEXT
+        )""")
+    db.execute("CREATE INDEX idx_audit_unit ON audit_log(unit_code, form_id, cycle_year)")
+    db.execute("CREATE INDEX idx_audit_action ON audit_log(action)")
+
+
+@accounts_migrations()
+def a001_accounts(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE users (
+            username TEXT PRIMARY KEY COLLATE NOCASE,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('unit', 'reviewer', 'admin')),
+            unit_code TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            created_at TEXT NOT NULL,
+            password_changed_at TEXT NOT NULL,
+            CHECK ((role = 'unit') = (unit_code IS NOT NULL))
+        )""")
+    db.execute("CREATE INDEX idx_users_unit ON users(unit_code)")
+    db.execute("""
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_sessions_user ON sessions(username)")
+    db.execute("""
+        CREATE TABLE pending_posts (
+            token_hash TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""")
+
+
+# Datasette metadata lives here, beside the schema, so a column never exists without its description.
+DESCRIPTIONS: dict[str, dict] = {
+    "units": {
+        "title": "Đơn vị (Đoàn cơ sở)",
+        "description": "Các Đoàn cơ sở trực thuộc, theo cụm thi đua.",
+        "columns": {
+            "code": "Mã đơn vị", "name": "Tên đơn vị", "cluster": "Cụm thi đua",
+            "created_at": "Thời điểm tạo (UTC)", "updated_at": "Thời điểm cập nhật gần nhất (UTC)",
+        },
+    },
+    "form_versions": {
+        "title": "Phiên bản biểu mẫu",
+        "description": "Mỗi phiên bản định nghĩa biểu mẫu đã nạp; bài nộp luôn ghi phiên bản đã dùng.",
+        "columns": {
+            "form_id": "Mã biểu mẫu", "version": "Phiên bản", "sha256": "Mã băm SHA-256 của định nghĩa",
+            "title": "Tên biểu mẫu", "max_total": "Tổng điểm tối đa", "definition": "Toàn văn định nghĩa (JSON)",
+            "loaded_at": "Thời điểm nạp (UTC)",
+        },
+    },
+    "questions": {
+        "title": "Câu hỏi",
+        "description": "Các câu hỏi của từng phiên bản biểu mẫu, với phần, tiêu chí và điểm tối đa.",
+        "columns": {
+            "form_id": "Mã biểu mẫu", "version": "Phiên bản biểu mẫu", "question_id": "Mã câu hỏi",
+            "position": "Thứ tự trong biểu mẫu", "section_id": "Mã phần (nhóm tiêu chí)",
+            "criterion": "Tiêu chí của Kế hoạch (ví dụ 2.1.3)", "type": "Kiểu câu hỏi", "label": "Nội dung câu hỏi",
+            "max_points": "Điểm tối đa",
+        },
+    },
+    "criteria": {
+        "title": "Tiêu chí",
+        "description": "13 tiêu chí của Kế hoạch, theo phiên bản biểu mẫu.",
+        "columns": {"form_id": "Mã biểu mẫu", "version": "Phiên bản biểu mẫu", "criterion": "Mã tiêu chí",
+                    "label": "Nội dung tiêu chí"},
+    },
+    "cycles": {
+        "title": "Chu kỳ (năm)",
+        "description": "Thời hạn mở và đóng của mỗi biểu mẫu trong từng năm; mặc định theo định nghĩa, quản trị viên có thể đổi.",
+        "columns": {
+            "form_id": "Mã biểu mẫu", "cycle_year": "Năm", "opens": "Ngày mở (bao gồm)", "closes": "Ngày đóng (bao gồm, hết ngày)",
+            "changed_by": "Người thay đổi gần nhất", "changed_at": "Thời điểm thay đổi (UTC)",
+        },
+    },
+    "extensions": {
+        "title": "Gia hạn theo đơn vị",
+        "description": "Hạn nộp riêng được gia hạn cho một đơn vị.",
+        "columns": {
+            "unit_code": "Mã đơn vị", "form_id": "Mã biểu mẫu", "cycle_year": "Năm", "closes": "Hạn mới (bao gồm)",
+            "reason": "Lý do", "granted_by": "Người gia hạn", "granted_at": "Thời điểm gia hạn (UTC)",
+        },
+    },
+    "submissions": {
+        "title": "Bài nộp",
+        "description": "Mỗi đơn vị, biểu mẫu và năm có một bài nộp; điểm là điểm tự động của bản hiện hành.",
+        "columns": {
+            "id": "Mã bài nộp", "unit_code": "Mã đơn vị", "form_id": "Mã biểu mẫu", "cycle_year": "Năm",
+            "form_version": "Phiên bản biểu mẫu đã dùng", "status": "Trạng thái (draft: bản nháp, submitted: đã nộp)",
+            "current_revision": "Số bản hiện hành", "total": "Tổng điểm", "max_total": "Tổng điểm tối đa",
+            "band": "Xếp loại", "recognised": "Đủ điều kiện công nhận theo điểm (1: có, 0: không)",
+            "created_at": "Thời điểm tạo (UTC)", "updated_at": "Thời điểm cập nhật (UTC)",
+            "submitted_at": "Thời điểm nộp gần nhất (UTC)",
+        },
+    },
+    "revisions": {
+        "title": "Các bản lưu",
+        "description": "Bản chụp bất biến của mỗi lần lưu hoặc nộp.",
+        "columns": {
+            "id": "Mã bản", "submission_id": "Mã bài nộp", "number": "Số thứ tự bản",
+            "action": "Hành động (save: lưu nháp, submit: nộp, late: gửi sau hạn, conflict: xung đột chỉnh sửa)",
+            "author": "Người lưu", "created_at": "Thời điểm (UTC)", "answers": "Câu trả lời (JSON)",
+            "total": "Tổng điểm của bản", "request_token": "Mã yêu cầu (chống gửi hai lần)",
+        },
+    },
+    "answers": {
+        "title": "Câu trả lời",
+        "description": "Câu trả lời của bản hiện hành, mỗi dòng một câu hỏi, với điểm và điểm tối đa.",
+        "columns": {
+            "submission_id": "Mã bài nộp", "question_id": "Mã câu hỏi", "section_id": "Mã phần",
+            "criterion": "Tiêu chí", "type": "Kiểu câu hỏi", "value": "Giá trị trả lời",
+            "points": "Điểm đạt được", "max_points": "Điểm tối đa", "visible": "Câu hỏi có hiển thị (1) hay bị ẩn (0)",
+        },
+    },
+    "section_scores": {
+        "title": "Điểm theo phần",
+        "description": "Điểm từng phần (nhóm tiêu chí) của bài nộp, so với điểm đạt.",
+        "columns": {
+            "submission_id": "Mã bài nộp", "section_id": "Mã phần", "score": "Điểm", "max": "Điểm tối đa",
+            "pass_min": "Điểm đạt của phần", "passed": "Đạt (1) hay chưa đạt (0)",
+        },
+    },
+    "uploads": {
+        "title": "Tệp minh chứng",
+        "description": "Tệp đơn vị tải lên; nội dung lưu theo mã băm, chỉ đơn vị và người đánh giá được xem.",
+        "columns": {
+            "token": "Mã tệp", "unit_code": "Mã đơn vị", "form_id": "Mã biểu mẫu", "cycle_year": "Năm",
+            "question_id": "Mã câu hỏi", "original_name": "Tên tệp gốc", "sha256": "Mã băm SHA-256",
+            "size": "Kích thước (byte)", "uploaded_by": "Người tải lên", "uploaded_at": "Thời điểm tải lên (UTC)",
+        },
+    },
+    "audit_log": {
+        "title": "Nhật ký",
+        "description": "Mọi thay đổi quan trọng: ai, khi nào, làm gì.",
+        "columns": {
+            "id": "Mã", "at": "Thời điểm (UTC)", "actor": "Người thực hiện", "action": "Hành động",
+            "unit_code": "Mã đơn vị", "form_id": "Mã biểu mẫu", "cycle_year": "Năm", "detail": "Chi tiết (JSON)",
+        },
+    },
+}
+
+
+def migrate_forms(db: Database) -> None:
+    forms_migrations.apply(db)
+
+
+def migrate_accounts(db: Database) -> None:
+    accounts_migrations.apply(db)

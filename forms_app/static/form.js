@@ -1,0 +1,98 @@
+// Applies each question's visible_if live, as the server does on every save (which stays the authority).
+// Also: per-section progress, and one click submits once. No dependencies; the form works without it.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  var form = document.getElementById("answer-form");
+  if (!form) return;
+  var blocks = Array.prototype.slice.call(form.querySelectorAll(".question"));
+  var conditions = {};
+  blocks.forEach(function (b) {
+    var raw = b.getAttribute("data-visible-if");
+    if (raw) { try { conditions[b.dataset.question] = JSON.parse(raw); } catch (e) { /* shown, server decides */ } }
+  });
+
+  function valueOf(block) {
+    var type = block.dataset.type, id = block.dataset.question;
+    var inputs = block.querySelectorAll('[name="' + id + '"]');
+    if (type === "multi_choice") {
+      var chosen = [];
+      inputs.forEach(function (i) { if (i.checked) chosen.push(i.value); });
+      return chosen.length ? chosen : null;
+    }
+    if (type === "boolean" || type === "single_choice") {
+      var picked = null;
+      inputs.forEach(function (i) { if (i.checked) picked = i.value; });
+      if (picked === null) return null;
+      return type === "boolean" ? picked === "true" : picked;
+    }
+    if (type === "file") {
+      var kept = block.querySelector('[name="' + id + '__keep"]');
+      var removed = block.querySelector('[name="' + id + '__remove"]');
+      var file = inputs.length && inputs[0].files && inputs[0].files.length;
+      return file || (kept && !(removed && removed.checked)) ? "file" : null;
+    }
+    var text = inputs.length ? inputs[0].value.trim() : "";
+    if (text === "") return null;
+    if (type === "integer" || type === "number") {
+      var n = Number(text.replace(/\s/g, "").replace(",", "."));
+      return isNaN(n) ? text : n;
+    }
+    return text;
+  }
+
+  function same(a, b) { return typeof a === typeof b ? a === b : String(a) === String(b) && typeof a !== "boolean" && typeof b !== "boolean"; }
+
+  function holds(c, answers) {
+    if (c.all) return c.all.every(function (x) { return holds(x, answers); });
+    if (c.any) return c.any.some(function (x) { return holds(x, answers); });
+    if (c.not) return !holds(c.not, answers);
+    var v = answers[c.question];
+    var answered = v !== null && v !== undefined;
+    if ("answered" in c) return answered === c.answered;
+    if (!answered) return false;
+    if ("at_least" in c) return typeof v === "number" && v >= c.at_least;
+    var wanted = "in" in c ? c["in"] : [c.equals];
+    var values = Array.isArray(v) ? v : [v];
+    return values.some(function (x) { return wanted.some(function (w) { return same(x, w); }); });
+  }
+
+  function update() {
+    var answers = {};
+    var counts = {};
+    blocks.forEach(function (b) {
+      var id = b.dataset.question;
+      var c = conditions[id];
+      var shown = !c || holds(c, answers);
+      if (shown) { b.removeAttribute("data-hidden"); answers[id] = valueOf(b); }
+      else { b.setAttribute("data-hidden", ""); answers[id] = null; }
+      var section = b.closest("[data-section]").dataset.section;
+      counts[section] = counts[section] || [0, 0];
+      if (shown) { counts[section][1] += 1; if (answers[id] !== null) counts[section][0] += 1; }
+    });
+    Object.keys(counts).forEach(function (s) {
+      var el = document.querySelector('[data-progress="' + s + '"]');
+      if (el) el.textContent = el.textContent.replace(/^\d+\/\d+/, counts[s][0] + "/" + counts[s][1]);
+    });
+  }
+
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
+  update();
+
+  var sending = false;
+  form.addEventListener("submit", function (event) {
+    if (sending) { event.preventDefault(); return; }
+    sending = true;
+    var submitter = event.submitter;
+    if (submitter && submitter.name) {
+      var carry = document.createElement("input");
+      carry.type = "hidden"; carry.name = submitter.name; carry.value = submitter.value;
+      form.appendChild(carry);
+    }
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+  });
+
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();

@@ -1,0 +1,227 @@
+"""A unit's submissions: windows and deadlines, immutable revisions, scores stored for reviewers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from form_definitions import Definition
+from scoring import score
+
+from . import registry
+from .db import TIME_ZONE, stamp, utcnow, write
+
+
+@dataclass(frozen=True)
+class Window:
+    """When a form is open for one unit and one cycle year (dates inclusive, in the deployment's time zone)."""
+
+    opens: dt.date
+    closes: dt.date
+    extended: bool = False
+    reopened_until: dt.date | None = None
+
+    def state(self, today: dt.date) -> str:
+        """not_open, open or closed."""
+        if today < self.opens:
+            return "not_open"
+        if today > self.closes:
+            return "closed"
+        return "open"
+
+    def days_left(self, today: dt.date) -> int:
+        return (self.closes - today).days
+
+
+def today(now: dt.datetime | None = None) -> dt.date:
+    """Today's date where the Union is (Asia/Ho_Chi_Minh)."""
+    return (now or utcnow()).astimezone(TIME_ZONE).date()
+
+
+def window(db: Database, unit_code: str, form_id: str, cycle_year: int) -> Window | None:
+    """The cycle's window, with the unit's extension applied; None when the form has no such cycle."""
+    row = db.execute("SELECT opens, closes FROM cycles WHERE form_id = ? AND cycle_year = ?", [form_id, cycle_year]).fetchone()
+    if row is None:
+        return None
+    opens, closes = dt.date.fromisoformat(row[0]), dt.date.fromisoformat(row[1])
+    extension = db.execute(
+        "SELECT closes FROM extensions WHERE unit_code = ? AND form_id = ? AND cycle_year = ?",
+        [unit_code, form_id, cycle_year],
+    ).fetchone()
+    if extension is not None:
+        extended = dt.date.fromisoformat(extension[0])
+        if extended > closes:
+            return Window(opens, extended, extended=True)
+    return Window(opens, closes)
+
+
+def cycle_years(db: Database, form_id: str) -> list[int]:
+    return [r[0] for r in db.execute("SELECT cycle_year FROM cycles WHERE form_id = ? ORDER BY cycle_year DESC", [form_id])]
+
+
+def find(db: Database, unit_code: str, form_id: str, cycle_year: int) -> dict | None:
+    rows = list(db.query(
+        "SELECT * FROM submissions WHERE unit_code = ? AND form_id = ? AND cycle_year = ?", [unit_code, form_id, cycle_year]
+    ))
+    return rows[0] if rows else None
+
+
+def current_answers(db: Database, submission: dict | None) -> dict[str, Any]:
+    """The answers of the submission's current revision ({} before the first save)."""
+    if not submission or not submission["current_revision"]:
+        return {}
+    row = db.execute(
+        "SELECT answers FROM revisions WHERE submission_id = ? AND number = ?",
+        [submission["id"], submission["current_revision"]],
+    ).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def definition_for(db: Database, submission: dict | None, form_id: str) -> Definition | None:
+    """The version a submission was started on, or the latest for a new one."""
+    if submission:
+        return registry.definition(db, form_id, submission["form_version"])
+    return registry.definition(db, form_id)
+
+
+def requirement_missing(db: Database, unit_code: str, definition: Definition, cycle_year: int) -> list[str]:
+    """Forms this one `requires` that the unit has not submitted for the same cycle year."""
+    missing = []
+    for required in definition.requires:
+        row = db.execute(
+            "SELECT status FROM submissions WHERE unit_code = ? AND form_id = ? AND cycle_year = ?",
+            [unit_code, required, cycle_year],
+        ).fetchone()
+        if row is None or row[0] != "submitted":
+            missing.append(required)
+    return missing
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to a save or submit: saved, submitted, duplicate, conflict or late."""
+
+    kind: str
+    revision: int
+    submission_id: int
+    conflict_author: str | None = None
+    conflict_at: str | None = None
+
+
+def record(db: Database, *, unit_code: str, definition: Definition, cycle_year: int, answers: dict[str, Any],
+           action: str, author: str, base_revision: int | None, request_token: str | None,
+           late: bool = False) -> Outcome:
+    """Store one save or submit as a new immutable revision, in one transaction.
+
+    `answers` must already be valid for `definition` (hidden answers are dropped here). A request
+    token seen before returns the first outcome (a double click saves once); a base revision that
+    is no longer current stores the answers as a 'conflict' revision that does not become current
+    (the later editor is told, nothing is overwritten); a late submit is kept as a 'late' revision.
+    """
+    from scoring import visible_answers
+
+    kept = visible_answers(definition, answers)
+    report = score(definition, kept)
+    now = stamp()
+    with write(db):
+        if request_token:
+            seen = db.execute(
+                "SELECT r.number, r.action, r.submission_id FROM revisions r WHERE r.request_token = ?", [request_token]
+            ).fetchone()
+            if seen is not None:
+                return Outcome("duplicate", seen[0], seen[2])
+        submission = find(db, unit_code, definition.id, cycle_year)
+        if submission is None:
+            db["submissions"].insert({
+                "unit_code": unit_code, "form_id": definition.id, "cycle_year": cycle_year,
+                "form_version": definition.version, "status": "draft", "current_revision": 0,
+                "created_at": now, "updated_at": now,
+            })
+            submission = find(db, unit_code, definition.id, cycle_year)
+        submission_id = submission["id"]
+        if submission["form_version"] != definition.version:
+            raise ValueError("a submission keeps the definition version it was started on")
+        number = 1 + (db.execute("SELECT MAX(number) FROM revisions WHERE submission_id = ?", [submission_id]).fetchone()[0] or 0)
+        stale = base_revision is not None and base_revision != submission["current_revision"]
+        kind = "late" if late else ("conflict" if stale else action)
+        db["revisions"].insert({
+            "submission_id": submission_id, "number": number, "action": kind, "author": author,
+            "created_at": now, "answers": json.dumps(kept, ensure_ascii=False, sort_keys=True),
+            "total": report["total"], "request_token": request_token,
+        })
+        if kind == "conflict":
+            last = db.execute(
+                "SELECT author, created_at FROM revisions WHERE submission_id = ? AND number = ?",
+                [submission_id, submission["current_revision"]],
+            ).fetchone()
+            return Outcome("conflict", number, submission_id, *(last or (None, None)))
+        if kind == "late":
+            audit(db, author, "late_submit_refused", unit_code, definition.id, cycle_year, {"revision": number})
+            return Outcome("late", number, submission_id)
+        status = "submitted" if action == "submit" else "draft"
+        db["submissions"].update(submission_id, {
+            "status": status, "current_revision": number, "total": report["total"], "max_total": report["max_total"],
+            "band": report["band"], "recognised": None if report["recognised"] is None else int(report["recognised"]),
+            "updated_at": now, **({"submitted_at": now} if action == "submit" else {}),
+        })
+        _store_answers(db, submission_id, definition, report)
+        if action == "submit":
+            audit(db, author, "submitted", unit_code, definition.id, cycle_year, {"revision": number, "total": report["total"]})
+        return Outcome("submitted" if action == "submit" else "saved", number, submission_id)
+
+
+def _store_answers(db: Database, submission_id: int, definition: Definition, report: dict) -> None:
+    """The current revision in long form (one row per question) and the section scores."""
+    db.execute("DELETE FROM answers WHERE submission_id = ?", [submission_id])
+    db.execute("DELETE FROM section_scores WHERE submission_id = ?", [submission_id])
+    types = {q.id: q.type for q in definition.questions}
+    db["answers"].insert_all(
+        {
+            "submission_id": submission_id, "question_id": q["id"], "section_id": q["section"],
+            "criterion": q["criterion"], "type": types[q["id"]], "value": stored_value(q["answer"]),
+            "points": q["points"], "max_points": q["max_points"], "visible": int(q["visible"]),
+        }
+        for q in report["questions"]
+    )
+    db["section_scores"].insert_all(
+        {
+            "submission_id": submission_id, "section_id": s["id"], "score": s["score"], "max": s["max"],
+            "pass_min": s["pass_min"], "passed": int(s["passed"]),
+        }
+        for s in report["sections"]
+    )
+
+
+def stored_value(value: Any) -> Any:
+    """An answer as one SQLite value: numbers and text as they are, booleans as 0/1, lists as JSON."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def revisions(db: Database, submission_id: int) -> list[dict]:
+    return list(db.query(
+        "SELECT number, action, author, created_at, total FROM revisions WHERE submission_id = ? ORDER BY number DESC",
+        [submission_id],
+    ))
+
+
+def revision_answers(db: Database, submission_id: int, number: int) -> dict | None:
+    row = db.execute("SELECT answers FROM revisions WHERE submission_id = ? AND number = ?", [submission_id, number]).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def audit(db: Database, actor: str, action: str, unit_code: str | None, form_id: str | None,
+           cycle_year: int | None, detail: dict | None = None) -> None:
+    db["audit_log"].insert({
+        "at": stamp(), "actor": actor, "action": action, "unit_code": unit_code, "form_id": form_id,
+        "cycle_year": cycle_year, "detail": json.dumps(detail or {}, ensure_ascii=False),
+    })
+
+
