@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterator, Mapping
 
 QUESTION_TYPES = ("boolean", "single_choice", "multi_choice", "integer", "number", "text", "date", "file")
@@ -118,7 +119,7 @@ class Question:
         """Whether any answer to this question can earn points."""
         return self.maximum > 0
 
-    @property
+    @cached_property
     def has_rule(self) -> bool:
         if self.type == "boolean":
             return self.points_true is not None or self.points_false is not None
@@ -130,7 +131,7 @@ class Question:
             return self.if_provided is not None
         return False
 
-    @property
+    @cached_property
     def maximum(self) -> float:
         """The most this question's rule can give."""
         if self.type == "boolean":
@@ -165,7 +166,7 @@ class Section:
     description: Text | None = None
     pass_min: float | None = None
 
-    @property
+    @cached_property
     def maximum(self) -> float:
         return float(sum(q.maximum for q in self.questions))
 
@@ -237,28 +238,25 @@ class Definition:
     def default_language(self) -> str:
         return self.languages[0]
 
-    @property
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
         return tuple(q for s in self.sections for q in s.questions)
 
     def question(self, question_id: str) -> Question | None:
-        return self._index().get(question_id)
+        return self._index.get(question_id)
 
+    @cached_property
     def _index(self) -> dict[str, Question]:
-        cached = self.__dict__.get("_question_index")
-        if cached is None:
-            cached = {q.id: q for q in self.questions}
-            object.__setattr__(self, "_question_index", cached)
-        return cached
+        return {q.id: q for q in self.questions}
 
     def criterion(self, criterion_id: str) -> Criterion | None:
         return next((c for c in self.criteria if c.id == criterion_id), None)
 
-    @property
+    @cached_property
     def maximum(self) -> float:
         return float(sum(s.maximum for s in self.sections))
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         """Hash of the canonical JSON: two files with the same content have the same hash."""
         return hashlib.sha256(self.source.encode("utf-8")).hexdigest()

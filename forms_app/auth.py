@@ -79,6 +79,15 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _signed_in(username: str, target: str):
+    """A redirect carrying a new server-side session's cookie (HttpOnly, SameSite=Lax)."""
+    token = accounts.start_session(accounts_db(), username)
+    response = redirect(target)
+    response.set_cookie(SESSION_COOKIE, token, max_age=accounts.SESSION_DAYS * 86400, httponly=True,
+                        samesite="Lax", secure=request.is_secure)
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """The sign-in page; a signed-in user goes straight on."""
@@ -92,11 +101,7 @@ def login():
         except AccountError as exc:
             error = account_message(exc)
         else:
-            token = accounts.start_session(accounts_db(), user.username)
-            response = redirect(_safe_next(request.args.get("next")))
-            response.set_cookie(SESSION_COOKIE, token, max_age=accounts.SESSION_DAYS * 86400, httponly=True,
-                                samesite="Lax", secure=request.is_secure)
-            return response
+            return _signed_in(user.username, _safe_next(request.args.get("next")))
     elif request.method == "POST":
         error = _("Hãy nhập tên đăng nhập và mật khẩu.")
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
@@ -126,12 +131,8 @@ def change_password():
             except AccountError as exc:
                 error = account_message(exc)
             else:
-                token = accounts.start_session(accounts_db(), g.user.username)
                 flash(_("Đã đổi mật khẩu."), "ok")
-                response = redirect(url_for("main.dashboard"))
-                response.set_cookie(SESSION_COOKIE, token, max_age=accounts.SESSION_DAYS * 86400, httponly=True,
-                                    samesite="Lax", secure=request.is_secure)
-                return response
+                return _signed_in(g.user.username, url_for("main.dashboard"))
     elif request.method == "POST":
         error = _("Hãy điền đủ ba ô.")
     return render_template("auth/password.html", form=form, error=error), (400 if error else 200)

@@ -142,7 +142,7 @@ def make_demo(data_dir: Path, *, units: int, first_year: int, last_year: int, se
     marker = data_dir / "demo.json"
     if marker.exists():
         if json.loads(marker.read_text()) == params:
-            return f"Dữ liệu mẫu đã có sẵn trong {data_dir} (tài khoản: {data_dir / 'demo-accounts.csv'})."
+            return f"Dữ liệu mẫu đã có sẵn trong {data_dir}.\n" + sign_in_help(data_dir)
         raise DemoError(f"{data_dir} đã có dữ liệu mẫu khác ({marker.read_text()}); hãy dùng một thư mục dữ liệu trống.")
     database.migrate(data_dir)
     forms = database.open_forms(data_dir)
@@ -175,7 +175,24 @@ def make_demo(data_dir: Path, *, units: int, first_year: int, last_year: int, se
         accounts_db.close()
     marker.write_text(json.dumps(params))
     return (f"Đã tạo dữ liệu mẫu trong {data_dir}: {units} đơn vị, năm {first_year}–{last_year}, "
-            f"{counts} bài nộp; tài khoản ({len(accounts_rows)}) ở {data_dir / 'demo-accounts.csv'}.")
+            f"{counts} bài nộp.\n" + sign_in_help(data_dir))
+
+
+def sign_in_help(data_dir: Path) -> str:
+    """How to sign in as each role, from demo-accounts.csv (demo data only)."""
+    path = Path(data_dir) / "demo-accounts.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    firsts = {}
+    for row in rows:
+        firsts.setdefault(row["role"], row)
+    names = {"unit": "Đơn vị (unit)", "reviewer": "Người đánh giá (reviewer)", "admin": "Quản trị (admin)"}
+    lines = [f"Đăng nhập tại /login — tất cả {len(rows)} tài khoản mẫu ở {path}:"]
+    for role in ("unit", "reviewer", "admin"):
+        if role in firsts:
+            row = firsts[role]
+            unit = f" (đơn vị {row['unit']}: biểu mẫu tự đánh giá 2022 đang mở để dùng thử)" if row["unit"] else ""
+            lines.append(f"  {names[role]:<28} tên đăng nhập: {row['username']:<10} mật khẩu: {row['password']}{unit}")
+    return "\n".join(lines)
 
 
 def _make_accounts(accounts_db, forms, rng: random.Random, unit_codes: list[str], data_dir: Path) -> list[dict]:

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from form_definitions import Definition
 from scoring import describe_rule, score, validate_answers, visibility
 
-from . import accounts, accounts_db, forms_db
+from . import accounts, accounts_db, forms_db, registry
 from . import submissions as store
 from . import uploads
 from .auth import STASH_COOKIE, role_required
@@ -53,7 +53,8 @@ def read_only_reason(ctx: dict) -> str | None:
     """The sentence saying why the form cannot be changed now, or None when it can."""
     window = ctx["window"]
     if ctx["missing"]:
-        return _("Biểu mẫu này mở sau khi đơn vị đã nộp: %(forms)s.", forms=", ".join(ctx["missing"]))
+        titles = [(registry.definition(forms_db(), f) or ctx["definition"]).title.get(current_language()) for f in ctx["missing"]]
+        return _("Biểu mẫu này mở sau khi đơn vị đã nộp: %(forms)s.", forms=", ".join(titles))
     if ctx["state"] == "not_open":
         return _("Biểu mẫu chưa mở; đơn vị có thể điền từ ngày %(date)s.", date=format_date(window.opens))
     if ctx["state"] == "closed":
@@ -244,23 +245,20 @@ def _conditions_json(definition: Definition) -> dict[str, str]:
 
 def _stash_and_sign_in():
     """A POST whose session has ended: keep what was typed (not files) and ask to sign in again."""
-    fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "action")][:2000]
-    token = accounts.stash_post(accounts_db(), request.path, fields)
-    response = redirect(url_for("auth.login", next=request.path), 303)
-    response.set_cookie(STASH_COOKIE, token, max_age=2 * 86400, httponly=True, samesite="Lax", secure=request.is_secure)
     flash(_("Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại: những gì bạn vừa nhập sẽ được khôi phục."), "warn")
-    return response
+    return _stash(url_for("auth.login", next=request.path))
 
 
 def stash_after_csrf_failure():
     """Same as an expired session, for a form page whose CSRF token no longer matches."""
-    return _stash_and_sign_in() if g.user is None else _stash_and_reload()
+    return _stash_and_sign_in() if g.user is None else _stash(request.path)
 
 
-def _stash_and_reload():
+def _stash(target: str):
+    """Keep the posted fields server-side under a cookie, to restore them into the form after `target`."""
     fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "action")][:2000]
     token = accounts.stash_post(accounts_db(), request.path, fields)
-    response = redirect(request.path, 303)
+    response = redirect(target, 303)
     response.set_cookie(STASH_COOKIE, token, max_age=2 * 86400, httponly=True, samesite="Lax", secure=request.is_secure)
     return response
 
@@ -268,7 +266,32 @@ def _stash_and_reload():
 # Results and history: a unit sees its own; reviewers see any unit's.
 
 def _report(ctx: dict, answers: dict) -> dict:
-    return score(ctx["definition"], answers, lang=current_language())
+    """The score report, each question carrying `shown`: its answer as a person reads it (labels, not values)."""
+    lang = current_language()
+    definition: Definition = ctx["definition"]
+    report = score(definition, answers, lang=lang)
+    for entry in report["questions"]:
+        entry["shown"] = answer_text(definition.question(entry["id"]), entry["answer"], lang)
+    return report
+
+
+def answer_text(question, value: Any, lang: str) -> str | None:
+    """Choice labels instead of values, Có/Không for booleans, dates as 30/09/2022; None when unanswered."""
+    if value is None:
+        return None
+    if question.type == "boolean":
+        return _("Có") if value else _("Không")
+    if question.type in ("single_choice", "multi_choice"):
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(c.label.get(lang) if (c := question.choice(v)) else str(v) for v in values)
+    if question.type == "date":
+        return format_date(value)
+    if question.type in ("integer", "number"):
+        from scoring.rules import fmt
+
+        unit = f" {question.unit.get(lang)}" if question.unit else ""
+        return fmt(value, lang, 4) + unit
+    return str(value)
 
 
 @bp.route("/forms/<form_id>/<int:year>/result")

@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 WITH_TEST=0
 [ "${1:-}" = "--test" ] && WITH_TEST=1
 
-# System packages: a Python 3.11 with venv; git for a clean clone.
-APT_PACKAGES="python3 python3-venv python3-dev git"
+# System packages: a Python 3.11 with venv, fonts with every Vietnamese glyph; for the tests,
+# Debian's Chromium (driven by Playwright, which must not download a browser of its own).
+APT_PACKAGES="python3 python3-venv python3-dev git fonts-noto-core fonts-dejavu-core"
+[ "$WITH_TEST" = 1 ] && APT_PACKAGES="$APT_PACKAGES chromium"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     missing=""
     for pkg in $APT_PACKAGES; do

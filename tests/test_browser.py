@@ -1,0 +1,198 @@
+"""A unit fills its self-assessment in a real headless Chromium, through `forms-app serve`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import PASSWORD, build_data_dir, register
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+FORM = "tu-danh-gia-3-chu-dong"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """`forms-app serve` on a data directory where TOAN is registered for 2022 and its deadline extended."""
+    from forms_app import create_app
+    from forms_app import db as database
+    from forms_app.admin import grant_extension
+
+    data_dir = build_data_dir(tmp_path / "data")
+    app = create_app({"DATA_DIR": data_dir})
+    register(app, "TOAN", 2022)
+    forms = database.open_forms(data_dir)
+    grant_extension(forms, "TOAN", FORM, 2022, dt.date.today() + dt.timedelta(days=30), "thử nghiệm", "admin")
+    forms.close()
+    port = _free_port()
+    command = [str(Path(sys.executable).parent / "forms-app"), "serve", "--data-dir", str(data_dir), "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("forms-app serve did not start: " + process.stdout.read().decode(errors="replace"))
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    assert os.path.exists(CHROMIUM), "Debian's chromium is needed: sh scripts/setup.sh --test installs it"
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+def _fill(page, answers: dict, pdf: Path) -> None:
+    """Answer through the page as a person would: radios, checkboxes, typing, choosing a file."""
+    from form_definitions import load_definitions
+
+    definition = next(d for d in load_definitions() if d.id == FORM)
+    for question in definition.questions:
+        if question.id not in answers:
+            continue
+        value = answers[question.id]
+        block = page.locator(f"#q-{question.id}")
+        if not block.is_visible():
+            continue
+        if question.type == "boolean":
+            block.locator(f'input[value="{"true" if value else "false"}"]').check()
+        elif question.type == "single_choice":
+            block.locator(f'input[value="{value}"]').check()
+        elif question.type == "multi_choice":
+            for item in value:
+                block.locator(f'input[value="{item}"]').check()
+        elif question.type == "file":
+            block.locator('input[type="file"]').set_input_files(str(pdf))
+        else:
+            page.fill(f"#{question.id}", str(value))
+
+
+def test_unit_fills_saves_reloads_submits_and_reads_its_score(server, browser, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    answers = json.loads((ROOT / "form_definitions" / "examples" / f"{FORM}.answers.json").read_text("utf-8"))
+    pdf = tmp_path / "minh-chung.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+    context = browser.new_context(viewport={"width": 360, "height": 780})
+    page = context.new_page()
+    page.goto(server + "/login")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    page.fill("#username", "toan")
+    page.fill("#password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(server + "/")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-360.png"), full_page=True)
+
+    page.click(f'a[href="/forms/{FORM}/2022"]')
+    page.wait_for_url(f"{server}/forms/{FORM}/2022")
+
+    # visible_if, live: the groups reviewed appear only once the unit says it reviewed them.
+    dependent = page.locator("#q-doi_tuong_duoc_ra_soat")
+    assert not dependent.is_visible()
+    page.locator('#q-da_ra_soat_hoan_canh_kho_khan input[value="true"]').check()
+    assert dependent.is_visible()
+    page.locator('#q-da_ra_soat_hoan_canh_kho_khan input[value="false"]').check()
+    assert not dependent.is_visible()
+
+    # A first part, saved as a draft, survives a reload.
+    page.fill("#so_doan_vien", "1240")
+    page.locator('#q-tan_suat_tong_hop_tinh_hinh input[value="hang_quy"]').check()
+    page.click('button[value="save"]')
+    page.wait_for_load_state()
+    assert "Đã lưu nháp" in page.content()
+    page.reload()
+    assert page.input_value("#so_doan_vien") == "1240"
+    assert page.locator('#q-tan_suat_tong_hop_tinh_hinh input[value="hang_quy"]').is_checked()
+    assert not dependent.is_visible()  # "Không" was saved, so it stays hidden
+
+    # Submitting too early names what is missing, beside each field and on top, and keeps what was typed.
+    page.click('button[value="submit"]')
+    page.wait_for_load_state()
+    assert page.locator("#error-summary").is_visible()
+    assert page.locator(".field-error").count() > 3
+    assert page.input_value("#so_doan_vien") == "1240"
+    page.screenshot(path=str(ARTIFACTS / "form-errors-360.png"))
+
+    _fill(page, answers, pdf)
+    page.locator('#q-da_ra_soat_hoan_canh_kho_khan input[value="true"]').check()
+    _fill(page, {k: answers[k] for k in ("doi_tuong_duoc_ra_soat", "so_dvtn_hoan_canh_kho_khan",
+                                         "so_dvtn_kho_khan_duoc_giup_do", "gia_tri_ho_tro")}, pdf)
+    page.screenshot(path=str(ARTIFACTS / "form-filled-360.png"), full_page=True)
+    page.click('button[value="submit"]')
+    page.wait_for_url(f"{server}/forms/{FORM}/2022/result")
+    text = page.inner_text("main")
+    assert "Đã nộp biểu mẫu" in text
+    assert "tạm tính" in text
+    assert page.locator("svg.chart").count() == 1
+    total = page.inner_text(".summary .total strong")
+    assert total.replace(",", ".").replace(".", "", 0).strip()
+    page.screenshot(path=str(ARTIFACTS / "result-360.png"), full_page=True)
+
+    # The same pages on a desktop screen.
+    wide = browser.new_context(viewport={"width": 1280, "height": 900})
+    desktop = wide.new_page()
+    desktop.goto(server + "/login")
+    desktop.fill("#username", "toan")
+    desktop.fill("#password", PASSWORD)
+    desktop.click("button.primary")
+    desktop.wait_for_url(server + "/")
+    desktop.goto(f"{server}/forms/{FORM}/2022")
+    desktop.screenshot(path=str(ARTIFACTS / "form-1280.png"))
+    desktop.goto(f"{server}/forms/{FORM}/2022/result")
+    assert desktop.inner_text(".summary .total strong") == total
+    desktop.screenshot(path=str(ARTIFACTS / "result-1280.png"), full_page=True)
+    wide.close()
+    context.close()
+
+
+def test_form_works_by_keyboard_and_without_script(server, browser):
+    """Labels are tied to inputs (keyboard and screen readers), and with JavaScript off every question shows."""
+    context = browser.new_context(viewport={"width": 360, "height": 780}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/login")
+    page.fill("#username", "toan")
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url(server + "/")
+    page.goto(f"{server}/forms/{FORM}/2022")
+    assert page.locator("#q-doi_tuong_duoc_ra_soat").is_visible()  # no script: shown, the server decides
+    for input_id in ("so_doan_vien", "so_chi_doan", "tu_nhan_xet"):
+        assert page.locator(f'label[for="{input_id}"]').count() == 1
+    page.focus("#so_doan_vien")
+    page.keyboard.type("321")
+    page.keyboard.press("Enter")  # the first button, "save", is the default: never an accidental submit
+    page.wait_for_load_state()
+    assert page.input_value("#so_doan_vien") == "321"
+    assert "Đã lưu nháp" in page.content()
+    context.close()
