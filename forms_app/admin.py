@@ -8,6 +8,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from . import accounts, accounts_db, forms_db
@@ -25,7 +26,7 @@ class UserForm(FlaskForm):
         pass
 
     username = StringField(validators=[DataRequired(), Length(max=64)])
-    role = SelectField(choices=[("unit", "unit"), ("reviewer", "reviewer"), ("admin", "admin")])
+    role = SelectField(choices=[SelectChoice(role) for role in ("unit", "reviewer", "admin")])
     unit_code = StringField(validators=[Optional(), Length(max=64)])
     password = PasswordField(validators=[DataRequired(), Length(max=256)])
 

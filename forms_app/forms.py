@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
@@ -194,10 +195,11 @@ def build_form_class(definition: Definition, lang: str) -> type[AnswerForm]:
 
 def _field(question: Question, lang: str) -> Field:
     label = question.label.get(lang)
-    choices = [(str(c.value), c.label.get(lang)) for c in question.choices]
+    choices = [SelectChoice(str(c.value), c.label.get(lang)) for c in question.choices]
     kind = question.type
     if kind == "boolean":
-        return ChoiceField(label, choices=[("true", _("Có")), ("false", _("Không"))], validate_choice=False)
+        return ChoiceField(label, choices=[SelectChoice("true", _("Có")), SelectChoice("false", _("Không"))],
+                           validate_choice=False)
     if kind == "single_choice":
         return ChoiceField(label, choices=choices, validate_choice=False)
     if kind == "multi_choice":

@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import shutil
 
+import pytest
+
 from conftest import (
     REGISTRATION,
     SELF,
@@ -45,10 +47,10 @@ def test_before_the_window_opens_the_form_is_read_only_with_a_sentence(app, toan
     assert response.status_code == 200
     html = unescape(response.get_data(as_text=True))
     assert _is_read_only(html)
-    assert "Biểu mẫu chưa mở; đơn vị có thể điền từ ngày 01/08/2022." in html
+    assert "chưa mở" in html and "01/08/2022" in html  # why, and from when
     posted = post_answers(toan, complete_self_assessment(), "submit")
     assert posted.status_code == 409
-    assert forms_sql(app, "SELECT COUNT(*) FROM revisions")[0][0] == 0
+    assert revision_rows(app, "TOAN") == []
 
 
 def test_after_the_deadline_the_form_is_read_only_with_a_sentence_and_still_shows_the_answers(app, toan):
@@ -58,7 +60,7 @@ def test_after_the_deadline_the_form_is_read_only_with_a_sentence_and_still_show
     assert response.status_code == 200
     html = unescape(response.get_data(as_text=True))
     assert _is_read_only(html)
-    assert "Đã hết hạn nộp (01/10/2022); biểu mẫu chỉ còn để xem." in html
+    assert "Đã hết hạn nộp" in html and "01/10/2022" in html
     assert FormPage(html).value("so_doan_vien") == "1240"
     assert toan.get(SELF_URL + "/result").status_code == 200  # the result stays readable
 
@@ -115,7 +117,7 @@ def test_an_extension_reopens_the_form_for_that_unit_only(app, toan, signed_in):
 
     other = unescape(van.get(SELF_URL).get_data(as_text=True))
     assert _is_read_only(other)
-    assert "Đã hết hạn nộp (01/10/2022)" in other
+    assert "Đã hết hạn nộp" in other and "01/10/2022" in other
     assert post_answers(van, answers, "submit").status_code == 409
     assert submission_row(app, "VAN")["status"] == "draft"
     assert [r["action"] for r in revision_rows(app, "VAN")] == ["late"]
@@ -224,7 +226,7 @@ def test_the_same_request_token_posted_twice_creates_one_revision(app, toan):
     assert first.location == second.location
     rows = revision_rows(app, "TOAN")
     assert len(rows) == 1 and rows[0]["request_token"] == fields["request_token"]
-    assert forms_sql(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'submitted'")[0][0] == 1
+    assert forms_sql(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'submitted' AND form_id = ?", (SELF,))[0][0] == 1
 
 
 def test_a_double_clicked_save_creates_one_revision(app, toan):
@@ -278,23 +280,36 @@ def test_a_submit_on_a_stale_page_is_a_conflict_too(app, toan, signed_in):
 
 # An expired session loses nothing that was typed.
 
-def test_a_post_after_the_session_expired_asks_to_sign_in_and_restores_what_was_typed(app, client):
+def _end_session(app, client, how: str) -> None:
+    import sqlite3
+
     from forms_app import SESSION_COOKIE
 
+    if how == "cookie gone":
+        client.delete_cookie(SESSION_COOKIE)
+    else:  # the server-side session passed its expiry while the page stayed open
+        conn = sqlite3.connect(app.config["DATA_DIR"] / "accounts.db")
+        with conn:
+            conn.execute("UPDATE sessions SET expires_at = '2000-01-01T00:00:00+00:00'")
+        conn.close()
+
+
+@pytest.mark.parametrize("how", ["cookie gone", "expired on the server"])
+def test_a_post_after_the_session_expired_asks_to_sign_in_and_restores_what_was_typed(app, client, how):
     register(app, "TOAN")
     sign_in(client, "toan")
     fields = form_fields(client.get(SELF_URL).get_data(as_text=True))
-    client.delete_cookie(SESSION_COOKIE)  # the sign-in is gone; the page is still open in the browser
+    _end_session(app, client, how)  # the page is still open in the browser
     answers = {"so_doan_vien": "4321", "kenh_nam_bat_tinh_hinh": ["zalo", "youtube"], "tu_nhan_xet": "Gõ trước khi hết phiên",
                "so_chi_doan": "abc"}
     response = post_answers(client, answers, "submit", fields=fields)
     assert response.status_code in (302, 303)
     assert response.location.startswith("/login")
-    assert forms_sql(app, "SELECT COUNT(*) FROM revisions")[0][0] == 0
+    assert revision_rows(app, "TOAN") == []
 
     login_page = client.get(response.location)
     assert login_page.status_code == 200
-    signed = sign_in(client, "toan") if False else None  # noqa: F841 (the login below follows `next`)
+    assert "Phiên đăng nhập đã hết hạn" in unescape(login_page.get_data(as_text=True))
     token = form_fields(login_page.get_data(as_text=True))["csrf_token"]
     back = client.post(response.location, data={"username": "toan", "password": "mat-khau-thu-nghiem", "csrf_token": token})
     assert back.status_code == 302
@@ -306,15 +321,59 @@ def test_a_post_after_the_session_expired_asks_to_sign_in_and_restores_what_was_
     assert page.value("so_chi_doan") == "abc"
     assert page.checked("kenh_nam_bat_tinh_hinh") == ["zalo", "youtube"]
     assert page.value("tu_nhan_xet") == "Gõ trước khi hết phiên"
-    assert forms_sql(app, "SELECT COUNT(*) FROM revisions")[0][0] == 0  # restored on screen, never saved unseen
+    assert revision_rows(app, "TOAN") == []  # restored on screen, never saved unseen
     # Restored once: the next visit shows the stored (empty) form again.
     assert FormPage(client.get(SELF_URL).get_data(as_text=True)).value("so_doan_vien") == ""
 
 
+@pytest.mark.xfail(strict=True, reason="BUG: a form POST failing the CSRF check reaches errors._csrf → "
+                   "fill.stash_after_csrf_failure, which reads g.user before _load_user ran (CSRFProtect's "
+                   "before_request runs first): AttributeError, a 500 instead of a redirect to /login")
 def test_a_post_from_a_browser_without_any_session_is_sent_to_sign_in(app):
     register(app, "TOAN")
     anonymous = app.test_client()
     response = anonymous.post(SELF_URL, data={"action": "save", "so_doan_vien": "12"})
     assert response.status_code in (302, 303)
     assert response.location.startswith("/login")
-    assert forms_sql(app, "SELECT COUNT(*) FROM revisions")[0][0] == 0
+    assert revision_rows(app, "TOAN") == []
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: fill._fill calls _collect_files (uploads.store: blob written, uploads row "
+                   "inserted) before checking read_only_reason, so a POST refused because the form is not open or its "
+                   "`requires` is missing still stores the uploaded file in forms.db and data_dir/uploads")
+def test_a_refused_post_stores_no_uploaded_file(app, signed_in):
+    from conftest import pdf_upload
+
+    toan = signed_in("toan")  # no registration: the self-assessment is refused
+    response = post_answers(toan, {"co_chuong_trinh_hanh_dong": "true"}, "save",
+                            files={"file_ke_hoach_cong_tac": pdf_upload()})
+    assert response.status_code == 409
+    assert forms_sql(app, "SELECT COUNT(*) FROM uploads") == [(0,)]
+    assert not (app.config["DATA_DIR"] / "uploads").exists() or not any((app.config["DATA_DIR"] / "uploads").rglob("*"))
+
+
+def test_a_registration_submitted_through_the_web_opens_the_self_assessment(app, signed_in):
+    from conftest import pdf_upload
+
+    registration_url = f"/forms/{REGISTRATION}/2022"
+    toan = signed_in("toan")
+    app.config["NOW"] = dt.datetime(2021, 8, 15, 3, 0, tzinfo=UTC)  # the 2022 registration runs July–October 2021
+    answers = {"cam_ket_xay_dung": "true", "so_can_bo_phu_trach": "3", "da_dang_ky_voi_cap_uy": "false",
+               "chi_tieu_ty_le_danh_gia_doan_vien": "150", "tieu_chi_uu_tien": ["tieu_chi_2_1_1", "tieu_chi_2_1_2",
+                                                                                 "tieu_chi_2_1_3", "tieu_chi_2_2_1"]}
+    refused = post_answers(toan, answers, "submit", url=registration_url)
+    assert refused.status_code == 422
+    errors = FormPage(refused.get_data(as_text=True)).error_ids()
+    # max 100, at most 3 choices, and the required plan file is missing
+    assert {"chi_tieu_ty_le_danh_gia_doan_vien-error", "tieu_chi_uu_tien-error", "file_ke_hoach_3_chu_dong-error"} <= set(errors)
+
+    answers.update({"chi_tieu_ty_le_danh_gia_doan_vien": "95,5", "tieu_chi_uu_tien": ["tieu_chi_2_1_1"]})
+    accepted = post_answers(toan, answers, "submit", url=registration_url,
+                            files={"file_ke_hoach_3_chu_dong": pdf_upload("ke-hoach-3-chu-dong.pdf")})
+    assert accepted.status_code == 303
+    assert submission_row(app, "TOAN", REGISTRATION)["status"] == "submitted"
+    assert current_answers(app, "TOAN", REGISTRATION)["chi_tieu_ty_le_danh_gia_doan_vien"] == 95.5
+
+    app.config["NOW"] = dt.datetime(2022, 9, 15, 3, 0, tzinfo=UTC)
+    assert not _is_read_only(toan.get(SELF_URL).get_data(as_text=True))
+    assert post_answers(toan, complete_self_assessment(), "submit").status_code == 303
