@@ -57,10 +57,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config)
     app.config["DATA_DIR"] = data_dir
 
+    app.before_request(_load_user)  # before the CSRF check, so its error page knows who is signed in
     csrf.init_app(app)
     Babel(app, locale_selector=select_locale)
 
-    app.before_request(_load_user)
     app.teardown_appcontext(_close_databases)
     app.after_request(_security_headers)
 

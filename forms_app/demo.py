@@ -248,7 +248,7 @@ def _make_submissions(forms, definitions: list[Definition], units: list[dict], y
                 sid = next_id
                 next_id += 1
                 buffers["submissions"].append((
-                    sid, unit["code"], definition.id, year, definition.version, "submitted", 1, report["total"],
+                    sid, unit["code"], definition.id, year, definition.version, "submitted", 1, 1, report["total"],
                     report["max_total"], report["band"],
                     None if report["recognised"] is None else int(report["recognised"]),
                     submitted_at, submitted_at, submitted_at,
@@ -274,8 +274,9 @@ def _make_submissions(forms, definitions: list[Definition], units: list[dict], y
 def _flush(forms, buffers: dict[str, list[tuple]]) -> None:
     with database.write(forms):
         forms.conn.executemany(
-            "INSERT INTO submissions (id, unit_code, form_id, cycle_year, form_version, status, current_revision, total, "
-            "max_total, band, recognised, created_at, updated_at, submitted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO submissions (id, unit_code, form_id, cycle_year, form_version, status, current_revision, "
+            "submitted_revision, total, max_total, band, recognised, created_at, updated_at, submitted_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             buffers["submissions"])
         forms.conn.executemany(
             "INSERT INTO revisions (submission_id, number, action, author, created_at, answers, total) VALUES (?,?,?,?,?,?,?)",

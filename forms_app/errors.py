@@ -41,11 +41,19 @@ def _page(code: int, message: str | None = None):
 
 def _csrf(error: CSRFError):
     # A form page keeps what was typed even when its security token is stale.
-    if request.method == "POST" and request.blueprint == "fill":
+    if request.method == "POST" and request.blueprint == "fill" and same_origin():
         from .fill import stash_after_csrf_failure
 
         return stash_after_csrf_failure()
     return _page(400, _("Mã bảo mật của biểu mẫu đã hết hạn hoặc không hợp lệ; hãy tải lại trang và thử lại."))
+
+
+def same_origin() -> bool:
+    """False when the browser says the POST came from another site (it is refused, never kept)."""
+    from urllib.parse import urlparse
+
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    return not origin or urlparse(origin).netloc == request.host
 
 
 def _http(error: HTTPException):

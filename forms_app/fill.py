@@ -75,7 +75,9 @@ def _file_errors(code: str, params: dict) -> str:
 def fill(form_id: str, year: int):
     """The unit's own form for a cycle year: GET shows it, POST saves (action=save) or submits (action=submit)."""
     if g.user is None and request.method == "POST":
-        return _stash_and_sign_in()
+        from .errors import same_origin
+
+        return _stash_and_sign_in() if same_origin() else abort(400)
     return _fill(form_id, year)
 
 
@@ -99,6 +101,9 @@ def _fill(form_id: str, year: int):
         form.base_revision.data = str(ctx["submission"]["current_revision"] if ctx["submission"] else 0)
         form.request_token.data = secrets.token_urlsafe(16)
         files = _current_files(definition, store.current_answers(db, ctx["submission"]))
+        if notice is None and store.has_unsubmitted_draft(ctx["submission"]):
+            notice = _("Bạn đang sửa bản số %(current)s, chưa nộp; bản đã nộp là bản số %(submitted)s và vẫn được tính. Bấm Nộp để thay thế.",
+                       current=ctx["submission"]["current_revision"], submitted=ctx["submission"]["submitted_revision"])
         response = make_response(_render(ctx, form, files, reason=reason, notice=notice))
         if stashed:
             response.delete_cookie(STASH_COOKIE)
@@ -110,7 +115,9 @@ def _fill(form_id: str, year: int):
         action = "save"
     form_ok = form.validate()  # CSRF, parse errors, lengths (never "required": that depends on visibility)
     answers = form.answers()
-    files, file_errors = _collect_files(ctx, definition, form)
+    # A POST to a form that is not open yet (or waits for another form) keeps no file; a late one keeps them.
+    keeps_files = reason is None or (ctx["state"] == "closed" and not ctx["missing"])
+    files, file_errors = _collect_files(ctx, definition, form, store_new=keeps_files)
     answers.update({qid: token for qid, token in files.items() if token})
     shown = visibility(definition, answers)
     errors: dict[str, list[str]] = {}
@@ -184,7 +191,8 @@ def _current_files(definition: Definition, answers: dict) -> dict[str, str | Non
     return {q.id: answers.get(q.id) for q in definition.questions if q.type == "file"}
 
 
-def _collect_files(ctx: dict, definition: Definition, form) -> tuple[dict[str, str | None], dict[str, str]]:
+def _collect_files(ctx: dict, definition: Definition, form, *, store_new: bool = True
+                   ) -> tuple[dict[str, str | None], dict[str, str]]:
     """For each file question: a new upload, else the file already kept (unless removed); errors beside the field."""
     db = forms_db()
     files: dict[str, str | None] = {}
@@ -197,7 +205,7 @@ def _collect_files(ctx: dict, definition: Definition, form) -> tuple[dict[str, s
         if kept and not uploads.owned(db, kept, ctx["unit_code"], definition.id, ctx["year"], question.id):
             kept = None
         files[question.id] = None if request.form.get(f"{question.id}__remove") else kept
-        if upload is not None and upload.filename:
+        if store_new and upload is not None and upload.filename:
             try:
                 files[question.id] = uploads.store(
                     db, g.data_dir, unit_code=ctx["unit_code"], form_id=definition.id, cycle_year=ctx["year"],
@@ -312,11 +320,13 @@ def _result_page(ctx: dict):
     db = forms_db()
     if ctx["submission"] is None or not ctx["submission"]["current_revision"]:
         return render_template("fill/no_result.html", ctx=ctx), 404
-    answers = store.current_answers(db, ctx["submission"])
+    number = store.scored_revision(ctx["submission"])
+    answers = store.revision_answers(db, ctx["submission"]["id"], number) or {}
     report = _report(ctx, answers)
     from .charts import section_bars
 
     return render_template("fill/result.html", ctx=ctx, report=report, chart=section_bars(report, current_language()),
+                           number=number, newer_draft=store.has_unsubmitted_draft(ctx["submission"]),
                            described=uploads.describe(db, [v for v in answers.values() if isinstance(v, str)]))
 
 

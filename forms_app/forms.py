@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -32,20 +32,26 @@ def parse_integer(text: str) -> int:
     return int(text)
 
 
-def parse_number(text: str) -> int | float:
-    """'12.5' or '12,5' → 12.5; whole numbers stay integers."""
-    text = text.strip().replace("\u00a0", "").replace(" ", "")
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
-    if len(text) > 30:
+def parse_number(text: str, lang: str = "vi") -> int | float:
+    """A number as the page's language writes it.
+
+    Vietnamese: "1.000" and "1 000" are one thousand, "12,5" is twelve and a half. English: "1,000"
+    and "12.5". A lone separator that cannot be grouping ("12.5" on a Vietnamese page, typed on a
+    phone's keypad) is read as the decimal point.
+    """
+    text = text.strip().replace("\u00a0", " ")
+    group, decimal = (".", ",") if lang != "en" else (",", ".")
+    grouped = re.fullmatch(rf"-?\d{{1,3}}([{re.escape(group)} ]\d{{3}})+({re.escape(decimal)}\d+)?", text)
+    if grouped:
+        text = text.replace(group, "").replace(" ", "").replace(decimal, ".")
+    else:
+        text = text.replace(" ", "")
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+    if len(text) > 30 or not re.fullmatch(r"-?\d+(\.\d+)?", text):
         raise ValueError(_("Hãy nhập một số, ví dụ 12,5."))
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_("Hãy nhập một số, ví dụ 12,5.")) from None
-    if not value.is_finite():
-        raise ValueError(_("Hãy nhập một số, ví dụ 12,5."))
-    return int(value) if value == value.to_integral_value() and "." not in text else float(value)
+    value = Decimal(text)
+    return int(value) if "." not in text else float(value)
 
 
 class NumberInput(TextInput):
@@ -86,7 +92,12 @@ class IntegerAnswerField(AnswerField):
 
 class NumberAnswerField(AnswerField):
     widget = NumberInput(decimal=True)
-    parser = staticmethod(parse_number)
+
+    @staticmethod
+    def parser(text: str) -> int | float:
+        from .i18n import current_language
+
+        return parse_number(text, current_language())
 
 
 def _parse_date(text: str) -> str:

@@ -170,6 +170,13 @@ def m001_core(db: Database) -> None:
     db.execute("CREATE INDEX idx_audit_action ON audit_log(action)")
 
 
+@forms_migrations()
+def m002_submitted_revision(db: Database) -> None:
+    """A draft saved after a submit no longer withdraws the submission: the submitted revision is kept apart."""
+    db.execute("ALTER TABLE submissions ADD COLUMN submitted_revision INTEGER")
+    db.execute("UPDATE submissions SET submitted_revision = current_revision WHERE status = 'submitted'")
+
+
 @accounts_migrations()
 def a001_accounts(db: Database) -> None:
     db.execute("""
@@ -257,11 +264,13 @@ DESCRIPTIONS: dict[str, dict] = {
     },
     "submissions": {
         "title": "Bài nộp",
-        "description": "Mỗi đơn vị, biểu mẫu và năm có một bài nộp; điểm là điểm tự động của bản hiện hành.",
+        "description": "Mỗi đơn vị, biểu mẫu và năm có một bài nộp; điểm là điểm tự động của bản đã nộp (hoặc của bản nháp khi chưa nộp).",
         "columns": {
             "id": "Mã bài nộp", "unit_code": "Mã đơn vị", "form_id": "Mã biểu mẫu", "cycle_year": "Năm",
             "form_version": "Phiên bản biểu mẫu đã dùng", "status": "Trạng thái (draft: bản nháp, submitted: đã nộp)",
-            "current_revision": "Số bản hiện hành", "total": "Tổng điểm", "max_total": "Tổng điểm tối đa",
+            "current_revision": "Số bản đang sửa (bản lưu hoặc nộp gần nhất)",
+            "submitted_revision": "Số bản đã nộp gần nhất (điểm, câu trả lời và điểm theo phần là của bản này)",
+            "total": "Tổng điểm", "max_total": "Tổng điểm tối đa",
             "band": "Xếp loại", "recognised": "Đủ điều kiện công nhận theo điểm (1: có, 0: không)",
             "created_at": "Thời điểm tạo (UTC)", "updated_at": "Thời điểm cập nhật (UTC)",
             "submitted_at": "Thời điểm nộp gần nhất (UTC)",
@@ -279,7 +288,7 @@ DESCRIPTIONS: dict[str, dict] = {
     },
     "answers": {
         "title": "Câu trả lời",
-        "description": "Câu trả lời của bản hiện hành, mỗi dòng một câu hỏi, với điểm và điểm tối đa.",
+        "description": "Câu trả lời của bản đã nộp (hoặc bản nháp khi chưa nộp), mỗi dòng một câu hỏi, với điểm và điểm tối đa.",
         "columns": {
             "submission_id": "Mã bài nộp", "question_id": "Mã câu hỏi", "section_id": "Mã phần",
             "criterion": "Tiêu chí", "type": "Kiểu câu hỏi", "value": "Giá trị trả lời",

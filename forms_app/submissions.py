@@ -71,14 +71,23 @@ def find(db: Database, unit_code: str, form_id: str, cycle_year: int) -> dict | 
 
 
 def current_answers(db: Database, submission: dict | None) -> dict[str, Any]:
-    """The answers of the submission's current revision ({} before the first save)."""
+    """The answers of the revision being edited ({} before the first save)."""
     if not submission or not submission["current_revision"]:
         return {}
-    row = db.execute(
-        "SELECT answers FROM revisions WHERE submission_id = ? AND number = ?",
-        [submission["id"], submission["current_revision"]],
-    ).fetchone()
-    return json.loads(row[0]) if row else {}
+    return revision_answers(db, submission["id"], submission["current_revision"]) or {}
+
+
+def scored_revision(submission: dict | None) -> int | None:
+    """The revision whose score counts: the last submitted one, else the draft."""
+    if not submission:
+        return None
+    return submission["submitted_revision"] or submission["current_revision"] or None
+
+
+def has_unsubmitted_draft(submission: dict | None) -> bool:
+    """A draft saved after the last submit, not yet submitted."""
+    return bool(submission and submission["submitted_revision"]
+                and submission["current_revision"] != submission["submitted_revision"])
 
 
 def definition_for(db: Database, submission: dict | None, form_id: str) -> Definition | None:
@@ -162,13 +171,17 @@ def record(db: Database, *, unit_code: str, definition: Definition, cycle_year: 
         if kind == "late":
             audit(db, author, "late_submit_refused", unit_code, definition.id, cycle_year, {"revision": number})
             return Outcome("late", number, submission_id)
-        status = "submitted" if action == "submit" else "draft"
-        db["submissions"].update(submission_id, {
-            "status": status, "current_revision": number, "total": report["total"], "max_total": report["max_total"],
-            "band": report["band"], "recognised": None if report["recognised"] is None else int(report["recognised"]),
-            "updated_at": now, **({"submitted_at": now} if action == "submit" else {}),
-        })
-        _store_answers(db, submission_id, definition, report)
+        changes = {"current_revision": number, "updated_at": now}
+        # Scores follow the submitted revision; a draft saved after a submit leaves the submission as submitted.
+        if action == "submit" or submission["submitted_revision"] is None:
+            changes.update({
+                "total": report["total"], "max_total": report["max_total"], "band": report["band"],
+                "recognised": None if report["recognised"] is None else int(report["recognised"]),
+            })
+            _store_answers(db, submission_id, definition, report)
+        if action == "submit":
+            changes.update({"status": "submitted", "submitted_revision": number, "submitted_at": now})
+        db["submissions"].update(submission_id, changes)
         if action == "submit":
             audit(db, author, "submitted", unit_code, definition.id, cycle_year, {"revision": number, "total": report["total"]})
         return Outcome("submitted" if action == "submit" else "saved", number, submission_id)

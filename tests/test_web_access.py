@@ -198,9 +198,6 @@ def test_admin_posts_with_the_token_do_work(app, signed_in):
     assert forms_sql(app, "SELECT closes FROM cycles WHERE form_id = ? AND cycle_year = 2022", (SELF,)) == [("2022-12-31",)]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a form POST without a CSRF token ends in a 500: errors._csrf calls "
-                   "fill.stash_after_csrf_failure, which reads g.user (and accounts_db() reads g.data_dir) before "
-                   "_load_user has set them, because CSRFProtect's before_request runs first")
 def test_a_form_post_without_a_csrf_token_is_refused_and_saves_nothing(app, toan):
     app.config["PROPAGATE_EXCEPTIONS"] = False  # see what a browser would get
     response = toan.post(SELF_URL, data={"action": "save", "so_doan_vien": "12"})

@@ -326,9 +326,6 @@ def test_a_post_after_the_session_expired_asks_to_sign_in_and_restores_what_was_
     assert FormPage(client.get(SELF_URL).get_data(as_text=True)).value("so_doan_vien") == ""
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a form POST failing the CSRF check reaches errors._csrf → "
-                   "fill.stash_after_csrf_failure, which reads g.user before _load_user ran (CSRFProtect's "
-                   "before_request runs first): AttributeError, a 500 instead of a redirect to /login")
 def test_a_post_from_a_browser_without_any_session_is_sent_to_sign_in(app):
     register(app, "TOAN")
     anonymous = app.test_client()
@@ -338,9 +335,6 @@ def test_a_post_from_a_browser_without_any_session_is_sent_to_sign_in(app):
     assert revision_rows(app, "TOAN") == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: fill._fill calls _collect_files (uploads.store: blob written, uploads row "
-                   "inserted) before checking read_only_reason, so a POST refused because the form is not open or its "
-                   "`requires` is missing still stores the uploaded file in forms.db and data_dir/uploads")
 def test_a_refused_post_stores_no_uploaded_file(app, signed_in):
     from conftest import pdf_upload
 
@@ -377,3 +371,19 @@ def test_a_registration_submitted_through_the_web_opens_the_self_assessment(app,
     app.config["NOW"] = dt.datetime(2022, 9, 15, 3, 0, tzinfo=UTC)
     assert not _is_read_only(toan.get(SELF_URL).get_data(as_text=True))
     assert post_answers(toan, complete_self_assessment(), "submit").status_code == 303
+
+
+def test_a_post_from_another_site_is_refused_and_nothing_is_kept(app):
+    register(app, "TOAN")
+    stranger = app.test_client()
+    response = stranger.post(SELF_URL, data={"action": "save", "so_doan_vien": "12"},
+                             headers={"Origin": "https://evil.example"})
+    assert response.status_code == 400
+    assert revision_rows(app, "TOAN") == []
+    from forms_app import db as database
+
+    accounts = database.open_accounts(app.config["DATA_DIR"])
+    try:
+        assert accounts.execute("SELECT COUNT(*) FROM pending_posts").fetchone()[0] == 0
+    finally:
+        accounts.close()
