@@ -177,6 +177,48 @@ def m002_submitted_revision(db: Database) -> None:
     db.execute("UPDATE submissions SET submitted_revision = current_revision WHERE status = 'submitted'")
 
 
+@forms_migrations()
+def m003_decisions(db: Database) -> None:
+    """The standing committee's decisions and the reviewers' point adjustments: appended, never overwritten."""
+    db.execute("""
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('recognised', 'not_recognised', 'returned', 'withdrawn')),
+            comment TEXT,
+            reopen_until TEXT,
+            decision_no TEXT,
+            decided_on TEXT,
+            commendation INTEGER NOT NULL DEFAULT 0,
+            source TEXT NOT NULL DEFAULT 'web' CHECK (source IN ('web', 'import')),
+            recorded_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_decisions_key ON decisions(unit_code, form_id, cycle_year, id)")
+    db.execute("CREATE INDEX idx_decisions_year ON decisions(form_id, cycle_year, decision)")
+    db.execute("""
+        CREATE TABLE adjustments (
+            id INTEGER PRIMARY KEY,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            question_id TEXT NOT NULL,
+            points REAL,
+            reason TEXT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_adjustments_submission ON adjustments(submission_id, question_id, id)")
+    db.execute("ALTER TABLE submissions ADD COLUMN adjusted_total REAL")
+    db.execute("ALTER TABLE answers ADD COLUMN adjusted_points REAL")
+    db.execute("ALTER TABLE section_scores ADD COLUMN adjusted_score REAL")
+    db.execute("""
+        CREATE VIEW current_decisions AS
+        SELECT d.* FROM decisions d
+        WHERE d.id = (SELECT MAX(d2.id) FROM decisions d2
+                      WHERE d2.unit_code = d.unit_code AND d2.form_id = d.form_id AND d2.cycle_year = d.cycle_year)""")
+
+
 @accounts_migrations()
 def a001_accounts(db: Database) -> None:
     db.execute("""
@@ -208,6 +250,17 @@ def a001_accounts(db: Database) -> None:
             path TEXT NOT NULL,
             fields TEXT NOT NULL,
             created_at TEXT NOT NULL
+        )""")
+
+
+@accounts_migrations()
+def a002_reviewer_clusters(db: Database) -> None:
+    """A reviewer may be limited to the units of some emulation clusters (a cluster lead)."""
+    db.execute("""
+        CREATE TABLE reviewer_clusters (
+            username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+            cluster TEXT NOT NULL,
+            PRIMARY KEY (username, cluster)
         )""")
 
 
@@ -274,6 +327,7 @@ DESCRIPTIONS: dict[str, dict] = {
             "band": "Xếp loại", "recognised": "Đủ điều kiện công nhận theo điểm (1: có, 0: không)",
             "created_at": "Thời điểm tạo (UTC)", "updated_at": "Thời điểm cập nhật (UTC)",
             "submitted_at": "Thời điểm nộp gần nhất (UTC)",
+            "adjusted_total": "Tổng điểm sau điều chỉnh của người đánh giá (trống: chưa điều chỉnh)",
         },
     },
     "revisions": {
@@ -293,6 +347,7 @@ DESCRIPTIONS: dict[str, dict] = {
             "submission_id": "Mã bài nộp", "question_id": "Mã câu hỏi", "section_id": "Mã phần",
             "criterion": "Tiêu chí", "type": "Kiểu câu hỏi", "value": "Giá trị trả lời",
             "points": "Điểm đạt được", "max_points": "Điểm tối đa", "visible": "Câu hỏi có hiển thị (1) hay bị ẩn (0)",
+            "adjusted_points": "Điểm sau điều chỉnh của người đánh giá (trống: không điều chỉnh)",
         },
     },
     "section_scores": {
@@ -301,6 +356,7 @@ DESCRIPTIONS: dict[str, dict] = {
         "columns": {
             "submission_id": "Mã bài nộp", "section_id": "Mã phần", "score": "Điểm", "max": "Điểm tối đa",
             "pass_min": "Điểm đạt của phần", "passed": "Đạt (1) hay chưa đạt (0)",
+            "adjusted_score": "Điểm phần sau điều chỉnh (trống: không điều chỉnh)",
         },
     },
     "uploads": {
@@ -310,6 +366,27 @@ DESCRIPTIONS: dict[str, dict] = {
             "token": "Mã tệp", "unit_code": "Mã đơn vị", "form_id": "Mã biểu mẫu", "cycle_year": "Năm",
             "question_id": "Mã câu hỏi", "original_name": "Tên tệp gốc", "sha256": "Mã băm SHA-256",
             "size": "Kích thước (byte)", "uploaded_by": "Người tải lên", "uploaded_at": "Thời điểm tải lên (UTC)",
+        },
+    },
+    "decisions": {
+        "title": "Quyết định của Ban Thường vụ",
+        "description": "Mỗi quyết định là một dòng mới, không ghi đè; quyết định mới nhất của một đơn vị, biểu mẫu và năm là quyết định hiện hành.",
+        "columns": {
+            "id": "Mã quyết định", "unit_code": "Mã đơn vị", "form_id": "Mã biểu mẫu", "cycle_year": "Năm",
+            "decision": "Quyết định (recognised: công nhận, not_recognised: không công nhận, returned: trả lại để sửa, withdrawn: thu hồi công nhận)",
+            "comment": "Nhận xét gửi đơn vị", "reopen_until": "Mở lại biểu mẫu cho đơn vị đến hết ngày (khi trả lại)",
+            "decision_no": "Số quyết định", "decided_on": "Ngày quyết định", "commendation": "Đề nghị tuyên dương (1: có)",
+            "source": "Nguồn (web: ghi trên trang, import: nhập từ tệp)", "recorded_by": "Người ghi",
+            "recorded_at": "Thời điểm ghi (UTC)",
+        },
+    },
+    "adjustments": {
+        "title": "Điều chỉnh điểm",
+        "description": "Điều chỉnh điểm từng câu của người đánh giá, kèm lý do; điểm tự động vẫn giữ bên cạnh. Điều chỉnh mới nhất của một câu là điều chỉnh hiện hành; điểm trống là huỷ điều chỉnh.",
+        "columns": {
+            "id": "Mã", "submission_id": "Mã bài nộp", "question_id": "Mã câu hỏi",
+            "points": "Điểm sau điều chỉnh (trống: huỷ điều chỉnh)", "reason": "Lý do", "recorded_by": "Người điều chỉnh",
+            "recorded_at": "Thời điểm (UTC)",
         },
     },
     "audit_log": {
