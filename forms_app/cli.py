@@ -221,19 +221,22 @@ def demo(unit_count: int, years: str, seed: int, data_dir: Path | None, lang: st
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--threads", type=click.IntRange(2, 64), default=8, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: the number of cores, at least 2).")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker.")
 @data_dir_option
 @lang_option
-def serve(host: str, port: int, threads: int, data_dir: Path | None, lang: str):
-    """Run the web app with waitress (a production WSGI server, several threads)."""
-    from waitress import serve as waitress_serve
-
-    from . import create_app
+def serve(host: str, port: int, workers: int | None, threads: int, data_dir: Path | None, lang: str):
+    """Run the web app and the reviewers' Datasette (/data/) behind one address, with gunicorn."""
+    from . import db as database
+    from .server import serve as run_server
 
     data_dir = _data_dir(data_dir)
-    app = create_app({"DATA_DIR": data_dir})
+    database.migrate(data_dir)  # once, before the workers start
+    from . import ensure_secret_key
+
+    ensure_secret_key(data_dir)
     click.echo(say("serving", lang, host=host, port=port, data_dir=data_dir), err=True)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="forms-app", clear_untrusted_proxy_headers=True)
+    run_server(data_dir, host, port, workers, threads)
 
 
 def _resolve_definition(value: str) -> Path:

@@ -21,6 +21,7 @@ from scoring import score, visible_answers
 from . import accounts, db as database, registry
 from .db import stamp, utcnow
 from .submissions import stored_value, today
+from .units import fold
 
 FACULTIES = [
     "Khoa Toán – Tin", "Khoa Vật lý", "Khoa Hoá học", "Khoa Sinh học", "Khoa Ngữ văn", "Khoa Lịch sử",
@@ -163,7 +164,8 @@ def make_demo(data_dir: Path, *, units: int, first_year: int, last_year: int, se
         now = stamp()
         forms.conn.execute("PRAGMA synchronous = OFF")
         with database.write(forms):
-            forms["units"].insert_all(({**u, "created_at": now, "updated_at": now} for u in unit_rows), batch_size=5000)
+            forms["units"].insert_all(({**u, "name_ascii": fold(u["name"]), "created_at": now, "updated_at": now}
+                                       for u in unit_rows), batch_size=5000)
         demo_units = [u["code"] for u in unit_rows[:DEMO_ACCOUNTS]]
         accounts_rows = _make_accounts(accounts_db, forms, rng, demo_units, data_dir)
         counts = _make_submissions(forms, definitions, unit_rows, years, rng, set(demo_units), progress)

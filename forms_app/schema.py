@@ -219,6 +219,30 @@ def m003_decisions(db: Database) -> None:
                       WHERE d2.unit_code = d.unit_code AND d2.form_id = d.form_id AND d2.cycle_year = d.cycle_year)""")
 
 
+@forms_migrations()
+def m004_unit_search(db: Database) -> None:
+    """Full-text search on unit names that finds "Toán" and "Đoàn" when typed "toan", "doan"."""
+    from .units import fold
+
+    db.execute("ALTER TABLE units ADD COLUMN name_ascii TEXT NOT NULL DEFAULT ''")
+    for code, name in db.execute("SELECT code, name FROM units").fetchall():
+        db.execute("UPDATE units SET name_ascii = ? WHERE code = ?", [fold(name), code])
+    db["units"].enable_fts(["name", "name_ascii"], tokenize="unicode61 remove_diacritics 2", create_triggers=True)
+
+
+@forms_migrations()
+def m005_overview(db: Database) -> None:
+    """One row per submission with its unit's name and cluster and the current decision: what reviewers facet on."""
+    db.execute("""
+        CREATE VIEW tong_quan AS
+        SELECT s.id AS submission_id, s.unit_code, u.name AS unit_name, u.cluster, s.form_id, s.cycle_year, s.status,
+               s.total, s.adjusted_total, COALESCE(s.adjusted_total, s.total) AS final_total, s.band, s.recognised,
+               d.decision, d.decision_no, d.decided_on, d.commendation, s.submitted_at
+        FROM submissions s
+        JOIN units u ON u.code = s.unit_code
+        LEFT JOIN current_decisions d ON d.unit_code = s.unit_code AND d.form_id = s.form_id AND d.cycle_year = s.cycle_year""")
+
+
 @accounts_migrations()
 def a001_accounts(db: Database) -> None:
     db.execute("""
@@ -271,6 +295,7 @@ DESCRIPTIONS: dict[str, dict] = {
         "description": "Các Đoàn cơ sở trực thuộc, theo cụm thi đua.",
         "columns": {
             "code": "Mã đơn vị", "name": "Tên đơn vị", "cluster": "Cụm thi đua",
+            "name_ascii": "Tên đơn vị viết không dấu (để tìm kiếm)",
             "created_at": "Thời điểm tạo (UTC)", "updated_at": "Thời điểm cập nhật gần nhất (UTC)",
         },
     },
@@ -388,6 +413,24 @@ DESCRIPTIONS: dict[str, dict] = {
             "points": "Điểm sau điều chỉnh (trống: huỷ điều chỉnh)", "reason": "Lý do", "recorded_by": "Người điều chỉnh",
             "recorded_at": "Thời điểm (UTC)",
         },
+    },
+    "tong_quan": {
+        "title": "Tổng quan bài nộp",
+        "description": "Mỗi bài nộp một dòng, kèm tên, cụm của đơn vị và quyết định hiện hành; lọc theo cụm, năm, trạng thái, xếp loại.",
+        "columns": {
+            "submission_id": "Mã bài nộp", "unit_code": "Mã đơn vị", "unit_name": "Tên đơn vị", "cluster": "Cụm thi đua",
+            "form_id": "Mã biểu mẫu", "cycle_year": "Năm", "status": "Trạng thái (draft: nháp, submitted: đã nộp)",
+            "total": "Tổng điểm tự động", "adjusted_total": "Tổng điểm sau điều chỉnh",
+            "final_total": "Tổng điểm dùng để xét (sau điều chỉnh nếu có)", "band": "Xếp loại",
+            "recognised": "Đủ điều kiện công nhận theo điểm (1: có, 0: không)", "decision": "Quyết định hiện hành",
+            "decision_no": "Số quyết định", "decided_on": "Ngày quyết định", "commendation": "Đề nghị tuyên dương (1: có)",
+            "submitted_at": "Thời điểm nộp (UTC)",
+        },
+    },
+    "current_decisions": {
+        "title": "Quyết định hiện hành",
+        "description": "Quyết định mới nhất cho mỗi đơn vị, biểu mẫu và năm.",
+        "columns": None,  # same columns as decisions
     },
     "audit_log": {
         "title": "Nhật ký",

@@ -54,9 +54,14 @@ class RowError:
         return f"Dòng {self.row}: {text}" if lang == "vi" and self.row else (f"Row {self.row}: {text}" if self.row else text)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """Vietnamese without diacritics, lower case: "Đoàn khoa Toán" → "doan khoa toan"."""
     text = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
-    return " ".join("".join(c for c in text if unicodedata.category(c) != "Mn").lower().replace("_", " ").split())
+    return " ".join("".join(c for c in text if unicodedata.category(c) != "Mn").lower().split())
+
+
+def _fold(text: str) -> str:
+    return fold(text).replace("_", " ")
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -126,11 +131,11 @@ def import_units(db: Database, path: Path) -> tuple[int, int, list[RowError]]:
         for unit in units:
             exists = db.execute("SELECT 1 FROM units WHERE code = ?", [unit["code"]]).fetchone()
             if exists:
-                db.execute("UPDATE units SET name = ?, cluster = ?, updated_at = ? WHERE code = ?",
-                           [unit["name"], unit["cluster"], now, unit["code"]])
+                db.execute("UPDATE units SET name = ?, name_ascii = ?, cluster = ?, updated_at = ? WHERE code = ?",
+                           [unit["name"], fold(unit["name"]), unit["cluster"], now, unit["code"]])
                 updated += 1
             else:
-                db["units"].insert({**unit, "created_at": now, "updated_at": now})
+                db["units"].insert({**unit, "name_ascii": fold(unit["name"]), "created_at": now, "updated_at": now})
                 added += 1
         db["audit_log"].insert({"at": now, "actor": "cli", "action": "units_imported",
                                 "detail": f'{{"file": "{path.name}", "added": {added}, "updated": {updated}}}'})

@@ -104,7 +104,9 @@ def build_data_dir(data_dir: Path) -> Path:
     accounts_db = database.open_accounts(data_dir)
     load_definitions_into(forms, [shipped_folder()])
     now = "2022-01-01T00:00:00+00:00"
-    forms["units"].insert_all([{**u, "created_at": now, "updated_at": now} for u in WEB_UNITS])
+    from forms_app.units import fold
+
+    forms["units"].insert_all([{**u, "name_ascii": fold(u["name"]), "created_at": now, "updated_at": now} for u in WEB_UNITS])
     for username, role, unit in [("toan", "unit", "TOAN"), ("toan2", "unit", "TOAN"), ("van", "unit", "VAN"),
                                  ("vanphong", "reviewer", None), ("admin", "admin", None)]:
         accounts.add_user(accounts_db, username, PASSWORD, role, unit, password_hash=_cheap_hash(role))
