@@ -71,9 +71,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.teardown_appcontext(_close_databases)
     app.after_request(_security_headers)
 
-    from . import admin, auth, errors, fill, main
+    from . import admin, auth, certs, downloads, errors, fill, main, review
 
-    for module in (auth, main, fill, admin):
+    for module in (auth, main, fill, review, admin, certs, downloads):
         app.register_blueprint(module.bp)
     errors.init_app(app)
 

@@ -40,6 +40,10 @@ MESSAGES = {
     "unit_needed": ("Tài khoản đơn vị phải gắn với một mã đơn vị (--unit).", "A unit account needs a unit code (--unit)."),
     "unit_not_allowed": ("Chỉ tài khoản đơn vị mới gắn với mã đơn vị.", "Only unit accounts are bound to a unit."),
     "unknown_unit": ("Không có đơn vị mang mã này; hãy nhập đơn vị trước.", "No unit has this code; import the units first."),
+    "clusters_reviewer_only": ("Chỉ tài khoản người đánh giá mới được giới hạn theo cụm thi đua.",
+                               "Only reviewer accounts can be limited to emulation clusters."),
+    "unknown_cluster": ("Không có đơn vị nào thuộc cụm \"{cluster}\"; các cụm hiện có: {known}.",
+                        "No unit belongs to the cluster \"{cluster}\"; the clusters are: {known}."),
 }
 
 
@@ -89,8 +93,8 @@ def check_password_strength(password: str, username: str) -> None:
 
 
 def add_user(db: Database, username: str, password: str, role: str, unit_code: str | None = None,
-             *, password_hash: str | None = None) -> User:
-    """Create an account; a unit account is bound to exactly one unit."""
+             *, password_hash: str | None = None, clusters: list[str] | tuple[str, ...] = ()) -> User:
+    """Create an account; a unit account is bound to exactly one unit, a reviewer may be limited to `clusters`."""
     username = username.strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise AccountError("bad_username")
@@ -98,6 +102,8 @@ def add_user(db: Database, username: str, password: str, role: str, unit_code: s
         raise AccountError("bad_role", role=role)
     if (role == "unit") != (unit_code is not None):
         raise AccountError("unit_needed" if role == "unit" else "unit_not_allowed")
+    if clusters and role != "reviewer":
+        raise AccountError("clusters_reviewer_only")
     if password_hash is None:
         check_password_strength(password, username)
         password_hash = hash_password(password)
@@ -109,7 +115,40 @@ def add_user(db: Database, username: str, password: str, role: str, unit_code: s
             "username": username, "password_hash": password_hash, "role": role, "unit_code": unit_code,
             "active": 1, "failed_logins": 0, "created_at": now, "password_changed_at": now,
         })
+        _store_clusters(db, username, clusters)
     return User(username, role, unit_code)
+
+
+def reviewer_clusters(db: Database, username: str) -> list[str]:
+    """The emulation clusters a reviewer is limited to (a cluster lead); empty: every unit."""
+    return [row[0] for row in db.execute(
+        "SELECT cluster FROM reviewer_clusters WHERE username = ? ORDER BY cluster", [username])]
+
+
+def all_reviewer_clusters(db: Database) -> dict[str, list[str]]:
+    """{username: clusters} for every limited reviewer."""
+    found: dict[str, list[str]] = {}
+    for username, cluster in db.execute("SELECT username, cluster FROM reviewer_clusters ORDER BY username, cluster"):
+        found.setdefault(username, []).append(cluster)
+    return found
+
+
+def set_reviewer_clusters(db: Database, username: str, clusters: list[str] | tuple[str, ...]) -> None:
+    """Limit a reviewer to these clusters (replacing the previous ones); an empty list lifts the limit."""
+    with write(db):
+        row = db.execute("SELECT role FROM users WHERE username = ?", [username]).fetchone()
+        if row is None:
+            raise AccountError("no_user", username=username)
+        if clusters and row[0] != "reviewer":
+            raise AccountError("clusters_reviewer_only")
+        db.execute("DELETE FROM reviewer_clusters WHERE username = ?", [username])
+        _store_clusters(db, username, clusters)
+
+
+def _store_clusters(db: Database, username: str, clusters) -> None:
+    stored = db.execute("SELECT username FROM users WHERE username = ?", [username]).fetchone()[0]  # as spelt in users
+    db.conn.executemany("INSERT OR IGNORE INTO reviewer_clusters (username, cluster) VALUES (?, ?)",
+                        [(stored, cluster) for cluster in dict.fromkeys(clusters)])
 
 
 def get_user(db: Database, username: str) -> User | None:

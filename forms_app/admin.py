@@ -1,8 +1,9 @@
-"""The administrator's pages: accounts (create, reset a password), cycle windows, per-unit extensions."""
+"""The administrator's pages: accounts (create, reset a password, a reviewer's clusters), cycle windows, per-unit extensions."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,6 +18,7 @@ from .auth import account_message, role_required
 from .db import stamp, write
 from .i18n import VietnameseMeta
 from .submissions import audit
+from .units import cluster_names, match_clusters
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -28,6 +30,7 @@ class UserForm(FlaskForm):
     username = StringField(validators=[DataRequired(), Length(max=64)])
     role = SelectField(choices=[SelectChoice(role) for role in ("unit", "reviewer", "admin")])
     unit_code = StringField(validators=[Optional(), Length(max=64)])
+    clusters = StringField(validators=[Optional(), Length(max=2000)])
     password = PasswordField(validators=[DataRequired(), Length(max=256)])
 
 
@@ -57,6 +60,19 @@ class ExtensionForm(FlaskForm):
     reason = StringField(validators=[Optional(), Length(max=500)])
 
 
+def split_clusters(text: str | None) -> list[str]:
+    """Cluster names typed as a list separated by commas, semicolons or new lines."""
+    return [" ".join(part.split()) for part in re.split(r"[,;\n]", text or "") if part.strip()]
+
+
+def resolve_clusters(names: list[str]) -> list[str]:
+    """The stored spelling of each cluster name; AccountError('unknown_cluster') for one no unit belongs to."""
+    found, unknown = match_clusters(forms_db(), names)
+    if unknown:
+        raise AccountError("unknown_cluster", cluster=unknown[0], known="; ".join(cluster_names(forms_db())) or "—")
+    return found
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @role_required("admin")
 def users():
@@ -68,19 +84,45 @@ def users():
         try:
             if unit_code and forms_db()["units"].count_where("code = ?", [unit_code]) == 0:
                 raise AccountError("unknown_unit")
+            clusters = resolve_clusters(split_clusters(form.clusters.data))
             accounts.add_user(accounts_db(), form.username.data, form.password.data, form.role.data,
-                              unit_code if form.role.data == "unit" else None)
+                              unit_code if form.role.data == "unit" else None, clusters=clusters)
         except AccountError as exc:
             error = account_message(exc)
         else:
             with write(forms_db()):
                 audit(forms_db(), g.user.username, "user_created", unit_code, None, None,
-                      {"username": form.username.data, "role": form.role.data})
+                      {"username": form.username.data, "role": form.role.data, "clusters": clusters})
             flash(_("Đã tạo tài khoản %(name)s.", name=form.username.data), "ok")
             return redirect(url_for("admin.users"), 303)
     elif request.method == "POST":
         error = _("Hãy điền tên đăng nhập và mật khẩu.")
-    return render_template("admin/users.html", form=form, error=error, rows=accounts.list_users(accounts_db())), (400 if error else 200)
+    return _users_page(form, error)
+
+
+def _users_page(form: UserForm, error: str | None):
+    return render_template("admin/users.html", form=form, error=error, rows=accounts.list_users(accounts_db()),
+                           clusters=accounts.all_reviewer_clusters(accounts_db()),
+                           known_clusters=cluster_names(forms_db())), (400 if error else 200)
+
+
+@bp.route("/users/<username>/clusters", methods=["POST"])
+@role_required("admin")
+def set_clusters(username: str):
+    """Limit a reviewer to some emulation clusters (a cluster lead); an empty field lifts the limit."""
+    try:
+        clusters = resolve_clusters(split_clusters(request.form.get("clusters", "")[:2000]))
+        accounts.set_reviewer_clusters(accounts_db(), username, clusters)
+    except AccountError as exc:
+        return _users_page(UserForm(formdata=None), account_message(exc))
+    with write(forms_db()):
+        audit(forms_db(), g.user.username, "reviewer_clusters_set", None, None, None,
+              {"username": username, "clusters": clusters})
+    if clusters:
+        flash(_("%(name)s chỉ xét duyệt các đơn vị thuộc: %(clusters)s.", name=username, clusters="; ".join(clusters)), "ok")
+    else:
+        flash(_("%(name)s xét duyệt được mọi đơn vị.", name=username), "ok")
+    return redirect(url_for("admin.users"), 303)
 
 
 @bp.route("/users/<username>/password", methods=["GET", "POST"])

@@ -30,11 +30,59 @@ MESSAGES = {
     "password_prompt": {"vi": "Mật khẩu", "en": "Password"},
     "password_mismatch": {"vi": "Hai lần nhập mật khẩu không khớp.", "en": "The two passwords do not match."},
     "user_done": {"vi": "Đã tạo tài khoản {username} ({role}).", "en": "Created the account {username} ({role})."},
+    "user_clusters": {"vi": "Chỉ xét duyệt các đơn vị thuộc: {clusters}.", "en": "Reviews only the units of: {clusters}."},
+    "decisions_done": {"vi": "Đã ghi {count} quyết định.", "en": "Recorded {count} decision(s)."},
+    "decisions_failed": {"vi": "Không ghi quyết định nào: {count} lỗi.", "en": "No decision recorded: {count} problem(s)."},
     "serving": {"vi": "Đang phục vụ tại http://{host}:{port}/ (dữ liệu: {data_dir}). Dừng bằng Ctrl+C.",
                 "en": "Serving on http://{host}:{port}/ (data: {data_dir}). Stop with Ctrl+C."},
     "unexpected": {"vi": "Lỗi không mong đợi ({kind}): {reason}. Hãy báo lại cho quản trị viên.",
                    "en": "Unexpected error ({kind}): {reason}. Please report it to the administrator."},
 }
+
+
+# One sentence per problem of `forms-app decisions import` (forms_app/decisions_import.py), after "Dòng N: ".
+DECISION_PROBLEMS = {
+    "unreadable": {"vi": "Không đọc được tệp: {reason}.", "en": "Cannot read the file: {reason}."},
+    "empty": {"vi": "Tệp không có dòng dữ liệu nào.", "en": "The file has no data rows."},
+    "columns": {"vi": "Thiếu cột {missing}; dòng tiêu đề phải có ít nhất unit, form, year, decision, decision_no, decided_on "
+                      "(hoặc mã đơn vị, biểu mẫu, năm, quyết định, số quyết định, ngày quyết định).",
+                "en": "Missing column {missing}; the header row needs at least unit, form, year, decision, decision_no, decided_on."},
+    "unknown_unit": {"vi": "Không có đơn vị mang mã \"{unit}\".", "en": "No unit has the code \"{unit}\"."},
+    "unknown_form": {"vi": "Không có biểu mẫu \"{form}\".", "en": "No form has the id \"{form}\"."},
+    "year": {"vi": "Năm \"{value}\" không phải một chu kỳ của biểu mẫu {form} (các năm {years}).",
+             "en": "The year \"{value}\" is not a cycle of the form {form} (years {years})."},
+    "decision": {"vi": "Quyết định \"{value}\" không hợp lệ; dùng recognised (công nhận), not_recognised (không công nhận) "
+                       "hoặc withdrawn (thu hồi công nhận).",
+                 "en": "The decision \"{value}\" is invalid; use recognised, not_recognised or withdrawn."},
+    "decision_no": {"vi": "Thiếu số quyết định.", "en": "The decision number is missing."},
+    "decision_no_long": {"vi": "Số quyết định dài quá {max} ký tự.", "en": "The decision number is longer than {max} characters."},
+    "decided_on": {"vi": "Thiếu ngày quyết định.", "en": "The decision date is missing."},
+    "date": {"vi": "Ngày \"{value}\" không hợp lệ; dùng YYYY-MM-DD hoặc DD/MM/YYYY.",
+             "en": "The date \"{value}\" is invalid; use YYYY-MM-DD or DD/MM/YYYY."},
+    "decided_in_future": {"vi": "Ngày quyết định {date} ở sau hôm nay.", "en": "The decision date {date} is after today."},
+    "comment_long": {"vi": "Nhận xét dài quá {max} ký tự.", "en": "The comment is longer than {max} characters."},
+    "commendation_value": {"vi": "Cột tuyên dương \"{value}\" không hợp lệ; dùng 1/0, có/không hoặc để trống.",
+                           "en": "The commendation \"{value}\" is invalid; use 1/0, yes/no, or leave it empty."},
+    "commendation_needs_recognition": {"vi": "Chỉ đơn vị được công nhận mới được đề nghị tuyên dương.",
+                                       "en": "Only a recognised unit can be put forward for commendation."},
+    "not_submitted": {"vi": "Đơn vị {unit} chưa nộp biểu mẫu {form} năm {year}, nên chưa thể xét.",
+                      "en": "The unit {unit} has not submitted the form {form} for {year}, so it cannot be decided."},
+    "not_recognised_now": {"vi": "Chỉ thu hồi được khi đơn vị đang được công nhận.",
+                           "en": "Only a current recognition can be withdrawn."},
+    "duplicate": {"vi": "Đơn vị, biểu mẫu và năm này đã có ở dòng {first}.",
+                  "en": "This unit, form and year already appear on row {first}."},
+    "kind": {"vi": "Quyết định không hợp lệ.", "en": "Invalid decision."},
+    "unknown_cycle": {"vi": "Biểu mẫu {form} không có chu kỳ năm {year}.", "en": "The form {form} has no cycle {year}."},
+}
+
+
+def decision_problem(problem, lang: str) -> str:
+    """`Dòng 7: …` (or `Row 7: …`) for one problem of a decisions file."""
+    texts = DECISION_PROBLEMS.get(problem.code, {"vi": problem.code, "en": problem.code})
+    text = (texts.get(lang) or texts["vi"]).format_map({"value": "", **problem.params})
+    if not problem.row:
+        return text
+    return f"{'Row' if lang == 'en' else 'Dòng'} {problem.row}: {text}"
 
 
 def say(key: str, lang: str, **params) -> str:
@@ -169,11 +217,15 @@ def users():
 @click.argument("username")
 @click.option("--role", type=click.Choice(("unit", "reviewer", "admin")), required=True)
 @click.option("--unit", "unit_code", default=None, help="The unit code a unit account is bound to.")
+@click.option("--cluster", "clusters", multiple=True,
+              help="Limit a reviewer to the units of this emulation cluster (a cluster lead); repeatable.")
 @data_dir_option
 @lang_option
-def users_add(username: str, role: str, unit_code: str | None, data_dir: Path | None, lang: str):
+def users_add(username: str, role: str, unit_code: str | None, clusters: tuple[str, ...], data_dir: Path | None,
+              lang: str):
     """Create an account; the password is read from stdin or prompted for, never given as an argument."""
     from . import accounts, db as database
+    from .units import cluster_names, match_clusters
 
     data_dir = _data_dir(data_dir)
     database.migrate(data_dir)
@@ -186,7 +238,12 @@ def users_add(username: str, role: str, unit_code: str | None, data_dir: Path | 
     try:
         if unit_code is not None and forms.execute("SELECT 1 FROM units WHERE code = ?", [unit_code]).fetchone() is None:
             raise accounts.AccountError("unknown_unit")
-        accounts.add_user(accounts_db, username, password, role, unit_code)
+        if clusters and role != "reviewer":
+            raise accounts.AccountError("clusters_reviewer_only")
+        found, unknown = match_clusters(forms, list(clusters))
+        if unknown:
+            raise accounts.AccountError("unknown_cluster", cluster=unknown[0], known="; ".join(cluster_names(forms)) or "—")
+        accounts.add_user(accounts_db, username, password, role, unit_code, clusters=found)
     except accounts.AccountError as exc:
         click.echo(exc.message(lang), err=True)
         sys.exit(1)
@@ -194,6 +251,37 @@ def users_add(username: str, role: str, unit_code: str | None, data_dir: Path | 
         forms.close()
         accounts_db.close()
     click.echo(say("user_done", lang, username=username, role=role))
+    if found:
+        click.echo(say("user_clusters", lang, clusters="; ".join(found)))
+
+
+@cli.group()
+def decisions():
+    """The standing committee's decisions (recognition of units)."""
+
+
+@decisions.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@data_dir_option
+@lang_option
+def decisions_import(file: Path, data_dir: Path | None, lang: str):
+    """Record written decisions from CSV or XLSX (unit, form, year, decision, decision_no, decided_on); all rows or none."""
+    from . import db as database
+    from .decisions_import import import_decisions
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)
+    forms = database.open_forms(data_dir)
+    try:
+        count, problems = import_decisions(forms, file)
+    finally:
+        forms.close()
+    if problems:
+        for problem in problems:
+            click.echo(f"{file}: {decision_problem(problem, lang)}", err=True)
+        click.echo(say("decisions_failed", lang, count=len(problems)), err=True)
+        sys.exit(1)
+    click.echo(say("decisions_done", lang, count=count))
 
 
 @cli.command()
@@ -237,6 +325,85 @@ def serve(host: str, port: int, workers: int | None, threads: int, data_dir: Pat
     ensure_secret_key(data_dir)
     click.echo(say("serving", lang, host=host, port=port, data_dir=data_dir), err=True)
     run_server(data_dir, host, port, workers, threads)
+
+
+@cli.command()
+@click.option("--year", type=int, required=True, help="Cycle year.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the PDFs (default: certificates-YEAR).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes (default: every core).")
+@data_dir_option
+@lang_option
+def certificates(year: int, out: Path | None, workers: int | None, data_dir: Path | None, lang: str):
+    """Write a certificate PDF for every unit recognised for YEAR, and one merged file for printing."""
+    from . import db as database
+    from .certificates import batch, recognised_units
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)
+    forms = database.open_forms(data_dir)
+    try:
+        count = len(recognised_units(forms, year))
+    finally:
+        forms.close()
+    out = out or Path(f"certificates-{year}")
+    label = "Giấy chứng nhận" if lang == "vi" else "Certificates"
+    with click.progressbar(length=count, label=label, file=sys.stderr) as bar:
+        files, merged = batch(data_dir, year, out, workers=workers, progress=bar.update)
+    if merged is None:
+        click.echo("Không có đơn vị nào được công nhận năm này." if lang == "vi" else "No unit is recognised for that year.")
+        return
+    click.echo((f"{len(files)} giấy chứng nhận trong {out}; bản gộp để in: {merged}" if lang == "vi"
+                else f"{len(files)} certificates in {out}; merged for printing: {merged}"))
+
+
+@cli.command()
+@click.option("--year", type=int, required=True, help="Cycle year.")
+@click.option("--format", "fmt", type=click.Choice(("csv", "xlsx")), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The file (CSV: the answers go beside it, as NAME-cau-tra-loi.csv).")
+@data_dir_option
+@lang_option
+def export(year: int, fmt: str, out: Path | None, data_dir: Path | None, lang: str):
+    """Export a year's results: one row per unit, and one column per question."""
+    from . import db as database
+    from .exporting import export as export_year
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)
+    forms = database.open_forms(data_dir)
+    try:
+        paths = export_year(forms, year, fmt, out)
+    finally:
+        forms.close()
+    for path in paths:
+        click.echo(str(path))
+
+
+@cli.command()
+@click.option("--year", type=int, required=True, help="Cycle year.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The PDF (default: bao-cao-so-ket-YEAR.pdf).")
+@data_dir_option
+@lang_option
+def report(year: int, out: Path | None, data_dir: Path | None, lang: str):
+    """The year-end conference report as a PDF: counts per cluster, the trend over the phase, weakest criteria."""
+    from exports.report import report_pdf
+    from exports.tables import write
+
+    from . import db as database
+    from .certificates import settings
+    from .year_report import report_data
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)
+    issuer, _url = settings(data_dir)
+    forms = database.open_forms(data_dir)
+    try:
+        data = report_data(forms, year, issuer.union, issuer.organisation)
+    finally:
+        forms.close()
+    click.echo(str(write(out or Path(f"bao-cao-so-ket-{year}.pdf"), report_pdf(data))))
 
 
 def _resolve_definition(value: str) -> Path:

@@ -78,3 +78,8 @@ def utcnow() -> dt.datetime:
 def stamp(moment: dt.datetime | None = None) -> str:
     """An ISO timestamp in UTC, to the second, as stored in every *_at column."""
     return (moment or utcnow()).astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def today_local() -> dt.date:
+    """Today's date where the Union is (Asia/Ho_Chi_Minh)."""
+    return utcnow().astimezone(TIME_ZONE).date()

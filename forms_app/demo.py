@@ -169,6 +169,7 @@ def make_demo(data_dir: Path, *, units: int, first_year: int, last_year: int, se
         demo_units = [u["code"] for u in unit_rows[:DEMO_ACCOUNTS]]
         accounts_rows = _make_accounts(accounts_db, forms, rng, demo_units, data_dir)
         counts = _make_submissions(forms, definitions, unit_rows, years, rng, set(demo_units), progress)
+        decided = _make_decisions(forms, definitions, years, seed)
         _open_for_demo_units(forms, definitions, demo_units, years[-1])
         forms.conn.execute("PRAGMA synchronous = NORMAL")
         forms.execute("ANALYZE")
@@ -177,7 +178,7 @@ def make_demo(data_dir: Path, *, units: int, first_year: int, last_year: int, se
         accounts_db.close()
     marker.write_text(json.dumps(params))
     return (f"Đã tạo dữ liệu mẫu trong {data_dir}: {units} đơn vị, năm {first_year}–{last_year}, "
-            f"{counts} bài nộp.\n" + sign_in_help(data_dir))
+            f"{counts} bài nộp, {decided} quyết định.\n" + sign_in_help(data_dir))
 
 
 def sign_in_help(data_dir: Path) -> str:
@@ -291,6 +292,94 @@ def _flush(forms, buffers: dict[str, list[tuple]]) -> None:
             buffers["section_scores"])
     for rows in buffers.values():
         rows.clear()
+
+
+DECISION_DAY = (10, 20)  # the standing committee meets in October, after the reports are in (1 October)
+NOT_RECOGNISED_COMMENTS = [
+    "Chưa đạt điểm tối thiểu ở một hoặc nhiều nhóm tiêu chí; đề nghị đơn vị khắc phục trong năm tới.",
+    "Tổng điểm chưa đạt mức công nhận; cần tăng cường công tác tham mưu và phối hợp.",
+    "Một số chi đoàn chưa sinh hoạt định kỳ; minh chứng còn thiếu.",
+]
+ADJUSTMENT_REASON = "Ban Kiểm tra: minh chứng chưa đúng nội dung yêu cầu của tiêu chí."
+
+
+def _make_decisions(forms, definitions: list[Definition], years: list[int], seed: int) -> int:
+    """The committee's decisions on every submitted self-assessment of a year already decided, and two adjustments.
+
+    Recognised when the automatic result says so (one decision number per year, dated in October),
+    not recognised otherwise; the best units recognised every year are put forward for
+    commendation. The demo accounts' units have no last-year submission, so that year stays open
+    and undecided for them. Drawn from its own generator, so the answers above do not depend on it.
+    """
+    from .decisions import refresh_adjusted_scores
+
+    rng = random.Random(seed * 1009 + 17)
+    assessed = [d for d in definitions if d.result is not None and d.result.has_recognition_rule]
+    by_id = {d.id: d for d in assessed}
+    decided_years = [y for y in years if dt.date(y, *DECISION_DAY) <= today()]
+    if not assessed or not decided_years:
+        return 0
+    meetings = {y: (f"{rng.randint(100, 399)}-QĐ/ĐTN", dt.date(y, 10, rng.randint(12, DECISION_DAY[1]))) for y in decided_years}
+    marks = ",".join("?" * len(assessed)), ",".join("?" * len(decided_years))
+    submitted = forms.execute(
+        f"SELECT id, unit_code, form_id, cycle_year, recognised, total FROM submissions WHERE status = 'submitted' "
+        f"AND recognised IS NOT NULL AND form_id IN ({marks[0]}) AND cycle_year IN ({marks[1]}) ORDER BY id",
+        [d.id for d in assessed] + decided_years).fetchall()
+    # Commendation: among units recognised in every decided year, the best of the last one.
+    recognised_years: dict[tuple[str, str], int] = {}
+    for _sid, unit, form_id, _year, recognised, _total in submitted:
+        recognised_years[(unit, form_id)] = recognised_years.get((unit, form_id), 0) + recognised
+    last = decided_years[-1]
+    candidates = sorted(((total, unit, form_id) for _sid, unit, form_id, year, recognised, total in submitted
+                         if year == last and recognised_years[(unit, form_id)] == len(decided_years)), reverse=True)
+    commended = {(unit, form_id) for _total, unit, form_id in candidates[:max(3, len(candidates) // 5)]}
+
+    rows = []
+    for sid, unit, form_id, year, recognised, _total in submitted:
+        number, day = meetings[year]
+        moment = stamp(dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=database.TIME_ZONE))
+        if recognised:
+            rows.append((unit, form_id, year, "recognised", None, number, day.isoformat(),
+                         int(year == last and (unit, form_id) in commended), moment))
+        else:
+            rows.append((unit, form_id, year, "not_recognised", rng.choice(NOT_RECOGNISED_COMMENTS), number,
+                         day.isoformat(), 0, moment))
+    adjustments = _demo_adjustments(forms, by_id, [r for r in submitted if r[4]], rng, meetings)
+    with database.write(forms):
+        forms.conn.executemany(
+            "INSERT INTO decisions (unit_code, form_id, cycle_year, decision, comment, decision_no, decided_on, "
+            "commendation, source, recorded_by, recorded_at) VALUES (?,?,?,?,?,?,?,?,'import','demo',?)", rows)
+        forms.conn.executemany(
+            "INSERT INTO adjustments (submission_id, question_id, points, reason, recorded_by, recorded_at) "
+            "VALUES (?,?,?,?,'kiemtra',?)", adjustments)
+        for sid in dict.fromkeys(a[0] for a in adjustments):
+            refresh_adjusted_scores(forms, sid)
+        forms["audit_log"].insert({"at": stamp(), "actor": "demo", "action": "demo_decisions",
+                                   "detail": json.dumps({"decisions": len(rows), "adjustments": len(adjustments)})})
+    return len(rows)
+
+
+def _demo_adjustments(forms, definitions: dict[str, Definition], recognised: list[tuple], rng: random.Random,
+                      meetings: dict) -> list[tuple]:
+    """Two inspections that take the points of an evidence file away, chosen so the recognition still holds."""
+    chosen = []
+    for sid, _unit, form_id, year, _recognised, _total in rng.sample(recognised, min(len(recognised), 40)):
+        definition = definitions[form_id]
+        row = forms.execute(
+            "SELECT question_id FROM answers WHERE submission_id = ? AND type = 'file' AND visible = 1 AND points > 0 "
+            "ORDER BY question_id LIMIT 1", [sid]).fetchone()
+        if row is None:
+            continue
+        answers = json.loads(forms.execute("SELECT answers FROM revisions WHERE submission_id = ? AND number = 1",
+                                           [sid]).fetchone()[0])
+        if not score(definition, answers, {row[0]: 0})["recognised"]:
+            continue
+        day = meetings[year][1] - dt.timedelta(days=5)
+        moment = stamp(dt.datetime(day.year, day.month, day.day, 14, 0, tzinfo=database.TIME_ZONE))
+        chosen.append((sid, row[0], 0.0, ADJUSTMENT_REASON, moment))
+        if len(chosen) == 2:
+            break
+    return chosen
 
 
 def _open_for_demo_units(forms, definitions: list[Definition], unit_codes: list[str], year: int) -> None:

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from form_definitions import Definition
 from scoring import describe_rule, score, validate_answers, visibility
 
-from . import accounts, accounts_db, forms_db, registry
+from . import accounts, accounts_db, decisions, forms_db, registry
 from . import submissions as store
 from . import uploads
 from .auth import STASH_COOKIE, role_required
@@ -42,6 +42,7 @@ def _context(form_id: str, year: int, unit_code: str) -> dict:
         "definition": definition, "submission": submission, "window": window, "today": today,
         "state": window.state(today), "missing": missing, "year": year, "unit_code": unit_code,
         "unit": db["units"].get(unit_code) if db["units"].exists() else None,
+        "decision": decisions.current_decision(db, unit_code, form_id, year),
     }
 
 
@@ -52,6 +53,9 @@ def _unit_code() -> str:
 def read_only_reason(ctx: dict) -> str | None:
     """The sentence saying why the form cannot be changed now, or None when it can."""
     window = ctx["window"]
+    if ctx["state"] == "decided":
+        return _("Ban Thường vụ Đoàn trường đã có quyết định (%(decision)s) nên đơn vị không thể sửa biểu mẫu này nữa.",
+                 decision=decision_label(window.decision))
     if ctx["missing"]:
         titles = [(registry.definition(forms_db(), f) or ctx["definition"]).title.get(current_language()) for f in ctx["missing"]]
         return _("Biểu mẫu này mở sau khi đơn vị đã nộp: %(forms)s.", forms=", ".join(titles))
@@ -60,6 +64,23 @@ def read_only_reason(ctx: dict) -> str | None:
     if ctx["state"] == "closed":
         return _("Đã hết hạn nộp (%(date)s); biểu mẫu chỉ còn để xem.", date=format_date(window.closes))
     return None
+
+
+def decision_label(kind: str | None) -> str:
+    """A decision in a few words, to sit inside a sentence."""
+    return {
+        "recognised": _("công nhận"), "not_recognised": _("không công nhận"),
+        "returned": _("trả lại để bổ sung"), "withdrawn": _("thu hồi công nhận"),
+    }.get(kind or "", kind or "")
+
+
+def _returned_notice(ctx: dict) -> str | None:
+    """While a returned form is open again: until when, and the reviewers' comment."""
+    decision, window = ctx.get("decision"), ctx["window"]
+    if ctx["state"] != "open" or not decision or decision["decision"] != "returned" or not window.reopened_until:
+        return None
+    return _("Ban Thường vụ Đoàn trường trả lại biểu mẫu để bổ sung đến hết ngày %(date)s: %(comment)s",
+             date=format_date(window.reopened_until), comment=decision["comment"] or "")
 
 
 def _file_errors(code: str, params: dict) -> str:
@@ -104,6 +125,7 @@ def _fill(form_id: str, year: int):
         if notice is None and store.has_unsubmitted_draft(ctx["submission"]):
             notice = _("Bạn đang sửa bản số %(current)s, chưa nộp; bản đã nộp là bản số %(submitted)s và vẫn được tính. Bấm Nộp để thay thế.",
                        current=ctx["submission"]["current_revision"], submitted=ctx["submission"]["submitted_revision"])
+        notice = notice or _returned_notice(ctx)
         response = make_response(_render(ctx, form, files, reason=reason, notice=notice))
         if stashed:
             response.delete_cookie(STASH_COOKIE)
@@ -273,11 +295,11 @@ def _stash(target: str):
 
 # Results and history: a unit sees its own; reviewers see any unit's.
 
-def _report(ctx: dict, answers: dict) -> dict:
+def _report(ctx: dict, answers: dict, adjustments: dict | None = None) -> dict:
     """The score report, each question carrying `shown`: its answer as a person reads it (labels, not values)."""
     lang = current_language()
     definition: Definition = ctx["definition"]
-    report = score(definition, answers, lang=lang)
+    report = score(definition, answers, adjustments, lang=lang)
     for entry in report["questions"]:
         entry["shown"] = answer_text(definition.question(entry["id"]), entry["answer"], lang)
     return report
@@ -316,17 +338,26 @@ def unit_result(unit_code: str, form_id: str, year: int):
     return _result_page(_context(form_id, year, unit_code))
 
 
+def scored_report(ctx: dict) -> tuple[int, dict, dict]:
+    """The scored revision's number, its answers and its report with the reviewers' current adjustments."""
+    db = forms_db()
+    number = store.scored_revision(ctx["submission"])
+    answers = store.revision_answers(db, ctx["submission"]["id"], number) or {}
+    adjustments = decisions.effective_adjustments(db, ctx["submission"]["id"], ctx["definition"], answers)
+    return number, answers, _report(ctx, answers, adjustments)
+
+
 def _result_page(ctx: dict):
     db = forms_db()
     if ctx["submission"] is None or not ctx["submission"]["current_revision"]:
         return render_template("fill/no_result.html", ctx=ctx), 404
-    number = store.scored_revision(ctx["submission"])
-    answers = store.revision_answers(db, ctx["submission"]["id"], number) or {}
-    report = _report(ctx, answers)
-    from .charts import section_bars
+    number, answers, report = scored_report(ctx)
+    from exports.charts import section_bars
+    from .review import may_review
 
     return render_template("fill/result.html", ctx=ctx, report=report, chart=section_bars(report, current_language()),
                            number=number, newer_draft=store.has_unsubmitted_draft(ctx["submission"]),
+                           decision=ctx["decision"], can_review=not g.user.is_unit and may_review(ctx["unit_code"]),
                            described=uploads.describe(db, [v for v in answers.values() if isinstance(v, str)]))
 
 

@@ -7,7 +7,7 @@ import sqlite3
 from flask import Blueprint, current_app, g, render_template, request
 from flask_babel import gettext as _
 
-from . import forms_db, registry
+from . import decisions, forms_db, registry
 from . import submissions as store
 from .auth import login_required
 from .i18n import current_language
@@ -51,6 +51,7 @@ def unit_rows(db, unit_code: str, lang: str) -> list[dict]:
             rows.append({
                 "form_id": definition.id, "title": definition.title.get(lang), "year": year, "window": window,
                 "state": state, "days_left": window.days_left(today), "submission": submission, "missing": missing,
+                "decision": decisions.current_decision(db, unit_code, definition.id, year) if window.decision else None,
             })
     rows.sort(key=lambda r: (-r["year"], len(registry.definition(db, r["form_id"]).requires)))
     return rows
@@ -65,13 +66,20 @@ def _unit_dashboard():
 
 
 def _reviewer_dashboard():
+    from .review import limited_clusters
+
     db = forms_db()
     query = (request.args.get("q") or "").strip()[:100]
     page = max(1, request.args.get("page", 1, type=int))
-    where, params = "", []
+    clusters = limited_clusters()  # a cluster lead sees the units of their clusters only
+    conditions, params = [], []
+    if clusters:
+        conditions.append(f"u.cluster IN ({','.join('?' * len(clusters))})")
+        params += clusters
     if query:
-        where = "WHERE u.code LIKE ? OR u.name LIKE ? OR u.cluster LIKE ?"
-        params = [f"%{query}%"] * 3
+        conditions.append("(u.code LIKE ? OR u.name LIKE ? OR u.cluster LIKE ?)")
+        params += [f"%{query}%"] * 3
+    where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
     total = db.execute(f"SELECT COUNT(*) FROM units u {where}", params).fetchone()[0]
     units = list(db.query(
         f"SELECT u.code, u.name, u.cluster FROM units u {where} ORDER BY u.cluster, u.name LIMIT ? OFFSET ?",
@@ -86,11 +94,16 @@ def _reviewer_dashboard():
             "ORDER BY cycle_year", codes
         ):
             latest.setdefault(row["unit_code"], []).append(row)
+    in_clusters = f"JOIN units u ON u.code = s.unit_code AND u.cluster IN ({','.join('?' * len(clusters))})" if clusters else ""
     summary = list(db.query(
-        "SELECT form_id, cycle_year, SUM(status = 'submitted') AS submitted, SUM(status = 'draft') AS drafts, "
-        "ROUND(AVG(CASE WHEN status = 'submitted' THEN total END), 1) AS average "
-        "FROM submissions GROUP BY form_id, cycle_year ORDER BY cycle_year DESC, form_id"
+        "SELECT s.form_id, s.cycle_year, SUM(s.status = 'submitted') AS submitted, SUM(s.status = 'draft') AS drafts, "
+        "ROUND(AVG(CASE WHEN s.status = 'submitted' THEN s.total END), 1) AS average, "
+        "SUM(d.decision = 'recognised') AS recognised "
+        f"FROM submissions s {in_clusters} LEFT JOIN current_decisions d ON d.unit_code = s.unit_code "
+        "AND d.form_id = s.form_id AND d.cycle_year = s.cycle_year "
+        "GROUP BY s.form_id, s.cycle_year ORDER BY s.cycle_year DESC, s.form_id", clusters
     ))
     return render_template("main/reviewer_dashboard.html", units=units, latest=latest, summary=summary, query=query,
-                           page=page, pages=max(1, -(-total // PAGE)), total=total,
+                           page=page, pages=max(1, -(-total // PAGE)), total=total, clusters=clusters,
+                           current=decisions.current_decisions(db, codes),
                            title=_("Tổng quan các đơn vị"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .charts import grouped_bars
+from exports.charts import grouped_bars
 from .reviewer_queries import ASSESSMENT
 
 TOTAL = "COALESCE(s.adjusted_total, s.total)"

@@ -243,6 +243,23 @@ def m005_overview(db: Database) -> None:
         LEFT JOIN current_decisions d ON d.unit_code = s.unit_code AND d.form_id = s.form_id AND d.cycle_year = s.cycle_year""")
 
 
+@forms_migrations()
+def m006_certificates(db: Database) -> None:
+    """One certificate per unit, form and year: its serial never changes, its PDF follows the recognising decision."""
+    db.execute("""
+        CREATE TABLE certificates (
+            serial TEXT PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            decision_id INTEGER NOT NULL REFERENCES decisions(id),
+            file TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (unit_code, form_id, cycle_year)
+        )""")
+    db.execute("CREATE INDEX idx_certificates_year ON certificates(form_id, cycle_year)")
+
+
 @accounts_migrations()
 def a001_accounts(db: Database) -> None:
     db.execute("""
@@ -431,6 +448,15 @@ DESCRIPTIONS: dict[str, dict] = {
         "title": "Quyết định hiện hành",
         "description": "Quyết định mới nhất cho mỗi đơn vị, biểu mẫu và năm.",
         "columns": None,  # same columns as decisions
+    },
+    "certificates": {
+        "title": "Giấy chứng nhận",
+        "description": "Giấy chứng nhận Đoàn cơ sở “3 chủ động” đã cấp; số hiệu dùng để kiểm tra tại /verify/<số hiệu>.",
+        "columns": {
+            "serial": "Số hiệu (in trên giấy, không đoán được)", "unit_code": "Mã đơn vị", "form_id": "Mã biểu mẫu",
+            "cycle_year": "Năm", "decision_id": "Mã quyết định công nhận đã in trên giấy",
+            "file": "Tệp PDF trong thư mục dữ liệu", "created_at": "Thời điểm cấp lần đầu (UTC)",
+        },
     },
     "audit_log": {
         "title": "Nhật ký",

@@ -24,9 +24,14 @@ class Window:
     closes: dt.date
     extended: bool = False
     reopened_until: dt.date | None = None
+    decision: str | None = None  # the current decision of the standing committee, if any
 
     def state(self, today: dt.date) -> str:
-        """not_open, open or closed."""
+        """not_open, open, closed, or decided (the committee's decision locks the form whatever the date)."""
+        from .decisions import LOCKING
+
+        if self.decision in LOCKING:
+            return "decided"
         if today < self.opens:
             return "not_open"
         if today > self.closes:
@@ -43,20 +48,32 @@ def today(now: dt.datetime | None = None) -> dt.date:
 
 
 def window(db: Database, unit_code: str, form_id: str, cycle_year: int) -> Window | None:
-    """The cycle's window, with the unit's extension applied; None when the form has no such cycle."""
+    """The cycle's window for one unit; None when the form has no such cycle.
+
+    The unit's extension applies; a current decision 'returned' reopens the form until the end of
+    its `reopen_until`; a current 'recognised', 'not_recognised' or 'withdrawn' locks it (state
+    "decided").
+    """
+    from .decisions import current_decision
+
     row = db.execute("SELECT opens, closes FROM cycles WHERE form_id = ? AND cycle_year = ?", [form_id, cycle_year]).fetchone()
     if row is None:
         return None
     opens, closes = dt.date.fromisoformat(row[0]), dt.date.fromisoformat(row[1])
+    extended = False
     extension = db.execute(
         "SELECT closes FROM extensions WHERE unit_code = ? AND form_id = ? AND cycle_year = ?",
         [unit_code, form_id, cycle_year],
     ).fetchone()
-    if extension is not None:
-        extended = dt.date.fromisoformat(extension[0])
-        if extended > closes:
-            return Window(opens, extended, extended=True)
-    return Window(opens, closes)
+    if extension is not None and dt.date.fromisoformat(extension[0]) > closes:
+        closes, extended = dt.date.fromisoformat(extension[0]), True
+    decision = current_decision(db, unit_code, form_id, cycle_year)
+    reopened = None
+    if decision is not None and decision["decision"] == "returned" and decision["reopen_until"]:
+        reopened = dt.date.fromisoformat(decision["reopen_until"])
+        closes = max(closes, reopened)
+    return Window(opens, closes, extended=extended, reopened_until=reopened,
+                  decision=decision["decision"] if decision else None)
 
 
 def cycle_years(db: Database, form_id: str) -> list[int]:
@@ -182,6 +199,11 @@ def record(db: Database, *, unit_code: str, definition: Definition, cycle_year: 
         if action == "submit":
             changes.update({"status": "submitted", "submitted_revision": number, "submitted_at": now})
         db["submissions"].update(submission_id, changes)
+        if action == "submit" and db.execute("SELECT 1 FROM adjustments WHERE submission_id = ? LIMIT 1", [submission_id]).fetchone():
+            # A resubmission (after a return) keeps the reviewers' adjustments: they apply to the new answers.
+            from .decisions import refresh_adjusted_scores
+
+            refresh_adjusted_scores(db, submission_id)
         if action == "submit":
             audit(db, author, "submitted", unit_code, definition.id, cycle_year, {"revision": number, "total": report["total"]})
         return Outcome("submitted" if action == "submit" else "saved", number, submission_id)

@@ -140,3 +140,22 @@ def import_units(db: Database, path: Path) -> tuple[int, int, list[RowError]]:
         db["audit_log"].insert({"at": now, "actor": "cli", "action": "units_imported",
                                 "detail": f'{{"file": "{path.name}", "added": {added}, "updated": {updated}}}'})
     return added, updated, []
+
+
+def cluster_names(db: Database) -> list[str]:
+    """The emulation clusters the units belong to."""
+    return [row[0] for row in db.execute("SELECT DISTINCT cluster FROM units WHERE cluster != '' ORDER BY cluster")]
+
+
+def match_clusters(db: Database, wanted: list[str]) -> tuple[list[str], list[str]]:
+    """Cluster names as stored, matched without case, diacritics or dash style: (found, unknown)."""
+    known = {_fold(_dashes(name)): name for name in cluster_names(db)}
+    found, unknown = [], []
+    for name in wanted:
+        match = known.get(_fold(_dashes(name)))
+        (found if match else unknown).append(match or name)
+    return list(dict.fromkeys(found)), unknown
+
+
+def _dashes(text: str) -> str:
+    return re.sub(r"\s*[-\u2013\u2014]\s*", " - ", unicodedata.normalize("NFC", text))

@@ -9,10 +9,11 @@ cd "$(dirname "$0")/.."
 WITH_TEST=0
 [ "${1:-}" = "--test" ] && WITH_TEST=1
 
-# System packages: a Python 3.11 with venv, fonts with every Vietnamese glyph; for the tests,
-# Debian's Chromium (driven by Playwright, which must not download a browser of its own).
-APT_PACKAGES="python3 python3-venv python3-dev git fonts-noto-core fonts-dejavu-core"
-[ "$WITH_TEST" = 1 ] && APT_PACKAGES="$APT_PACKAGES chromium"
+# System packages: a Python 3.11 with venv, fonts with every Vietnamese glyph, WeasyPrint's Pango;
+# for the tests, Debian's Chromium (driven by Playwright, which must not download a browser of its own).
+APT_PACKAGES="python3 python3-venv python3-dev git fonts-noto-core fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
+# Tests also read PDFs back (poppler), decode QR codes (zbar) and open exports in LibreOffice.
+[ "$WITH_TEST" = 1 ] && APT_PACKAGES="$APT_PACKAGES chromium poppler-utils zbar-tools libreoffice-calc-nogui"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     missing=""
     for pkg in $APT_PACKAGES; do

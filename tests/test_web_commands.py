@@ -285,3 +285,23 @@ def test_demo_again_on_the_same_directory_is_harmless(demo_dirs):
     result = run("demo", "--units", "12", "--years", "2020-2022", "--seed", "7", "--data-dir", data_dir)
     assert result.exit_code == 0
     assert _table(data_dir, "submissions") == before
+
+
+def test_demo_records_the_committees_decisions_reproducibly_and_leaves_the_demo_units_last_year_open(demo_dirs):
+    first, second = demo_dirs
+    for table in ("decisions", "adjustments"):
+        assert _table(first, table) == _table(second, table), table
+    kinds = dict(rows(first, "SELECT decision, COUNT(*) FROM decisions GROUP BY decision"))
+    assert kinds.get("recognised") and kinds.get("not_recognised")
+    # The decision follows the automatic result, with a number and a date in October of the year.
+    assert rows(first, "SELECT COUNT(*) FROM decisions d JOIN submissions s ON s.unit_code = d.unit_code "
+                       "AND s.form_id = d.form_id AND s.cycle_year = d.cycle_year "
+                       "WHERE (d.decision = 'recognised') != (s.recognised = 1) OR d.decision_no IS NULL "
+                       "OR d.decided_on NOT LIKE d.cycle_year || '-10-%'") == [(0,)]
+    assert rows(first, "SELECT COUNT(*) FROM decisions WHERE commendation = 1")[0][0] >= 1
+    assert rows(first, "SELECT COUNT(*) FROM adjustments")[0][0] == 2
+    assert rows(first, "SELECT COUNT(*) FROM submissions WHERE adjusted_total IS NOT NULL")[0][0] >= 1
+    with (first / "demo-accounts.csv").open(encoding="utf-8") as handle:
+        demo_units = [row["unit"] for row in csv.DictReader(handle) if row["unit"]]
+    marks = ",".join("?" * len(demo_units))
+    assert rows(first, f"SELECT COUNT(*) FROM decisions WHERE cycle_year = 2022 AND unit_code IN ({marks})", demo_units) == [(0,)]

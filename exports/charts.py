@@ -82,6 +82,6 @@ def grouped_bars(categories: list[str], series: list[tuple[str, list[float | Non
     for s, (name, _values) in enumerate(series):
         parts.append(f'<rect x="{x}" y="{height - 18}" width="12" height="12" fill="{PALETTE[s % len(PALETTE)]}"/>')
         parts.append(f'<text x="{x + 16}" y="{height - 8}" class="chart-label">{escape(_short(name, 40))}</text>')
-        x += 24 + 7 * min(len(name), 40)
+        x += 36 + 8 * min(len(name), 40)
     parts.append("</svg>")
     return Markup("".join(parts))

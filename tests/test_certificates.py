@@ -1,0 +1,199 @@
+"""Certificates: only for recognised units, read back with every diacritic, QR decoded from the page, verifiable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import OPEN_DAY, build_data_dir, register, sign_in
+
+ROOT = Path(__file__).resolve().parent.parent
+SELF = "tu-danh-gia-3-chu-dong"
+EXAMPLE = json.loads((ROOT / "form_definitions" / "examples" / f"{SELF}.answers.json").read_text("utf-8"))
+TRICKY = '<img src="file:///etc/passwd"> Đoàn khoa Ngữ văn'
+
+
+def pdf_text(path_or_bytes, tmp_path: Path) -> str:
+    """The text of a PDF as pdftotext (poppler) reads it back."""
+    path = path_or_bytes
+    if isinstance(path_or_bytes, bytes):
+        path = tmp_path / "read.pdf"
+        path.write_bytes(path_or_bytes)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def qr_of(path: Path, tmp_path: Path) -> list[str]:
+    """The QR codes found on the rendered page: pdftoppm makes a PNG, zbarimg decodes it."""
+    subprocess.run(["pdftoppm", "-png", "-r", "150", "-singlefile", str(path), str(tmp_path / "page")], check=True)
+    result = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "page.png")], capture_output=True, text=True)
+    return [line for line in result.stdout.splitlines() if line]
+
+
+@pytest.fixture
+def recognised(tmp_path):
+    """TOAN recognised for 2022; VAN (renamed to an injection attempt) recognised; LY submitted, not recognised."""
+    from forms_app import create_app, db as database, registry, submissions
+    from forms_app.decisions import record_decision
+
+    data_dir = build_data_dir(tmp_path / "data")
+    app = create_app({"DATA_DIR": data_dir, "TESTING": True, "NOW": OPEN_DAY})
+    forms = database.open_forms(data_dir)
+    forms.execute("UPDATE units SET name = ? WHERE code = 'VAN'", [TRICKY])
+    definition = registry.definition(forms, SELF)
+    for unit in ("TOAN", "VAN", "LY"):
+        register(app, unit)
+        submissions.record(forms, unit_code=unit, definition=definition, cycle_year=2022, answers=EXAMPLE,
+                           action="submit", author=unit.lower(), base_revision=None, request_token=None)
+    for unit in ("TOAN", "VAN"):
+        record_decision(forms, unit, SELF, 2022, "recognised", "vanphong", decision_no="45-QĐ/ĐTN",
+                        decided_on=dt.date(2022, 10, 20), today=dt.date(2022, 10, 20))
+    record_decision(forms, "LY", SELF, 2022, "not_recognised", "vanphong", decision_no="45-QĐ/ĐTN",
+                    decided_on=dt.date(2022, 10, 20), today=dt.date(2022, 10, 20))
+    forms.close()
+    return app
+
+
+def _issue(app, unit: str):
+    from forms_app import certificates, db as database
+
+    forms = database.open_forms(app.config["DATA_DIR"])
+    try:
+        return certificates.issue(forms, app.config["DATA_DIR"], unit, 2022)
+    finally:
+        forms.close()
+
+
+def test_certificate_reads_back_with_every_diacritic(recognised, tmp_path):
+    issued = _issue(recognised, "TOAN")
+    text = " ".join(pdf_text(issued.path, tmp_path).split())
+    for expected in ["GIẤY CHỨNG NHẬN", "ĐOÀN TNCS HỒ CHÍ MINH", "Đoàn khoa Toán – Tin", "ĐOÀN CƠ SỞ “3 CHỦ ĐỘNG” NĂM 2022",
+                     "Quyết định số 45-QĐ/ĐTN ngày 20 tháng 10 năm 2022", "BAN THƯỜNG VỤ ĐOÀN TRƯỜNG", issued.serial,
+                     "Hà Nội, ngày"]:
+        assert expected in text, expected
+    first = subprocess.run(["pdfinfo", str(issued.path)], capture_output=True, text=True).stdout
+    assert re.search(r"Page size:\s+841\.\d+ x 595\.\d+", first)  # A4 landscape
+
+
+def test_the_qr_code_leads_to_the_verification_page(recognised, tmp_path):
+    issued = _issue(recognised, "TOAN")
+    assert qr_of(issued.path, tmp_path) == [f"http://127.0.0.1:8000/verify/{issued.serial}"]
+
+
+def test_serial_is_unguessable_and_stable(recognised):
+    first = _issue(recognised, "TOAN")
+    again = _issue(recognised, "TOAN")
+    other = _issue(recognised, "VAN")
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", first.serial)
+    assert first.serial == again.serial and first.path == again.path and not again.created
+    assert first.serial != other.serial
+    assert first.path.read_bytes() == again.path.read_bytes()
+
+
+def test_a_unit_name_with_markup_prints_as_those_characters(recognised, tmp_path):
+    issued = _issue(recognised, "VAN")
+    text = " ".join(pdf_text(issued.path, tmp_path).split())
+    assert TRICKY in text
+
+
+def test_the_renderer_fetches_nothing_but_data_uris():
+    from exports.certificate import fetcher
+
+    fetch = fetcher()
+    for url in ("file:///etc/passwd", "http://127.0.0.1:1/x.png", "https://example.org/f.woff"):
+        with pytest.raises(ValueError):
+            fetch(url)
+    assert fetch("data:text/plain,abc") is not None
+
+
+def test_no_certificate_for_a_unit_not_recognised(recognised):
+    from forms_app import certificates
+
+    with pytest.raises(certificates.NotRecognised):
+        _issue(recognised, "LY")
+    with pytest.raises(certificates.NotRecognised):
+        _issue_year(recognised, "TOAN", 2021)
+
+
+def _issue_year(app, unit, year):
+    from forms_app import certificates, db as database
+
+    forms = database.open_forms(app.config["DATA_DIR"])
+    try:
+        return certificates.issue(forms, app.config["DATA_DIR"], unit, year)
+    finally:
+        forms.close()
+
+
+def test_the_unit_downloads_its_own_and_reviewers_any(recognised):
+    client = recognised.test_client()
+    sign_in(client, "toan")
+    own = client.get(f"/forms/{SELF}/2022/certificate.pdf")
+    assert own.status_code == 200 and own.data.startswith(b"%PDF")
+    assert client.get(f"/units/VAN/forms/{SELF}/2022/certificate.pdf").status_code == 403
+    van = recognised.test_client()
+    sign_in(van, "van")
+    assert van.get(f"/forms/{SELF}/2022/certificate.pdf").data != own.data  # its own, not TOAN's
+    reviewer = recognised.test_client()
+    sign_in(reviewer, "vanphong")
+    assert reviewer.get(f"/units/TOAN/forms/{SELF}/2022/certificate.pdf").data == own.data
+    assert reviewer.get(f"/units/LY/forms/{SELF}/2022/certificate.pdf").status_code == 404
+    anonymous = recognised.test_client()
+    assert anonymous.get(f"/forms/{SELF}/2022/certificate.pdf").status_code == 302
+
+
+def test_verification_confirms_unit_year_and_decision_only(recognised):
+    issued = _issue(recognised, "TOAN")
+    page = recognised.test_client().get(f"/verify/{issued.serial}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Giấy chứng nhận hợp lệ" in html and "Đoàn khoa Toán – Tin" in html and "2022" in html
+    assert "45-QĐ/ĐTN" in html and "20/10/2022" in html
+    for private in ("TOAN", "Cụm", "Tổng điểm", "Xếp loại", "so_doan_vien"):
+        assert private not in html
+    typed = issued.serial.lower().replace("-", " ")
+    assert recognised.test_client().get(f"/verify/{typed}").status_code == 200
+
+
+def test_an_unknown_serial_gives_a_vietnamese_404(recognised):
+    page = recognised.test_client().get("/verify/AAAA-BBBB-CCCC-DDDD")
+    assert page.status_code == 404
+    assert "Không tìm thấy giấy chứng nhận" in page.get_data(as_text=True)
+
+
+def test_a_withdrawn_decision_shows_as_withdrawn(recognised):
+    from forms_app import db as database
+    from forms_app.decisions import record_decision
+
+    issued = _issue(recognised, "TOAN")
+    forms = database.open_forms(recognised.config["DATA_DIR"])
+    record_decision(forms, "TOAN", SELF, 2022, "withdrawn", "vanphong", comment="Kiểm tra phát hiện sai lệch",
+                    decision_no="60-QĐ/ĐTN", decided_on=dt.date(2022, 12, 1), today=dt.date(2022, 12, 1))
+    forms.close()
+    html = recognised.test_client().get(f"/verify/{issued.serial}").get_data(as_text=True)
+    assert "đã bị thu hồi" in html and "Giấy chứng nhận hợp lệ" not in html
+
+
+def test_batch_writes_every_recognised_unit_and_a_merged_file_reusing_serials(recognised, tmp_path):
+    from click.testing import CliRunner
+    from pypdf import PdfReader
+
+    from forms_app.cli import cli
+
+    data_dir = str(recognised.config["DATA_DIR"])
+    out = tmp_path / "in"
+    result = CliRunner().invoke(cli, ["certificates", "--year", "2022", "--out", str(out), "--data-dir", data_dir])
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in out.glob("*.pdf"))
+    assert files == ["giay-chung-nhan-2022-TOAN.pdf", "giay-chung-nhan-2022-VAN.pdf", "giay-chung-nhan-2022-tat-ca.pdf"]
+    assert len(PdfReader(str(out / "giay-chung-nhan-2022-tat-ca.pdf")).pages) == 2
+    serial = _issue(recognised, "TOAN").serial
+    again = tmp_path / "again"
+    assert CliRunner().invoke(cli, ["certificates", "--year", "2022", "--out", str(again), "--data-dir", data_dir]).exit_code == 0
+    assert (again / "giay-chung-nhan-2022-TOAN.pdf").read_bytes() == (out / "giay-chung-nhan-2022-TOAN.pdf").read_bytes()
+    assert _issue(recognised, "TOAN").serial == serial

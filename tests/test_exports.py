@@ -1,0 +1,156 @@
+"""Exports read back equal what is stored; the XLSX opens in LibreOffice; the year-end report renders."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import sqlite3
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from forms_app.cli import cli
+
+from test_certificates import pdf_text, recognised  # noqa: F401  (the fixture)
+
+SELF = "tu-danh-gia-3-chu-dong"
+
+
+def _stored(data_dir) -> dict:
+    conn = sqlite3.connect(data_dir / "forms.db")
+    conn.row_factory = sqlite3.Row
+    rows = {r["unit_code"]: dict(r) for r in conn.execute(
+        "SELECT s.unit_code, s.total, s.band, s.id, d.decision, d.decision_no, c.serial FROM submissions s "
+        "LEFT JOIN current_decisions d ON d.unit_code = s.unit_code AND d.form_id = s.form_id AND d.cycle_year = s.cycle_year "
+        "LEFT JOIN certificates c ON c.unit_code = s.unit_code AND c.cycle_year = s.cycle_year "
+        "WHERE s.form_id = ? AND s.cycle_year = 2022", [SELF])}
+    for unit, row in rows.items():
+        row["sections"] = dict(conn.execute("SELECT section_id, score FROM section_scores WHERE submission_id = ?", [row["id"]]))
+        row["answers"] = dict(conn.execute("SELECT question_id, value FROM answers WHERE submission_id = ? AND visible = 1", [row["id"]]))
+    conn.close()
+    return rows
+
+
+@pytest.fixture
+def exported(recognised, tmp_path):  # noqa: F811
+    from forms_app import certificates, db as database
+
+    data_dir = recognised.config["DATA_DIR"]
+    forms = database.open_forms(data_dir)
+    certificates.issue(forms, data_dir, "TOAN", 2022)
+    forms.close()
+    return data_dir
+
+
+def test_xlsx_export_reads_back_equal_to_what_is_stored(exported, tmp_path):
+    out = tmp_path / "ket-qua.xlsx"
+    result = CliRunner().invoke(cli, ["export", "--year", "2022", "--format", "xlsx", "--out", str(out), "--data-dir", str(exported)])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    summary, answers = book.worksheets
+    header = [c.value for c in summary[1]]
+    assert header[:3] == ["Mã đơn vị", "Tên đơn vị", "Cụm thi đua"]
+    assert {"Điểm 2.1", "Điểm 2.2", "Điểm 2.3", "Tổng điểm tự động", "Xếp loại", "Quyết định", "Số hiệu giấy chứng nhận"} <= set(header)
+    rows = {r[0]: dict(zip(header, r)) for r in summary.iter_rows(min_row=2, values_only=True)}
+    assert set(rows) == {"TOAN", "VAN", "LY"}
+    stored = _stored(exported)
+    for unit, row in stored.items():
+        assert rows[unit]["Tổng điểm tự động"] == row["total"]
+        assert rows[unit]["Xếp loại"] == row["band"]
+        assert rows[unit]["Điểm 2.1"] == row["sections"]["nhom_2_1"]
+        assert rows[unit]["Số quyết định"] == row["decision_no"]
+    assert rows["TOAN"]["Số hiệu giấy chứng nhận"] == stored["TOAN"]["serial"] and stored["TOAN"]["serial"]
+    assert rows["TOAN"]["Quyết định"] == "Công nhận" and rows["LY"]["Quyết định"] == "Không công nhận"
+    assert rows["VAN"]["Tên đơn vị"].startswith("<img")  # exported as typed, never interpreted
+    a_header = [c.value for c in answers[1]]
+    assert "Tổng số đoàn viên của Đoàn cơ sở [so_doan_vien]" in a_header
+    a_rows = {r[0]: dict(zip(a_header, r)) for r in answers.iter_rows(min_row=2, values_only=True)}
+    assert a_rows["TOAN"]["Tổng số đoàn viên của Đoàn cơ sở [so_doan_vien]"] == stored["TOAN"]["answers"]["so_doan_vien"]
+
+
+def test_csv_export_has_a_bom_and_reads_back_equal(exported, tmp_path):
+    out = tmp_path / "ket-qua.csv"
+    result = CliRunner().invoke(cli, ["export", "--year", "2022", "--format", "csv", "--out", str(out), "--data-dir", str(exported)])
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    stored = _stored(exported)
+    by_unit = {r["Mã đơn vị"]: r for r in rows}
+    assert by_unit["VAN"]["Tên đơn vị"].endswith("Đoàn khoa Ngữ văn")
+    for unit, row in stored.items():
+        assert float(by_unit[unit]["Tổng điểm tự động"]) == row["total"]
+    second = tmp_path / "ket-qua-cau-tra-loi.csv"
+    answers = list(csv.DictReader(io.StringIO(second.read_bytes().decode("utf-8-sig"))))
+    assert int(answers[0]["Tổng số đoàn viên của Đoàn cơ sở [so_doan_vien]"]) == stored[answers[0]["Mã đơn vị"]]["answers"]["so_doan_vien"]
+
+
+def test_question_headers_stay_the_same_when_a_new_version_rewords_a_label(exported, tmp_path):
+    from form_definitions import shipped_folder
+    from forms_app import db as database
+    from forms_app.exporting import question_headers
+    from forms_app.registry import load_definitions_into
+
+    document = json.loads((shipped_folder() / f"{SELF}.json").read_text("utf-8"))
+    document["version"] = 2
+    document["sections"][0]["questions"][2]["label"] = {"vi": "Số đoàn viên (đã đổi cách hỏi)", "en": "Members"}
+    folder = tmp_path / "v2"
+    folder.mkdir()
+    shutil.copy(shipped_folder() / "dang-ky-3-chu-dong.json", folder)
+    (folder / f"{SELF}.json").write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+    forms = database.open_forms(exported)
+    before = question_headers(forms)
+    load_definitions_into(forms, [folder])
+    assert question_headers(forms) == before
+    forms.close()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by scripts/setup.sh --test")
+def test_the_xlsx_opens_in_libreoffice_without_repair(exported, tmp_path):
+    out = tmp_path / "ket-qua.xlsx"
+    CliRunner().invoke(cli, ["export", "--year", "2022", "--format", "xlsx", "--out", str(out), "--data-dir", str(exported)])
+    profile = tmp_path / "lo-profile"
+    result = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path / "lo"),
+         str(out)], capture_output=True, text=True, timeout=180)
+    converted = tmp_path / "lo" / "ket-qua.csv"
+    assert converted.exists(), result.stdout + result.stderr
+    text = converted.read_text("utf-8", errors="replace")
+    assert "Mã đơn vị" in text and "Đoàn khoa Toán – Tin" in text
+
+
+def test_the_year_end_report_renders_with_a_chart(exported, tmp_path):
+    out = tmp_path / "bao-cao.pdf"
+    result = CliRunner().invoke(cli, ["report", "--year", "2022", "--out", str(out), "--data-dir", str(exported)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(out, tmp_path).split())
+    assert "BÁO CÁO SƠ KẾT XÂY DỰNG ĐOÀN CƠ SỞ “3 CHỦ ĐỘNG” NĂM 2022" in text
+    assert "Toàn trường 3 3 3 2 66,7%" in text  # units, registered, submitted, recognised, rate
+    assert "Các tiêu chí còn yếu" in text
+    assert "Tỉ lệ được công nhận" in text  # the chart's legend, drawn as SVG
+
+
+def test_reviewers_download_exports_and_the_report_and_units_cannot(exported):
+    from forms_app import create_app
+
+    from conftest import sign_in
+
+    app = create_app({"DATA_DIR": exported, "TESTING": True})
+    reviewer = app.test_client()
+    sign_in(reviewer, "vanphong")
+    book = reviewer.get("/exports/2022.xlsx")
+    assert book.status_code == 200 and load_workbook(io.BytesIO(book.data)).worksheets[0]["A1"].value == "Mã đơn vị"
+    archive = reviewer.get("/exports/2022.zip")
+    assert archive.status_code == 200 and archive.data.startswith(b"PK")
+    pdf = reviewer.get("/exports/2022/bao-cao.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert reviewer.get("/exports/1999.xlsx").status_code == 404
+    unit = app.test_client()
+    sign_in(unit, "toan")
+    for url in ("/exports/2022.xlsx", "/exports/2022.zip", "/exports/2022/bao-cao.pdf"):
+        assert unit.get(url).status_code == 403
+        assert app.test_client().get(url).status_code == 302
