@@ -196,3 +196,101 @@ def test_form_works_by_keyboard_and_without_script(server, browser):
     assert page.input_value("#so_doan_vien") == "321"
     assert "Đã lưu nháp" in page.content()
     context.close()
+
+
+@pytest.fixture
+def submitted_server(tmp_path):
+    """`forms-app serve` where TOAN has submitted its 2022 self-assessment (the example answers)."""
+    from forms_app import create_app, db as database, registry, submissions
+
+    data_dir = build_data_dir(tmp_path / "data")
+    app = create_app({"DATA_DIR": data_dir})
+    register(app, "TOAN", 2022)
+    answers = json.loads((ROOT / "form_definitions" / "examples" / f"{FORM}.answers.json").read_text("utf-8"))
+    forms = database.open_forms(data_dir)
+    submissions.record(forms, unit_code="TOAN", definition=registry.definition(forms, FORM), cycle_year=2022,
+                       answers=answers, action="submit", author="toan", base_revision=None, request_token=None)
+    forms.close()
+    yield from _serve(data_dir)
+
+
+def _serve(data_dir):
+    port = _free_port()
+    command = [str(Path(sys.executable).parent / "forms-app"), "serve", "--data-dir", str(data_dir), "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("forms-app serve did not start: " + process.stdout.read().decode(errors="replace"))
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _sign_in(page, base, username):
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(base + "/")
+
+
+def test_reviewer_reads_charts_and_a_query_then_decides_and_the_unit_reads_it(submitted_server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = submitted_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    outside = []
+
+    def only_this_server(route):
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_this_server)
+    page = context.new_page()
+    _sign_in(page, base, "vanphong")
+    page.goto(base + "/data/-/bieu-do")
+    charts = page.locator("svg.chart")
+    assert charts.count() == 3
+    box = charts.first.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 100  # drawn, at a readable size
+    assert page.locator("svg.chart rect").count() > 5
+    page.screenshot(path=str(ARTIFACTS / "datasette-charts-1280.png"), full_page=True)
+    page.goto(base + "/data/forms/xep_hang_trong_cum?nam=2022")
+    assert "Xếp hạng trong từng cụm thi đua" in page.inner_text("h1")
+    assert "Đoàn khoa Toán – Tin" in page.inner_text("table")
+    page.screenshot(path=str(ARTIFACTS / "datasette-query-1280.png"))
+
+    page.goto(f"{base}/review/TOAN/{FORM}/2022")
+    page.check("#decision-recognised")
+    page.fill("#decision_no", "45-QĐ/ĐTN")
+    page.fill("#decided_on", dt.date.today().isoformat())
+    page.fill("#comment", "Đơn vị làm tốt công tác tham mưu; cần giữ vững.")
+    page.click("form[action$='/decision'] button[type=submit]")
+    page.wait_for_load_state()
+    assert "45-QĐ/ĐTN" in page.content()
+    page.screenshot(path=str(ARTIFACTS / "review-decided-1280.png"), full_page=True)
+    assert outside == []  # Datasette's pages, the charts and the review page loaded nothing from elsewhere
+    context.close()
+
+    unit = browser.new_context(viewport={"width": 360, "height": 780}).new_page()
+    _sign_in(unit, base, "toan")
+    text = unit.inner_text("main")
+    assert "Đơn vị làm tốt công tác tham mưu" in text
+    assert unit.locator(f'a[href="/forms/{FORM}/2022/certificate.pdf"]').count() == 1
+    unit.screenshot(path=str(ARTIFACTS / "unit-decided-360.png"), full_page=True)
+    with unit.expect_download() as download:
+        unit.click(f'a[href="/forms/{FORM}/2022/certificate.pdf"]')
+    saved = ARTIFACTS / "certificate-TOAN-2022.pdf"
+    download.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
