@@ -24,13 +24,17 @@ def _year(year: int) -> int:
     return year
 
 
+def _tables(year: int):
+    """The results table and the answers table of an existing cycle year (404 otherwise)."""
+    db = forms_db()
+    return summary(db, _year(year)), answers(db, year)
+
+
 @bp.route("/<int:year>.xlsx")
 @role_required("reviewer", "admin")
 def xlsx(year: int):
     """The year's results and answers as one workbook with two sheets."""
-    db = forms_db()
-    head, rows = summary(db, _year(year))
-    a_head, a_rows = answers(db, year)
+    (head, rows), (a_head, a_rows) = _tables(year)
     data = xlsx_bytes([(f"Kết quả {year}", head, rows), (f"Câu trả lời {year}", a_head, a_rows)])
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"ket-qua-3-chu-dong-{year}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -40,9 +44,7 @@ def xlsx(year: int):
 @role_required("reviewer", "admin")
 def csv_zip(year: int):
     """The same as two CSV files (UTF-8 with a BOM), zipped."""
-    db = forms_db()
-    head, rows = summary(db, _year(year))
-    a_head, a_rows = answers(db, year)
+    (head, rows), (a_head, a_rows) = _tables(year)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"ket-qua-3-chu-dong-{year}.csv", csv_bytes(head, rows))

@@ -43,24 +43,7 @@ def server(tmp_path):
     forms = database.open_forms(data_dir)
     grant_extension(forms, "TOAN", FORM, 2022, dt.date.today() + dt.timedelta(days=30), "thử nghiệm", "admin")
     forms.close()
-    port = _free_port()
-    command = [str(Path(sys.executable).parent / "forms-app"), "serve", "--data-dir", str(data_dir), "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("forms-app serve did not start: " + process.stdout.read().decode(errors="replace"))
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    yield from _serve(data_dir)
 
 
 @pytest.fixture
