@@ -406,6 +406,38 @@ def report(year: int, out: Path | None, data_dir: Path | None, lang: str):
     click.echo(str(write(out or Path(f"bao-cao-so-ket-{year}.pdf"), report_pdf(data))))
 
 
+@cli.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@data_dir_option
+@lang_option
+def backup_command(dest: Path, data_dir: Path | None, lang: str):
+    """Copy both databases and the stored files into DEST (a new or empty folder), consistently, while the server runs."""
+    from .backup import BackupError, backup
+
+    try:
+        summary = backup(_data_dir(data_dir), dest)
+    except BackupError as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(1)
+    click.echo(summary.message(lang))
+
+
+@cli.command("restore")
+@click.argument("src", type=click.Path(path_type=Path))
+@data_dir_option
+@lang_option
+def restore_command(src: Path, data_dir: Path | None, lang: str):
+    """Restore a backup folder into an empty (or new) data directory, checked against its manifest, then migrate."""
+    from .backup import BackupError, restore
+
+    try:
+        summary = restore(src, _data_dir(data_dir))
+    except BackupError as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(1)
+    click.echo(summary.message(lang))
+
+
 def _resolve_definition(value: str) -> Path:
     """A definition file path, or the id of a shipped definition (`tu-danh-gia-3-chu-dong`)."""
     path = Path(value)

@@ -15,22 +15,33 @@ from .schema import migrate_accounts, migrate_forms
 
 FORMS_DB = "forms.db"
 ACCOUNTS_DB = "accounts.db"
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 5000  # FORMS_APP_BUSY_TIMEOUT_MS overrides it (tests lower it to meet a held lock quickly)
 TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> Database:
     """A sqlite-utils Database in WAL mode with foreign keys on and a busy timeout."""
+    timeout_ms = busy_timeout_ms()
     if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout_ms / 1000, check_same_thread=False)
     else:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
     conn.execute("PRAGMA foreign_keys = ON")
     if not readonly:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     return Database(conn, execute_plugins=False)
+
+
+def busy_timeout_ms() -> int:
+    """How long a connection waits for another writer's lock before "database is locked" (milliseconds)."""
+    import os
+
+    try:
+        return max(0, int(os.environ.get("FORMS_APP_BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)))
+    except ValueError:
+        return BUSY_TIMEOUT_MS
 
 
 def open_forms(data_dir: Path) -> Database:
@@ -68,7 +79,13 @@ def write(db: Database) -> Iterator[Database]:
             db.conn.execute("ROLLBACK")
         raise
     else:
-        db.conn.execute("COMMIT")
+        try:
+            db.conn.execute("COMMIT")
+        except BaseException:
+            # A COMMIT that fails (a full disk) leaves the transaction open: end it, nothing half-written.
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
 
 
 def utcnow() -> dt.datetime:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 import secrets
+import sqlite3
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
@@ -20,6 +23,7 @@ from .forms import build_form_class, form_value
 from .i18n import current_language, format_date, format_moment
 
 bp = Blueprint("fill", __name__)
+log = logging.getLogger(__name__)
 
 
 def _now():
@@ -139,7 +143,13 @@ def _fill(form_id: str, year: int):
     answers = form.answers()
     # A POST to a form that is not open yet (or waits for another form) keeps no file; a late one keeps them.
     keeps_files = reason is None or (ctx["state"] == "closed" and not ctx["missing"])
-    files, file_errors = _collect_files(ctx, definition, form, store_new=keeps_files)
+    files: dict[str, str | None] = {}
+    try:
+        files, file_errors = _collect_files(ctx, definition, form, store_new=keeps_files, files=files)
+    except (sqlite3.OperationalError, OSError) as exc:
+        if not storage_trouble(exc):
+            raise
+        return _try_again(ctx, form, files, exc)
     answers.update({qid: token for qid, token in files.items() if token})
     shown = visibility(definition, answers)
     errors: dict[str, list[str]] = {}
@@ -162,8 +172,14 @@ def _fill(form_id: str, year: int):
     if reason is not None:
         if ctx["state"] == "closed" and not ctx["missing"]:
             # Refused, but nothing the unit sent is lost: it is kept as a revision marked late.
-            outcome = store.record(db, unit_code=_unit_code(), definition=definition, cycle_year=year, answers=valid,
-                                   action=action, author=g.user.username, base_revision=base, request_token=token, late=True)
+            try:
+                outcome = store.record(db, unit_code=_unit_code(), definition=definition, cycle_year=year, answers=valid,
+                                       action=action, author=g.user.username, base_revision=base, request_token=token,
+                                       late=True)
+            except (sqlite3.OperationalError, OSError) as exc:
+                if not storage_trouble(exc):
+                    raise
+                return _try_again(ctx, form, files, exc, errors=errors, reason=reason)
             notice = _("Đã hết hạn nộp nên bài không được nộp; nội dung bạn gửi đã được lưu lại (bản số %(n)s) để Văn phòng Đoàn trường xem xét.", n=outcome.revision)
         return _render(ctx, form, files, reason=reason, notice=notice, errors=errors, status=409)
 
@@ -172,9 +188,14 @@ def _fill(form_id: str, year: int):
         # Keep the submitted version as it is; what was typed stays in the page.
         return _render(ctx, form, files, errors=errors, status=422,
                        notice=_("Chưa nộp lại: hãy sửa các câu được đánh dấu. Bài đã nộp trước đó vẫn giữ nguyên."))
-    outcome = store.record(db, unit_code=_unit_code(), definition=definition, cycle_year=year, answers=valid,
-                           action="save" if errors else action, author=g.user.username, base_revision=base,
-                           request_token=token)
+    try:
+        outcome = store.record(db, unit_code=_unit_code(), definition=definition, cycle_year=year, answers=valid,
+                               action="save" if errors else action, author=g.user.username, base_revision=base,
+                               request_token=token)
+    except (sqlite3.OperationalError, OSError) as exc:
+        if not storage_trouble(exc):
+            raise
+        return _try_again(ctx, form, files, exc, errors=errors)
     if outcome.kind == "duplicate":
         return redirect(url_for("fill.result" if action == "submit" else "fill.fill", form_id=form_id, year=year), 303)
     if outcome.kind == "conflict":
@@ -198,6 +219,27 @@ def _fill(form_id: str, year: int):
     return redirect(url_for("fill.fill", form_id=form_id, year=year), 303)
 
 
+def storage_trouble(exc: BaseException) -> bool:
+    """A database locked beyond the busy timeout, or a full disk: nothing was stored, and pressing save again may work."""
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        return "locked" in text or "busy" in text or "disk is full" in text
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def _try_again(ctx: dict, form, files: dict, exc: BaseException, *, errors=None, reason=None):
+    """The form again, holding everything typed (same request token and base revision), with a sentence to press save again.
+
+    The failed write has rolled back (db.write), so nothing is half-stored; a new upload that did
+    get stored stays attached to the page like any kept file.
+    """
+    full = not (isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)))
+    (log.error if full else log.warning)("form not stored, unit asked to save again: %s", exc)
+    html, _status = _render(ctx, form, files, reason=reason, errors=errors,
+                            notice=_("Hệ thống đang bận, chưa lưu được; hãy bấm lưu lại — những gì bạn nhập vẫn còn dưới đây."))
+    return html, 503, {"Retry-After": "5"}
+
+
 def _int(value: Any) -> int | None:
     try:
         return int(value)
@@ -213,20 +255,24 @@ def _current_files(definition: Definition, answers: dict) -> dict[str, str | Non
     return {q.id: answers.get(q.id) for q in definition.questions if q.type == "file"}
 
 
-def _collect_files(ctx: dict, definition: Definition, form, *, store_new: bool = True
-                   ) -> tuple[dict[str, str | None], dict[str, str]]:
-    """For each file question: a new upload, else the file already kept (unless removed); errors beside the field."""
+def _collect_files(ctx: dict, definition: Definition, form, *, store_new: bool = True,
+                   files: dict[str, str | None] | None = None) -> tuple[dict[str, str | None], dict[str, str]]:
+    """For each file question: a new upload, else the file already kept (unless removed); errors beside the field.
+
+    `files` is filled in place, kept files first, so that it still holds every kept file (and the
+    new ones stored so far) when storing a new one fails.
+    """
     db = forms_db()
-    files: dict[str, str | None] = {}
+    files = {} if files is None else files
     errors: dict[str, str] = {}
-    for question in definition.questions:
-        if question.type != "file":
-            continue
-        upload = request.files.get(question.id)
+    questions = [q for q in definition.questions if q.type == "file"]
+    for question in questions:
         kept = request.form.get(f"{question.id}__keep")
         if kept and not uploads.owned(db, kept, ctx["unit_code"], definition.id, ctx["year"], question.id):
             kept = None
         files[question.id] = None if request.form.get(f"{question.id}__remove") else kept
+    for question in questions:
+        upload = request.files.get(question.id)
         if store_new and upload is not None and upload.filename:
             try:
                 files[question.id] = uploads.store(

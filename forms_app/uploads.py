@@ -70,9 +70,13 @@ def store(db: Database, data_dir: Path, *, unit_code: str, form_id: str, cycle_y
     target = blob_path(data_dir, digest)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(".part")
-        temporary.write_bytes(content)
-        os.replace(temporary, target)  # complete or absent, never half a file
+        temporary = target.with_name(f"{target.name}.{secrets.token_hex(4)}.part")  # one per request: no two writers share it
+        try:
+            temporary.write_bytes(content)
+            os.replace(temporary, target)  # complete or absent, never half a file
+        except BaseException:
+            temporary.unlink(missing_ok=True)  # a full disk leaves no half-written part behind
+            raise
     token = secrets.token_urlsafe(18)
     with write(db):
         db["uploads"].insert({
