@@ -61,7 +61,7 @@ def _http(error: HTTPException):
 
 
 def _database_busy(error: sqlite3.OperationalError):
-    if "locked" in str(error) or "busy" in str(error):
+    if any(word in str(error) for word in ("locked", "busy", "disk is full", "disk I/O")):
         return _page(503)
     log.exception("database error")
     return _page(500)

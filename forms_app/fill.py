@@ -165,7 +165,7 @@ def _fill(form_id: str, year: int):
             errors.setdefault(error.question, []).append(error.message(lang, beside_field=True))
     valid = {qid: value for qid, value in answers.items() if qid not in errors}
     base = _int(form.base_revision.data)
-    token = form.request_token.data or None
+    token = (form.request_token.data or "")[:64] or None  # the page's own tokens are 22 characters
     if not form_ok and form.csrf_token.errors:
         abort(400)
 
@@ -235,8 +235,9 @@ def _try_again(ctx: dict, form, files: dict, exc: BaseException, *, errors=None,
     """
     full = not (isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)))
     (log.error if full else log.warning)("form not stored, unit asked to save again: %s", exc)
-    html, _status = _render(ctx, form, files, reason=reason, errors=errors,
-                            notice=_("Hệ thống đang bận, chưa lưu được; hãy bấm lưu lại — những gì bạn nhập vẫn còn dưới đây."))
+    notice = _("Hệ thống đang bận, chưa lưu được; hãy bấm lưu lại — những gì bạn nhập vẫn còn dưới đây.")
+    # A late post that could not be kept: say why the form is closed, but leave the buttons to send it again.
+    html, _status = _render(ctx, form, files, errors=errors, notice=f"{reason} {notice}" if reason else notice)
     return html, 503, {"Retry-After": "5"}
 
 

@@ -50,6 +50,11 @@ def create_wsgi(data_dir: Path, test_config: dict | None = None):
 
     application.flask_app = flask_app
     application.datasette = datasette
+    # One idle connection to each database for the worker's life: SQLite then keeps the -wal and -shm files
+    # (it deletes them when the last connection closes). On a full disk, creating them again fails with
+    # "disk I/O error" before any page runs; kept, units can still sign in and read, and a save that cannot
+    # be written gets the form back to press save again.
+    application.keep_open = (database.open_forms(data_dir), database.open_accounts(data_dir))
     return application
 
 

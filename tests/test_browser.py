@@ -111,8 +111,8 @@ def test_unit_fills_saves_reloads_submits_and_reads_its_score(server, browser, t
     # A first part, saved as a draft, survives a reload.
     page.fill("#so_doan_vien", "1240")
     page.locator('#q-tan_suat_tong_hop_tinh_hinh input[value="hang_quy"]').check()
-    page.click('button[value="save"]')
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click('button[value="save"]')
     assert "Đã lưu nháp" in page.content()
     page.reload()
     assert page.input_value("#so_doan_vien") == "1240"
@@ -120,8 +120,8 @@ def test_unit_fills_saves_reloads_submits_and_reads_its_score(server, browser, t
     assert not dependent.is_visible()  # "Không" was saved, so it stays hidden
 
     # Submitting too early names what is missing, beside each field and on top, and keeps what was typed.
-    page.click('button[value="submit"]')
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click('button[value="submit"]')
     assert page.locator("#error-summary").is_visible()
     assert page.locator(".field-error").count() > 3
     assert page.input_value("#so_doan_vien") == "1240"
@@ -174,8 +174,8 @@ def test_form_works_by_keyboard_and_without_script(server, browser):
         assert page.locator(f'label[for="{input_id}"]').count() == 1
     page.focus("#so_doan_vien")
     page.keyboard.type("321")
-    page.keyboard.press("Enter")  # the first button, "save", is the default: never an accidental submit
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # the first button, "save", is the default: never an accidental submit
     assert page.input_value("#so_doan_vien") == "321"
     assert "Đã lưu nháp" in page.content()
     context.close()
@@ -200,7 +200,8 @@ def submitted_server(tmp_path):
 def _serve(data_dir):
     port = _free_port()
     command = [str(Path(sys.executable).parent / "forms-app"), "serve", "--data-dir", str(data_dir), "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    log = open(Path(data_dir) / "serve.log", "wb")  # a file, not a pipe nobody reads: a full pipe would stall the server
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:
@@ -211,11 +212,12 @@ def _serve(data_dir):
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
-                raise RuntimeError("forms-app serve did not start: " + process.stdout.read().decode(errors="replace"))
+                raise RuntimeError("forms-app serve did not start: " + (Path(data_dir) / "serve.log").read_text(errors="replace"))
             time.sleep(0.2)
     yield base
     process.terminate()
     process.wait(timeout=10)
+    log.close()
 
 
 def _sign_in(page, base, username):
@@ -259,8 +261,8 @@ def test_reviewer_reads_charts_and_a_query_then_decides_and_the_unit_reads_it(su
     page.fill("#decision_no", "45-QĐ/ĐTN")
     page.fill("#decided_on", dt.date.today().isoformat())
     page.fill("#comment", "Đơn vị làm tốt công tác tham mưu; cần giữ vững.")
-    page.click("form[action$='/decision'] button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form[action$='/decision'] button[type=submit]")
     assert "45-QĐ/ĐTN" in page.content()
     page.screenshot(path=str(ARTIFACTS / "review-decided-1280.png"), full_page=True)
     assert outside == []  # Datasette's pages, the charts and the review page loaded nothing from elsewhere
