@@ -9,12 +9,10 @@ import http.cookiejar
 import json
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,7 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import (OPEN_DAY, PASSWORD, PDF, SELF, SELF_URL, build_data_dir, complete_self_assessment, form_fields,
+from conftest import (OPEN_DAY, PASSWORD, PDF, SELF, Server, SELF_URL, build_data_dir, complete_self_assessment, form_fields,
                       pdf_upload, post_answers, register, sign_in, start_session)
 from forms_app.cli import cli
 
@@ -387,12 +385,6 @@ def test_the_console_script_answers_a_refusal_with_one_sentence(small, tmp_path)
 # --- a backup under load ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Visitor:
     """One browser: cookies kept, redirects followed; returns (status, body) even for 4xx/5xx."""
 
@@ -427,30 +419,9 @@ def serving(tmp_path):
     forms = database.open_forms(data_dir)
     grant_extension(forms, "TOAN", SELF, 2022, dt.date.today() + dt.timedelta(days=30), "thử nghiệm", "admin")
     forms.close()
-    port = _free_port()
-    log = tmp_path / "serve.log"  # a file, not a pipe: a server that logs much never blocks on a full pipe
-    with log.open("wb") as out:
-        process = subprocess.Popen([FORMS_APP, "serve", "--data-dir", str(data_dir), "--port", str(port), "--workers", "2"],
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("forms-app serve did not start: " + log.read_text(errors="replace")[-2000:])
-            time.sleep(0.2)
-    yield base, data_dir
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    server = Server(data_dir, tmp_path / "serve.log", "--workers", "2")
+    yield server.base, data_dir
+    server.stop()
 
 
 def test_a_backup_taken_under_load_is_consistent_and_restores(serving, tmp_path, monkeypatch):

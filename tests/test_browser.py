@@ -5,16 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, build_data_dir, register
+from conftest import PASSWORD, Server, build_data_dir, register
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -22,12 +17,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 FORM = "tu-danh-gia-3-chu-dong"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -198,26 +187,9 @@ def submitted_server(tmp_path):
 
 
 def _serve(data_dir):
-    port = _free_port()
-    command = [str(Path(sys.executable).parent / "forms-app"), "serve", "--data-dir", str(data_dir), "--port", str(port)]
-    log = open(Path(data_dir) / "serve.log", "wb")  # a file, not a pipe nobody reads: a full pipe would stall the server
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("forms-app serve did not start: " + (Path(data_dir) / "serve.log").read_text(errors="replace"))
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    server = Server(Path(data_dir), Path(data_dir) / "serve.log")
+    yield server.base
+    server.stop()
 
 
 def _sign_in(page, base, username):

@@ -14,10 +14,8 @@ import functools
 import json
 import os
 import random
-import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from conftest import (
+    Server,
     OPEN_DAY, PASSWORD, REGISTRATION, REGISTRATION_ANSWERS, SELF, SELF_URL, FormPage, _cheap_hash,
     build_data_dir, complete_self_assessment, form_fields, pdf_upload, post_answers, register, revision_rows,
     start_session, submission_row, unescape,
@@ -77,63 +76,6 @@ def _prepare(data_dir: Path, count: int) -> dict[str, str]:
     finally:
         forms.close()
         accounts_db.close()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`forms-app serve` in its own process group (so that the whole group can be killed at once)."""
-
-    def __init__(self, data_dir: Path, log: Path):
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        command = [str(Path(sys.executable).parent / "forms-app"), "serve", "--data-dir", str(data_dir),
-                   "--port", str(self.port)]
-        env = {k: v for k, v in os.environ.items() if k != "FORMS_APP_BUSY_TIMEOUT_MS"}
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env)
-        self._wait_healthy()
-
-    def _wait_healthy(self) -> None:
-        import httpx
-
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.kill()
-                raise RuntimeError("forms-app serve did not start: " + self.log.read_text(errors="replace")[-3000:])
-            time.sleep(0.1)
-
-    def kill(self) -> None:
-        """SIGKILL to the master and every worker: no shutdown code runs."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        except ProcessLookupError:
-            pass
 
 
 @pytest.fixture
