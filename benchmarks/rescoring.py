@@ -4,9 +4,11 @@ On a demo database (`forms-app demo --units 50000 --years 2018-2022` for the ful
 with --quick; made once and kept under $FORMS_APP_BENCH_DIR, or given with --data-dir):
 
   baseline  SELECT the scored revision's answers of every submission, json.loads each
-  measured  the same query and json.loads, then scoring.score(definition, answers) with the
+  measured  the same query and json.loads, then scoring.points(definition, answers) — the
+            numbers of the score report, from the definition compiled once — with the
             submission's own definition version (forms_app.registry.definition, looked up once
-            per (form, version) — the per-row lookup is timed too and printed for information)
+            per (form, version); the per-row lookup and the whole report, scoring.score, are
+            timed on fewer rows and printed for information)
 
 Target: measured ÷ baseline ≤ 3. Both loops are bounded by --budget seconds: when scoring
 every row would take longer, the rows scored in the budget are compared with the baseline
@@ -44,11 +46,11 @@ def read_only(conn: sqlite3.Connection, limit: int | None) -> tuple[float, int]:
     return time.perf_counter() - t, n
 
 
-def rescore(db, conn: sqlite3.Connection, limit: int | None, budget: float, per_row_lookup: bool = False
-            ) -> tuple[float, int, float]:
+def rescore(db, conn: sqlite3.Connection, limit: int | None, budget: float, per_row_lookup: bool = False,
+            full_report: bool = False) -> tuple[float, int, float]:
     """(seconds, rows scored, checksum of totals); stops after `budget` seconds."""
     from forms_app import registry
-    from scoring import score
+    from scoring import points, score
 
     definitions: dict[tuple[str, int], object] = {}
     t = time.perf_counter()
@@ -61,8 +63,10 @@ def rescore(db, conn: sqlite3.Connection, limit: int | None, budget: float, per_
             definition = definitions.get(key)
             if definition is None:
                 definition = definitions[key] = registry.definition(db, form_id, version)
-        report = score(definition, json.loads(answers))
-        checksum += report["total"]
+        if full_report:
+            checksum += score(definition, json.loads(answers))["total"]
+        else:
+            checksum += points(definition, json.loads(answers)).total
         n += 1
         if n % 256 == 0 and time.perf_counter() - t > budget:
             break
@@ -101,9 +105,15 @@ def main() -> int:
     base = min(base_all if limit is None else read_only(conn, limit)[0], read_only(conn, limit)[0])
     lookup_n = min(scored_n, 20000)
     lookup_s, _, _ = rescore(db, conn, lookup_n, budget, per_row_lookup=True)
-    cached_s, _, _ = rescore(db, conn, lookup_n, budget)
+    cached_s, _, cached_sum = rescore(db, conn, lookup_n, budget)
+    report_s, _, report_sum = rescore(db, conn, lookup_n, budget, full_report=True)
+    if report_sum != cached_sum:
+        print(f"MISMATCH: scoring.score and scoring.points disagree on the first {lookup_n} rows")
+        return 1
     print(f"read answers + json.loads:       {base:.2f} s for {scored_n} submissions ({base / scored_n * 1e6:.1f} µs each)")
-    print(f"… + scoring.score:               {scored_s:.2f} s ({scored_s / scored_n * 1e6:.1f} µs each; total of totals {checksum:.1f})")
+    print(f"… + scoring.points:              {scored_s:.2f} s ({scored_s / scored_n * 1e6:.1f} µs each; total of totals {checksum:.1f})")
+    print(f"scoring.score (the whole report with its words) instead: {report_s / cached_s:.2f}× scoring.points "
+          f"({report_s / lookup_n * 1e6:.1f} µs vs {cached_s / lookup_n * 1e6:.1f} µs per row, same totals, on {lookup_n} rows)")
     print(f"registry.definition on every row: {lookup_s / cached_s:.2f}× the cached lookup "
           f"({(lookup_s - cached_s) / lookup_n * 1e6:.1f} µs more per row, on {lookup_n} rows)")
     if scored_n < n_all:

@@ -148,7 +148,8 @@ def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, p
     """A PDF for every unit recognised for `year`, rendered on every core, copied to `out`, plus one merged file.
 
     Certificates already current are reused as stored (same serial, same file); only new or
-    changed ones are rendered.
+    changed ones are rendered. The main process stores, copies and merges each certificate in
+    unit order while the pool renders the later ones.
     """
     import shutil
     from concurrent.futures import ProcessPoolExecutor
@@ -159,6 +160,8 @@ def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, p
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    files = []
+    writer = PdfWriter()
     forms = database.open_forms(data_dir)
     try:
         units = recognised_units(forms, year, form_id)
@@ -167,33 +170,33 @@ def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, p
             prepared = prepare(forms, data_dir, unit_code, year, form_id)
             if prepared is not None:
                 pending[unit_code] = prepared
-        workers = workers or os.cpu_count() or 1
-        done = 0
+        workers = min(workers or os.cpu_count() or 1, len(pending) or 1)
         if pending:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                codes = list(pending)
-                for unit_code, pdf in zip(codes, pool.map(_render, [pending[c][0] for c in codes], chunksize=4)):
+            # Importing WeasyPrint takes ~0.4 s, most of a cold worker's first render: done once here, forked
+            # workers inherit it instead of each repeating it (nothing is rendered here, so no font or fetcher
+            # state crosses the fork; with spawn or forkserver the workers import it themselves, as before).
+            import weasyprint  # noqa: F401
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            # chunksize=1: a worker that finishes early takes the next certificate, so neither idles while the
+            # other works through a chunk; map yields in unit order, as each certificate is ready.
+            rendered = pool.map(_render, [certificate for certificate, _decision in pending.values()], chunksize=1)
+            for unit_code in units:
+                if unit_code in pending:
                     certificate, decision = pending[unit_code]
-                    store(forms, data_dir, certificate, decision, pdf, form_id, unit_code)
-                    done += 1
-                    if progress:
-                        progress(1)
-        files = []
-        for unit_code in units:
-            issued = issue(forms, data_dir, unit_code, year, form_id)  # stored now: no rendering
-            target = out / f"giay-chung-nhan-{year}-{unit_code}.pdf"
-            shutil.copyfile(issued.path, target)
-            files.append(target)
-            if progress and unit_code not in pending:
-                progress(1)
+                    issued = store(forms, data_dir, certificate, decision, next(rendered), form_id, unit_code)
+                else:
+                    issued = issue(forms, data_dir, unit_code, year, form_id)  # current as stored: no rendering
+                target = out / f"giay-chung-nhan-{year}-{unit_code}.pdf"
+                shutil.copyfile(issued.path, target)
+                files.append(target)
+                writer.append(str(target))  # merged now, while the pool renders the next ones
+                if progress:
+                    progress(1)
     finally:
         forms.close()
     if not files:
         return [], None
     merged = out / f"giay-chung-nhan-{year}-tat-ca.pdf"
-    writer = PdfWriter()
-    for path in files:
-        writer.append(str(path))
     with merged.open("wb") as handle:
         writer.write(handle)
     return files, merged

@@ -268,6 +268,8 @@ def refresh_adjusted_scores(db: Database, submission_id: int) -> dict | None:
     changes = effective_adjustments(db, submission_id, definition, answers)
     db.execute("UPDATE answers SET adjusted_points = NULL WHERE submission_id = ?", [submission_id])
     db.execute("UPDATE section_scores SET adjusted_score = NULL WHERE submission_id = ?", [submission_id])
+    db.execute("UPDATE criterion_scores SET adjusted_points = NULL WHERE submission_id = ? AND adjusted_points IS NOT NULL",
+               [submission_id])
     if not changes:
         db.execute("UPDATE submissions SET adjusted_total = NULL WHERE id = ?", [submission_id])
         return None
@@ -281,6 +283,15 @@ def refresh_adjusted_scores(db: Database, submission_id: int) -> dict | None:
     db.conn.executemany(
         "UPDATE section_scores SET adjusted_score = ? WHERE submission_id = ? AND section_id = ?",
         [(s["score"], submission_id, s["id"]) for s in report["sections"] if s["id"] in touched],
+    )
+    by_criterion: dict[str, float] = {}
+    for q in report["questions"]:
+        if q["criterion"] is not None and q["max_points"] > 0:
+            by_criterion[q["criterion"]] = by_criterion.get(q["criterion"], 0.0) + q["points"]
+    adjusted_criteria = {q["criterion"] for q in report["questions"] if q["adjusted"]}
+    db.conn.executemany(
+        "UPDATE criterion_scores SET adjusted_points = ? WHERE submission_id = ? AND criterion = ?",
+        [(round(by_criterion[c], 4) + 0.0, submission_id, c) for c in adjusted_criteria if c in by_criterion],
     )
     return report
 

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from form_definitions import Definition, Question, shipped_folder
-from scoring import score, visible_answers
+from scoring import points, score, visibility, visible_answers
+from scoring.answers import is_answered
 
 from . import accounts, db as database, registry
 from .db import stamp, utcnow
-from .submissions import stored_value, today
+from .submissions import insert_scores, scored_rows, today
 from .units import fold
 
 FACULTIES = [
@@ -229,7 +230,8 @@ def _make_submissions(forms, definitions: list[Definition], units: list[dict], y
     assessments = [d for d in definitions if d.requires]
     next_id = 1 + (forms.execute("SELECT COALESCE(MAX(id), 0) FROM submissions").fetchone()[0])
     count = 0
-    buffers: dict[str, list[tuple]] = {"submissions": [], "revisions": [], "answers": [], "section_scores": []}
+    buffers: dict[str, list[tuple]] = {"submissions": [], "revisions": [], "answers": [], "section_scores": [],
+                                       "criterion_scores": []}
     for index, unit in enumerate(units):
         strength = min(0.98, max(0.05, rng.betavariate(5, 2)))
         diligence = rng.random()
@@ -245,28 +247,27 @@ def _make_submissions(forms, definitions: list[Definition], units: list[dict], y
                 if is_assessment and unit["code"] in demo_units and year == years[-1]:
                     continue  # left open for the demo accounts to fill
                 answers = makers[definition.id].make(rng, strength, year)
-                report = score(definition, answers)
+                # what a submit stores: the visible, answered answers and their scores (submissions.record)
+                shown = visibility(definition, answers)
+                kept = {qid: value for qid, value in answers.items() if shown[qid] and is_answered(value)}
+                result = points(definition, kept)
                 closes = definition.schedule.window(year)[1]
                 submitted_at = _moment(rng, closes, 25)
                 sid = next_id
                 next_id += 1
                 buffers["submissions"].append((
-                    sid, unit["code"], definition.id, year, definition.version, "submitted", 1, 1, report["total"],
-                    report["max_total"], report["band"],
-                    None if report["recognised"] is None else int(report["recognised"]),
+                    sid, unit["code"], definition.id, year, definition.version, "submitted", 1, 1, result.total,
+                    round(definition.maximum, 4), result.band,
+                    None if result.recognised is None else int(result.recognised),
                     submitted_at, submitted_at, submitted_at,
                 ))
                 buffers["revisions"].append((sid, 1, "submit", unit["code"].lower(), submitted_at,
-                                             json.dumps(answers, ensure_ascii=False, sort_keys=True), report["total"]))
-                types = {q.id: q.type for q in definition.questions}
-                buffers["answers"].extend(
-                    (sid, q["id"], q["section"], q["criterion"], types[q["id"]], stored_value(q["answer"]),
-                     q["points"], q["max_points"], int(q["visible"]))
-                    for q in report["questions"]
-                )
-                buffers["section_scores"].extend(
-                    (sid, s["id"], s["score"], s["max"], s["pass_min"], int(s["passed"])) for s in report["sections"]
-                )
+                                             json.dumps(kept, ensure_ascii=False, sort_keys=True), result.total))
+                _sid, answer_rows, section_rows, criterion_rows = scored_rows(sid, definition, kept, result, shown,
+                                                                              cycle_year=year)
+                buffers["answers"].extend(answer_rows)
+                buffers["section_scores"].extend(section_rows)
+                buffers["criterion_scores"].extend(criterion_rows)
                 count += 1
         if len(buffers["submissions"]) >= BATCH or index == len(units) - 1:
             _flush(forms, buffers)
@@ -284,12 +285,7 @@ def _flush(forms, buffers: dict[str, list[tuple]]) -> None:
         forms.conn.executemany(
             "INSERT INTO revisions (submission_id, number, action, author, created_at, answers, total) VALUES (?,?,?,?,?,?,?)",
             buffers["revisions"])
-        forms.conn.executemany(
-            "INSERT INTO answers (submission_id, question_id, section_id, criterion, type, value, points, max_points, visible) "
-            "VALUES (?,?,?,?,?,?,?,?,?)", buffers["answers"])
-        forms.conn.executemany(
-            "INSERT INTO section_scores (submission_id, section_id, score, max, pass_min, passed) VALUES (?,?,?,?,?,?)",
-            buffers["section_scores"])
+        insert_scores(forms, buffers["answers"], buffers["section_scores"], buffers["criterion_scores"])
     for rows in buffers.values():
         rows.clear()
 

@@ -175,7 +175,7 @@ def _fill(form_id: str, year: int):
             try:
                 outcome = store.record(db, unit_code=_unit_code(), definition=definition, cycle_year=year, answers=valid,
                                        action=action, author=g.user.username, base_revision=base, request_token=token,
-                                       late=True)
+                                       late=True, now=_now())
             except (sqlite3.OperationalError, OSError) as exc:
                 if not storage_trouble(exc):
                     raise
@@ -191,7 +191,7 @@ def _fill(form_id: str, year: int):
     try:
         outcome = store.record(db, unit_code=_unit_code(), definition=definition, cycle_year=year, answers=valid,
                                action="save" if errors else action, author=g.user.username, base_revision=base,
-                               request_token=token)
+                               request_token=token, now=_now())
     except (sqlite3.OperationalError, OSError) as exc:
         if not storage_trouble(exc):
             raise

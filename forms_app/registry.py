@@ -83,18 +83,26 @@ def _add_cycles(db: Database, definition: Definition) -> None:
 
 
 def definition(db: Database, form_id: str, version: int | None = None) -> Definition | None:
-    """A stored definition (the latest version when none is given), built once per content hash."""
+    """A stored definition (the latest version when none is given), built once per content hash.
+
+    Only the hash is read on every call; the definition's text (tens of kilobytes) only the first time.
+    """
     if version is None:
         row = db.execute(
-            "SELECT definition, sha256 FROM form_versions WHERE form_id = ? ORDER BY version DESC LIMIT 1", [form_id]
+            "SELECT sha256, version FROM form_versions WHERE form_id = ? ORDER BY version DESC LIMIT 1", [form_id]
         ).fetchone()
     else:
         row = db.execute(
-            "SELECT definition, sha256 FROM form_versions WHERE form_id = ? AND version = ?", [form_id, version]
+            "SELECT sha256, version FROM form_versions WHERE form_id = ? AND version = ?", [form_id, version]
         ).fetchone()
     if row is None:
         return None
-    source, sha = row
+    sha, version = row
+    cached = _cache.get(sha)
+    if cached is not None:
+        return cached
+    source = db.execute("SELECT definition FROM form_versions WHERE form_id = ? AND version = ?",
+                        [form_id, version]).fetchone()[0]
     with _lock:
         cached = _cache.get(sha)
         if cached is None:

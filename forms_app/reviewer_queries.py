@@ -5,15 +5,18 @@ from __future__ import annotations
 ASSESSMENT = "tu-danh-gia-3-chu-dong"
 REGISTRATION = "dang-ky-3-chu-dong"
 
-# End of a closing day in Vietnam (UTC+7), as a Julian day, to compare with the UTC timestamps stored.
-_DEADLINE = "julianday(COALESCE(e.closes, c.closes), '+1 day', '-7 hours')"
-_TOTAL = "COALESCE(s.adjusted_total, s.total)"
+
+# A list longer than a page is cut at `:so_dong` rows (empty: 200), and says so in its description;
+# its CSV link carries the same parameter, so a larger number gives the whole list. Rendering
+# thousands of rows as HTML took most of a page's time at national scale (docs/benchmarks.md).
+_ROWS = "COALESCE(CAST(NULLIF(:so_dong, '') AS INTEGER), 200)"
 
 QUERIES: dict[str, dict] = {
     "chua_nop": {
         "title": "Đơn vị chưa nộp báo cáo tự đánh giá trong năm",
         "description": "Các đơn vị chưa nộp (chưa có bài hoặc mới lưu nháp) báo cáo tự đánh giá của năm đã chọn, "
-                       "với hạn nộp (kể cả gia hạn) và số ngày còn lại tính theo giờ Việt Nam; số âm là đã quá hạn.",
+                       "với hạn nộp (kể cả gia hạn) và số ngày còn lại tính theo giờ Việt Nam; số âm là đã quá hạn. "
+                       "Hạn gần nhất trước; hiện tối đa “số dòng” đơn vị (để trống: 200), có thể lọc theo cụm.",
         "sql": f"""
 SELECT u.code AS "Mã đơn vị", u.name AS "Tên đơn vị", u.cluster AS "Cụm",
        CASE WHEN s.status IS NULL THEN 'chưa có bài' ELSE 'bản nháp' END AS "Tình trạng",
@@ -26,39 +29,45 @@ LEFT JOIN submissions s ON s.unit_code = u.code AND s.form_id = c.form_id AND s.
 LEFT JOIN extensions e ON e.unit_code = u.code AND e.form_id = c.form_id AND e.cycle_year = c.cycle_year
 LEFT JOIN submissions r ON r.unit_code = u.code AND r.form_id = '{REGISTRATION}' AND r.cycle_year = c.cycle_year
      AND r.status = 'submitted'
-WHERE s.status IS NULL OR s.status != 'submitted'
-ORDER BY "Số ngày còn lại", u.cluster, u.name""",
+WHERE u.code NOT IN (SELECT unit_code FROM tong_quan WHERE form_id = '{ASSESSMENT}'
+                     AND cycle_year = CAST(:nam AS INTEGER) AND status = 'submitted')
+  AND (COALESCE(:cum, '') = '' OR u.cluster = :cum)
+ORDER BY "Số ngày còn lại", u.cluster, u.name
+LIMIT {_ROWS}""",
     },
     "xep_hang_trong_cum": {
         "title": "Xếp hạng trong từng cụm thi đua",
         "description": "Thứ hạng theo tổng điểm (sau điều chỉnh nếu có) của các đơn vị đã nộp báo cáo tự đánh giá "
-                       "trong năm đã chọn, xếp trong từng cụm.",
+                       "trong năm đã chọn, xếp trong từng cụm; hiện các hạng đến “số hạng” (để trống: 10) của mỗi cụm.",
         "sql": f"""
-SELECT u.cluster AS "Cụm",
-       RANK() OVER (PARTITION BY u.cluster ORDER BY {_TOTAL} DESC) AS "Hạng trong cụm",
-       u.code AS "Mã đơn vị", u.name AS "Tên đơn vị", {_TOTAL} AS "Tổng điểm", s.band AS "Xếp loại",
-       CASE s.recognised WHEN 1 THEN 'đủ điều kiện' WHEN 0 THEN 'chưa đủ' END AS "Theo điểm"
-FROM submissions s JOIN units u ON u.code = s.unit_code
-WHERE s.form_id = '{ASSESSMENT}' AND s.cycle_year = CAST(:nam AS INTEGER) AND s.status = 'submitted'
-ORDER BY u.cluster, "Hạng trong cụm", u.name""",
+WITH xep AS (
+  SELECT submission_id, cluster, final_total,
+         RANK() OVER (PARTITION BY cluster ORDER BY final_total DESC) AS hang
+  FROM tong_quan
+  WHERE form_id = '{ASSESSMENT}' AND cycle_year = CAST(:nam AS INTEGER) AND status = 'submitted'
+)
+SELECT x.cluster AS "Cụm", x.hang AS "Hạng trong cụm", t.unit_code AS "Mã đơn vị", t.unit_name AS "Tên đơn vị",
+       x.final_total AS "Tổng điểm", t.band AS "Xếp loại",
+       CASE t.recognised WHEN 1 THEN 'đủ điều kiện' WHEN 0 THEN 'chưa đủ' END AS "Theo điểm"
+FROM xep x JOIN tong_quan t ON t.submission_id = x.submission_id
+WHERE x.hang <= COALESCE(CAST(NULLIF(:so_hang, '') AS INTEGER), 10)
+ORDER BY x.cluster, x.hang, t.unit_name""",
     },
     "tieu_chi_yeu_nhat": {
         "title": "Điểm trung bình theo tiêu chí (tiêu chí yếu nhất trước)",
         "description": "Với các bài đã nộp của năm đã chọn: điểm trung bình mỗi đơn vị đạt ở từng tiêu chí của Kế hoạch, "
                        "so với điểm tối đa của tiêu chí; tỉ lệ thấp nhất đứng đầu.",
         "sql": f"""
-SELECT a.criterion AS "Tiêu chí", MIN(k.label) AS "Nội dung tiêu chí",
-       ROUND(SUM(COALESCE(a.adjusted_points, a.points)) * 1.0 / COUNT(DISTINCT a.submission_id), 2) AS "Điểm trung bình",
-       ROUND(SUM(a.max_points) * 1.0 / COUNT(DISTINCT a.submission_id), 2) AS "Điểm tối đa",
-       ROUND(100.0 * SUM(COALESCE(a.adjusted_points, a.points)) / SUM(a.max_points), 1) AS "Tỉ lệ (%)",
-       COUNT(DISTINCT a.submission_id) AS "Số bài"
-FROM answers a
-JOIN submissions s ON s.id = a.submission_id
-LEFT JOIN criteria k ON k.form_id = s.form_id AND k.version = s.form_version AND k.criterion = a.criterion
-WHERE s.form_id = '{ASSESSMENT}' AND s.cycle_year = CAST(:nam AS INTEGER) AND s.status = 'submitted'
-  AND a.criterion IS NOT NULL AND a.max_points > 0
-GROUP BY a.criterion
-ORDER BY "Tỉ lệ (%)", a.criterion""",
+SELECT t.criterion AS "Tiêu chí",
+       (SELECT k.label FROM criteria k WHERE k.form_id = t.form_id AND k.criterion = t.criterion
+        ORDER BY k.version DESC LIMIT 1) AS "Nội dung tiêu chí",
+       ROUND(t.final_points / t.submissions, 2) AS "Điểm trung bình",
+       ROUND(t.max_points / t.submissions, 2) AS "Điểm tối đa",
+       ROUND(100.0 * t.final_points / t.max_points, 1) AS "Tỉ lệ (%)",
+       t.submissions AS "Số bài"
+FROM criterion_totals t
+WHERE t.form_id = '{ASSESSMENT}' AND t.cycle_year = CAST(:nam AS INTEGER) AND t.submissions > 0 AND t.max_points > 0
+ORDER BY "Tỉ lệ (%)", t.criterion""",
     },
     "lich_su_don_vi": {
         "title": "Lịch sử một đơn vị qua giai đoạn",
@@ -81,24 +90,29 @@ ORDER BY c.cycle_year""",
     "cong_nhan_moi_nam": {
         "title": "Đơn vị được công nhận tất cả các năm của giai đoạn",
         "description": "Ứng viên đề nghị tuyên dương: các đơn vị có quyết định công nhận “3 chủ động” (hiện hành) "
-                       "ở mọi năm của giai đoạn, với tổng điểm trung bình.",
+                       "ở mọi năm của giai đoạn, với tổng điểm trung bình; điểm cao nhất trước, tối đa “số dòng” "
+                       "đơn vị (để trống: 200).",
         "sql": f"""
-SELECT u.code AS "Mã đơn vị", u.name AS "Tên đơn vị", u.cluster AS "Cụm",
-       COUNT(DISTINCT d.cycle_year) AS "Số năm được công nhận",
-       ROUND(AVG({_TOTAL}), 1) AS "Điểm trung bình",
-       MAX(d.commendation) AS "Đã được đề nghị tuyên dương"
-FROM current_decisions d
-JOIN units u ON u.code = d.unit_code
-LEFT JOIN submissions s ON s.unit_code = d.unit_code AND s.form_id = d.form_id AND s.cycle_year = d.cycle_year
-WHERE d.form_id = '{ASSESSMENT}' AND d.decision = 'recognised'
-GROUP BY u.code
-HAVING COUNT(DISTINCT d.cycle_year) = (SELECT COUNT(*) FROM cycles WHERE form_id = '{ASSESSMENT}')
-ORDER BY "Điểm trung bình" DESC""",
+WITH moi_nam AS (
+  SELECT unit_code, COUNT(*) AS so_nam, ROUND(AVG(final_total), 1) AS diem,
+         MAX(commendation) AS tuyen_duong
+  FROM tong_quan
+  WHERE form_id = '{ASSESSMENT}' AND decision = 'recognised'
+  GROUP BY unit_code
+  HAVING COUNT(*) = (SELECT COUNT(*) FROM cycles WHERE form_id = '{ASSESSMENT}')  -- one row per unit and year
+  ORDER BY diem DESC, unit_code
+  LIMIT {_ROWS}
+)
+SELECT u.code AS "Mã đơn vị", u.name AS "Tên đơn vị", u.cluster AS "Cụm", m.so_nam AS "Số năm được công nhận",
+       m.diem AS "Điểm trung bình", m.tuyen_duong AS "Đã được đề nghị tuyên dương"
+FROM moi_nam m JOIN units u ON u.code = m.unit_code
+ORDER BY m.diem DESC, u.code""",
     },
     "sua_sau_han": {
         "title": "Bài được sửa hoặc gửi sau hạn",
-        "description": "Các bản lưu, nộp hoặc gửi sau hạn nộp (kể cả hạn gia hạn của đơn vị), mới nhất trước; "
-                       "bản “late” là bài gửi sau hạn đã bị từ chối nhưng được giữ lại.",
+        "description": "Các bản lưu, nộp hoặc gửi sau hạn nộp của đơn vị (kể cả gia hạn, theo hạn đang áp dụng lúc lưu), "
+                       "mới nhất trước, tối đa “số dòng” bản (để trống: 200); bản “late” là bài gửi sau hạn đã bị từ "
+                       "chối nhưng được giữ lại.",
         "sql": f"""
 SELECT u.code AS "Mã đơn vị", u.name AS "Tên đơn vị", s.form_id AS "Biểu mẫu", s.cycle_year AS "Năm",
        r.number AS "Bản", r.action AS "Thao tác", r.author AS "Người lưu", r.created_at AS "Thời điểm (UTC)",
@@ -108,20 +122,29 @@ JOIN submissions s ON s.id = r.submission_id
 JOIN units u ON u.code = s.unit_code
 JOIN cycles c ON c.form_id = s.form_id AND c.cycle_year = s.cycle_year
 LEFT JOIN extensions e ON e.unit_code = s.unit_code AND e.form_id = s.form_id AND e.cycle_year = s.cycle_year
-WHERE julianday(r.created_at) > {_DEADLINE} OR r.action = 'late'
-ORDER BY r.created_at DESC""",
+WHERE r.after_deadline = 1
+ORDER BY r.created_at DESC
+LIMIT {_ROWS}""",
     },
     "phan_bo_diem": {
         "title": "Phân bố tổng điểm theo năm",
         "description": "Số đơn vị theo khoảng 10 điểm của tổng điểm (sau điều chỉnh nếu có), cho mỗi năm.",
+        # Fifty range counts on one index, not a GROUP BY over every submitted report (95 ms at 50,000 units).
         "sql": f"""
-SELECT s.cycle_year AS "Năm",
-       CAST(MIN({_TOTAL}, 99.99) / 10 AS INTEGER) * 10 AS "Từ điểm",
-       CAST(MIN({_TOTAL}, 99.99) / 10 AS INTEGER) * 10 + 10 AS "Đến dưới",
-       COUNT(*) AS "Số đơn vị"
-FROM submissions s
-WHERE s.form_id = '{ASSESSMENT}' AND s.status = 'submitted'
-GROUP BY 1, 2
+WITH RECURSIVE buckets(low, below) AS (
+  SELECT 0, 10 UNION ALL SELECT low + 10, CASE WHEN low + 10 = 90 THEN 1e308 ELSE low + 20 END FROM buckets WHERE low < 90
+),
+counted AS MATERIALIZED (
+  SELECT c.cycle_year, b.low,
+         (SELECT COUNT(*) FROM tong_quan t
+          WHERE t.form_id = c.form_id AND t.status = 'submitted' AND t.cycle_year = c.cycle_year
+            AND t.final_total >= b.low AND t.final_total < b.below) AS n
+  FROM cycles c, buckets b
+  WHERE c.form_id = '{ASSESSMENT}'
+)
+SELECT cycle_year AS "Năm", low AS "Từ điểm", low + 10 AS "Đến dưới", n AS "Số đơn vị"
+FROM counted
+WHERE n > 0
 ORDER BY 1, 2""",
     },
 }

@@ -20,13 +20,16 @@ BASE_URL = "/data/"
 SQL_TIME_LIMIT_MS = 1000
 TEMPLATES = Path(__file__).parent / "templates" / "datasette"
 
+# Default facets of the main tables, each served by an index of its own (forms_app/schema.py), so a
+# facet page stays under a tenth of the time limit at 50,000 units × 5 years (docs/benchmarks.md).
+# The long-form tables (answers: ~34 rows per submission; section_scores; criterion_scores) have
+# none: a reviewer reaches them filtered by a submission, and facets there on demand (`_facet=`).
+# `submissions` keeps one: `tong_quan` is the table to facet scored reports on.
 FACETS = {
     "units": ["cluster"],
-    "submissions": ["cycle_year", "form_id", "status", "band", "recognised"],
-    "tong_quan": ["cluster", "cycle_year", "form_id", "status", "band", "recognised", "decision"],
-    "decisions": ["cycle_year", "decision", "commendation", "source"],
-    "answers": ["criterion", "section_id", "visible"],
-    "section_scores": ["section_id", "passed"],
+    "submissions": ["form_id"],
+    "tong_quan": ["cycle_year", "cluster", "band", "decision"],
+    "decisions": ["cycle_year", "decision"],
     "revisions": ["action"],
     "audit_log": ["action"],
 }
@@ -87,6 +90,9 @@ def make_datasette(data_dir: Path, secret: str) -> Datasette:
             "allow_download": False,
             "default_allow_sql": True,
             "facet_time_limit_ms": 400,
+            # Suggestions ran 20–45 extra queries per table page, most stopped at their own limit:
+            # 0.7–1.4 s of SQL per page at national scale, for facets nobody asked for.
+            "suggest_facets": False,
             "num_sql_threads": 3,
         },
     )

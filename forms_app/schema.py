@@ -260,6 +260,161 @@ def m006_certificates(db: Database) -> None:
     db.execute("CREATE INDEX idx_certificates_year ON certificates(form_id, cycle_year)")
 
 
+_TONG_QUAN_ROW = """
+        SELECT s.id, s.unit_code, u.name, u.cluster, s.form_id, s.cycle_year, s.status,
+               s.total, s.adjusted_total, COALESCE(s.adjusted_total, s.total), s.band, s.recognised,
+               d.decision, d.decision_no, d.decided_on, d.commendation, s.submitted_at
+        FROM submissions s
+        JOIN form_versions f ON f.form_id = s.form_id AND f.version = s.form_version AND f.max_total > 0
+        JOIN units u ON u.code = s.unit_code
+        LEFT JOIN decisions d ON d.unit_code = s.unit_code AND d.form_id = s.form_id AND d.cycle_year = s.cycle_year
+             AND d.is_current = 1"""
+
+
+@forms_migrations()
+def m007_summaries(db: Database) -> None:
+    """Summaries kept up to date by triggers, so reviewers' pages never scan the big tables.
+
+    Measured on 50,000 units × 5 years (docs/benchmarks.md): the `tong_quan` view, the correlated
+    MAX(id) of `current_decisions`, criterion averages over 15.9 M answer rows and the late-revision
+    scan each took 0.3–3.9 s. Now: `decisions.is_current` flags the decision in force; `tong_quan`
+    is a table with one row per submission of a scored form (the self-assessment, not the
+    registration); `criterion_scores` holds each submitted self-assessment's
+    points per criterion and `criterion_totals` their sums per form, year and criterion;
+    `revisions.after_deadline` marks what was saved after the unit's deadline. The triggers keep
+    them right whichever code writes the base tables.
+    """
+    db.execute("ALTER TABLE decisions ADD COLUMN is_current INTEGER NOT NULL DEFAULT 1")
+    db.execute("""
+        UPDATE decisions SET is_current = 0 WHERE id != (
+            SELECT MAX(d2.id) FROM decisions d2 WHERE d2.unit_code = decisions.unit_code
+            AND d2.form_id = decisions.form_id AND d2.cycle_year = decisions.cycle_year)""")
+    db.execute("CREATE INDEX idx_decisions_current ON decisions(form_id, decision, is_current, unit_code, cycle_year)")
+    db.execute("CREATE INDEX idx_decisions_cycle_year ON decisions(cycle_year)")
+    db.execute("CREATE INDEX idx_decisions_decision ON decisions(decision)")
+    db.execute("CREATE INDEX idx_submissions_total ON submissions(total)")
+    db.execute("DROP VIEW current_decisions")
+    db.execute("CREATE VIEW current_decisions AS SELECT * FROM decisions WHERE is_current = 1")
+
+    db.execute("DROP VIEW tong_quan")
+    db.execute("""
+        CREATE TABLE tong_quan (
+            submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
+            unit_code TEXT NOT NULL, unit_name TEXT NOT NULL, cluster TEXT NOT NULL,
+            form_id TEXT NOT NULL, cycle_year INTEGER NOT NULL, status TEXT NOT NULL,
+            total REAL, adjusted_total REAL, final_total REAL, band TEXT, recognised INTEGER,
+            decision TEXT, decision_no TEXT, decided_on TEXT, commendation INTEGER, submitted_at TEXT
+        )""")
+    db.execute(f"INSERT INTO tong_quan {_TONG_QUAN_ROW}")
+    # One index per default facet and the default sort: a facet is then a scan of one small index.
+    for column in ("cluster", "cycle_year", "status", "band", "decision", "final_total"):
+        db.execute(f"CREATE INDEX idx_tong_quan_{column} ON tong_quan({column})")
+    db.execute("CREATE INDEX idx_tong_quan_unit ON tong_quan(unit_code, form_id, cycle_year)")
+    # The canned queries read these indexes alone: the ranking and the units not submitted, the score
+    # distribution, the units recognised every year (forms_app/reviewer_queries.py).
+    db.execute("CREATE INDEX idx_tong_quan_rank ON tong_quan(form_id, cycle_year, status, cluster, final_total, "
+               "submission_id, unit_code)")
+    db.execute("CREATE INDEX idx_tong_quan_scores ON tong_quan(form_id, status, cycle_year, final_total)")
+    db.execute("CREATE INDEX idx_tong_quan_recognition ON tong_quan(form_id, decision, unit_code, cycle_year, "
+               "final_total, commendation)")
+    db.execute(f"""
+        CREATE TRIGGER tong_quan_insert AFTER INSERT ON submissions BEGIN
+            INSERT INTO tong_quan {_TONG_QUAN_ROW} WHERE s.id = NEW.id;
+        END""")
+    db.execute("""
+        CREATE TRIGGER tong_quan_update AFTER UPDATE ON submissions BEGIN
+            UPDATE tong_quan SET status = NEW.status, total = NEW.total, adjusted_total = NEW.adjusted_total,
+                final_total = COALESCE(NEW.adjusted_total, NEW.total), band = NEW.band, recognised = NEW.recognised,
+                submitted_at = NEW.submitted_at
+            WHERE submission_id = NEW.id;
+        END""")
+    db.execute("""
+        CREATE TRIGGER tong_quan_delete AFTER DELETE ON submissions BEGIN
+            DELETE FROM tong_quan WHERE submission_id = OLD.id;
+        END""")
+    db.execute("""
+        CREATE TRIGGER tong_quan_unit AFTER UPDATE OF name, cluster ON units BEGIN
+            UPDATE tong_quan SET unit_name = NEW.name, cluster = NEW.cluster WHERE unit_code = NEW.code;
+        END""")
+    db.execute("""
+        CREATE TRIGGER decisions_current AFTER INSERT ON decisions BEGIN
+            UPDATE decisions SET is_current = (id = (
+                SELECT MAX(id) FROM decisions
+                WHERE unit_code = NEW.unit_code AND form_id = NEW.form_id AND cycle_year = NEW.cycle_year))
+            WHERE unit_code = NEW.unit_code AND form_id = NEW.form_id AND cycle_year = NEW.cycle_year;
+            UPDATE tong_quan SET (decision, decision_no, decided_on, commendation) = (
+                SELECT decision, decision_no, decided_on, commendation FROM decisions
+                WHERE unit_code = NEW.unit_code AND form_id = NEW.form_id AND cycle_year = NEW.cycle_year
+                  AND is_current = 1)
+            WHERE unit_code = NEW.unit_code AND form_id = NEW.form_id AND cycle_year = NEW.cycle_year;
+        END""")
+
+    db.execute("""
+        CREATE TABLE criterion_scores (
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            criterion TEXT NOT NULL,
+            points REAL NOT NULL,
+            adjusted_points REAL,
+            max_points REAL NOT NULL,
+            PRIMARY KEY (submission_id, criterion)
+        ) WITHOUT ROWID""")
+    db.execute("""
+        CREATE TABLE criterion_totals (
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            criterion TEXT NOT NULL,
+            submissions INTEGER NOT NULL,
+            points REAL NOT NULL,
+            final_points REAL NOT NULL,
+            max_points REAL NOT NULL,
+            PRIMARY KEY (form_id, cycle_year, criterion)
+        ) WITHOUT ROWID""")
+    db.execute("""
+        CREATE TRIGGER criterion_totals_insert AFTER INSERT ON criterion_scores BEGIN
+            INSERT INTO criterion_totals (form_id, cycle_year, criterion, submissions, points, final_points, max_points)
+            VALUES (NEW.form_id, NEW.cycle_year, NEW.criterion, 1, NEW.points,
+                    COALESCE(NEW.adjusted_points, NEW.points), NEW.max_points)
+            ON CONFLICT (form_id, cycle_year, criterion) DO UPDATE SET
+                submissions = submissions + 1, points = points + excluded.points,
+                final_points = final_points + excluded.final_points, max_points = max_points + excluded.max_points;
+        END""")
+    db.execute("""
+        CREATE TRIGGER criterion_totals_delete AFTER DELETE ON criterion_scores BEGIN
+            UPDATE criterion_totals SET submissions = submissions - 1, points = points - OLD.points,
+                final_points = final_points - COALESCE(OLD.adjusted_points, OLD.points),
+                max_points = max_points - OLD.max_points
+            WHERE form_id = OLD.form_id AND cycle_year = OLD.cycle_year AND criterion = OLD.criterion;
+        END""")
+    db.execute("""
+        CREATE TRIGGER criterion_totals_adjust AFTER UPDATE OF adjusted_points ON criterion_scores BEGIN
+            UPDATE criterion_totals
+            SET final_points = final_points - COALESCE(OLD.adjusted_points, OLD.points)
+                                            + COALESCE(NEW.adjusted_points, NEW.points)
+            WHERE form_id = NEW.form_id AND cycle_year = NEW.cycle_year AND criterion = NEW.criterion;
+        END""")
+    db.execute("""
+        INSERT INTO criterion_scores (submission_id, form_id, cycle_year, criterion, points, adjusted_points, max_points)
+        SELECT a.submission_id, s.form_id, s.cycle_year, a.criterion, SUM(a.points),
+               CASE WHEN COUNT(a.adjusted_points) THEN SUM(COALESCE(a.adjusted_points, a.points)) END, SUM(a.max_points)
+        FROM submissions s JOIN answers a ON a.submission_id = s.id
+        WHERE s.status = 'submitted' AND a.criterion IS NOT NULL AND a.max_points > 0
+        GROUP BY a.submission_id, a.criterion""")
+
+    db.execute("ALTER TABLE revisions ADD COLUMN after_deadline INTEGER NOT NULL DEFAULT 0")
+    db.execute("""
+        UPDATE revisions SET after_deadline = 1 WHERE id IN (
+            SELECT r.id FROM revisions r
+            JOIN submissions s ON s.id = r.submission_id
+            JOIN cycles c ON c.form_id = s.form_id AND c.cycle_year = s.cycle_year
+            LEFT JOIN extensions e ON e.unit_code = s.unit_code AND e.form_id = s.form_id AND e.cycle_year = s.cycle_year
+            WHERE julianday(r.created_at) > julianday(COALESCE(e.closes, c.closes), '+1 day', '-7 hours'))""")
+    db.execute("CREATE INDEX idx_revisions_after_deadline ON revisions(created_at) WHERE after_deadline = 1")
+    db.execute("CREATE INDEX idx_revisions_created ON revisions(created_at)")
+    db.execute("CREATE INDEX idx_revisions_action ON revisions(action)")
+
+
 @accounts_migrations()
 def a001_accounts(db: Database) -> None:
     db.execute("""
@@ -380,6 +535,7 @@ DESCRIPTIONS: dict[str, dict] = {
             "action": "Hành động (save: lưu nháp, submit: nộp, late: gửi sau hạn, conflict: xung đột chỉnh sửa)",
             "author": "Người lưu", "created_at": "Thời điểm (UTC)", "answers": "Câu trả lời (JSON)",
             "total": "Tổng điểm của bản", "request_token": "Mã yêu cầu (chống gửi hai lần)",
+            "after_deadline": "Lưu sau hạn nộp của đơn vị (kể cả gia hạn) đang áp dụng lúc lưu (1: có)",
         },
     },
     "answers": {
@@ -401,6 +557,23 @@ DESCRIPTIONS: dict[str, dict] = {
             "adjusted_score": "Điểm phần sau điều chỉnh (trống: không điều chỉnh)",
         },
     },
+    "criterion_scores": {
+        "title": "Điểm theo tiêu chí",
+        "description": "Điểm từng tiêu chí của Kế hoạch trong mỗi bài đã nộp (bản đã nộp gần nhất), so với điểm tối đa của tiêu chí.",
+        "columns": {
+            "submission_id": "Mã bài nộp", "form_id": "Mã biểu mẫu", "cycle_year": "Năm", "criterion": "Tiêu chí",
+            "points": "Điểm tự động", "adjusted_points": "Điểm sau điều chỉnh (trống: không điều chỉnh)",
+            "max_points": "Điểm tối đa của tiêu chí",
+        },
+    },
+    "criterion_totals": {
+        "title": "Tổng điểm theo tiêu chí và năm",
+        "description": "Cộng dồn điểm theo tiêu chí của mọi bài đã nộp, theo biểu mẫu và năm; chia cho số bài để ra điểm trung bình.",
+        "columns": {
+            "form_id": "Mã biểu mẫu", "cycle_year": "Năm", "criterion": "Tiêu chí", "submissions": "Số bài đã nộp",
+            "points": "Tổng điểm tự động", "final_points": "Tổng điểm sau điều chỉnh", "max_points": "Tổng điểm tối đa",
+        },
+    },
     "uploads": {
         "title": "Tệp minh chứng",
         "description": "Tệp đơn vị tải lên; nội dung lưu theo mã băm, chỉ đơn vị và người đánh giá được xem.",
@@ -420,6 +593,7 @@ DESCRIPTIONS: dict[str, dict] = {
             "decision_no": "Số quyết định", "decided_on": "Ngày quyết định", "commendation": "Đề nghị tuyên dương (1: có)",
             "source": "Nguồn (web: ghi trên trang, import: nhập từ tệp)", "recorded_by": "Người ghi",
             "recorded_at": "Thời điểm ghi (UTC)",
+            "is_current": "Quyết định hiện hành (1: là quyết định mới nhất của đơn vị, biểu mẫu và năm này)",
         },
     },
     "adjustments": {
@@ -433,7 +607,9 @@ DESCRIPTIONS: dict[str, dict] = {
     },
     "tong_quan": {
         "title": "Tổng quan bài nộp",
-        "description": "Mỗi bài nộp một dòng, kèm tên, cụm của đơn vị và quyết định hiện hành; lọc theo cụm, năm, trạng thái, xếp loại.",
+        "description": "Mỗi bài của biểu mẫu có chấm điểm (báo cáo tự đánh giá) một dòng, kèm tên, cụm của đơn vị và "
+                       "quyết định hiện hành; lọc theo cụm, năm, trạng thái, xếp loại. Bảng được cập nhật tự động "
+                       "mỗi khi bài nộp, đơn vị hoặc quyết định thay đổi.",
         "columns": {
             "submission_id": "Mã bài nộp", "unit_code": "Mã đơn vị", "unit_name": "Tên đơn vị", "cluster": "Cụm thi đua",
             "form_id": "Mã biểu mẫu", "cycle_year": "Năm", "status": "Trạng thái (draft: nháp, submitted: đã nộp)",

@@ -10,7 +10,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from form_definitions import Definition
-from scoring import score
+from scoring import Points, points, visibility
+from scoring.answers import is_answered
 
 from . import registry
 from .db import TIME_ZONE, stamp, utcnow, write
@@ -140,19 +141,20 @@ class Outcome:
 
 def record(db: Database, *, unit_code: str, definition: Definition, cycle_year: int, answers: dict[str, Any],
            action: str, author: str, base_revision: int | None, request_token: str | None,
-           late: bool = False) -> Outcome:
+           late: bool = False, now: dt.datetime | None = None) -> Outcome:
     """Store one save or submit as a new immutable revision, in one transaction.
 
     `answers` must already be valid for `definition` (hidden answers are dropped here). A request
     token seen before returns the first outcome (a double click saves once); a base revision that
     is no longer current stores the answers as a 'conflict' revision that does not become current
     (the later editor is told, nothing is overwritten); a late submit is kept as a 'late' revision.
+    A revision written after the unit's deadline is marked `after_deadline` (`now` stands in for the clock).
     """
-    from scoring import visible_answers
-
-    kept = visible_answers(definition, answers)
-    report = score(definition, kept)
-    now = stamp()
+    shown = visibility(definition, answers)
+    kept = {qid: value for qid, value in answers.items() if shown.get(qid) and is_answered(value)}
+    result = points(definition, kept)
+    moment = now or utcnow()
+    now = stamp(moment)
     with write(db):
         if request_token:
             seen = db.execute(
@@ -174,11 +176,11 @@ def record(db: Database, *, unit_code: str, definition: Definition, cycle_year: 
         number = 1 + (db.execute("SELECT MAX(number) FROM revisions WHERE submission_id = ?", [submission_id]).fetchone()[0] or 0)
         stale = base_revision is not None and base_revision != submission["current_revision"]
         kind = "late" if late else ("conflict" if stale else action)
-        db["revisions"].insert({
-            "submission_id": submission_id, "number": number, "action": kind, "author": author,
-            "created_at": now, "answers": json.dumps(kept, ensure_ascii=False, sort_keys=True),
-            "total": report["total"], "request_token": request_token,
-        })
+        db.execute(
+            "INSERT INTO revisions (submission_id, number, action, author, created_at, answers, total, request_token, "
+            "after_deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [submission_id, number, kind, author, now, json.dumps(kept, ensure_ascii=False, sort_keys=True),
+             result.total, request_token, int(late or _after_deadline(db, unit_code, definition.id, cycle_year, moment))])
         if kind == "conflict":
             last = db.execute(
                 "SELECT author, created_at FROM revisions WHERE submission_id = ? AND number = ?",
@@ -192,10 +194,11 @@ def record(db: Database, *, unit_code: str, definition: Definition, cycle_year: 
         # Scores follow the submitted revision; a draft saved after a submit leaves the submission as submitted.
         if action == "submit" or submission["submitted_revision"] is None:
             changes.update({
-                "total": report["total"], "max_total": report["max_total"], "band": report["band"],
-                "recognised": None if report["recognised"] is None else int(report["recognised"]),
+                "total": result.total, "max_total": round(definition.maximum, 4), "band": result.band,
+                "recognised": None if result.recognised is None else int(result.recognised),
             })
-            _store_answers(db, submission_id, definition, report)
+            store_scores(db, *scored_rows(submission_id, definition, kept, result, shown,
+                                          cycle_year=cycle_year if action == "submit" else None))
         if action == "submit":
             changes.update({"status": "submitted", "submitted_revision": number, "submitted_at": now})
         db["submissions"].update(submission_id, changes)
@@ -205,30 +208,76 @@ def record(db: Database, *, unit_code: str, definition: Definition, cycle_year: 
 
             refresh_adjusted_scores(db, submission_id)
         if action == "submit":
-            audit(db, author, "submitted", unit_code, definition.id, cycle_year, {"revision": number, "total": report["total"]})
+            audit(db, author, "submitted", unit_code, definition.id, cycle_year, {"revision": number, "total": result.total})
         return Outcome("submitted" if action == "submit" else "saved", number, submission_id)
 
 
-def _store_answers(db: Database, submission_id: int, definition: Definition, report: dict) -> None:
-    """The current revision in long form (one row per question) and the section scores."""
-    db.execute("DELETE FROM answers WHERE submission_id = ?", [submission_id])
-    db.execute("DELETE FROM section_scores WHERE submission_id = ?", [submission_id])
-    types = {q.id: q.type for q in definition.questions}
-    db["answers"].insert_all(
-        {
-            "submission_id": submission_id, "question_id": q["id"], "section_id": q["section"],
-            "criterion": q["criterion"], "type": types[q["id"]], "value": stored_value(q["answer"]),
-            "points": q["points"], "max_points": q["max_points"], "visible": int(q["visible"]),
-        }
-        for q in report["questions"]
-    )
-    db["section_scores"].insert_all(
-        {
-            "submission_id": submission_id, "section_id": s["id"], "score": s["score"], "max": s["max"],
-            "pass_min": s["pass_min"], "passed": int(s["passed"]),
-        }
-        for s in report["sections"]
-    )
+def _after_deadline(db: Database, unit_code: str, form_id: str, cycle_year: int, moment: dt.datetime) -> bool:
+    """Whether `moment` is past the end of the unit's closing day (its extension included), in Vietnam."""
+    row = db.execute(
+        "SELECT COALESCE(e.closes, c.closes) FROM cycles c LEFT JOIN extensions e ON e.unit_code = ? "
+        "AND e.form_id = c.form_id AND e.cycle_year = c.cycle_year WHERE c.form_id = ? AND c.cycle_year = ?",
+        [unit_code, form_id, cycle_year]).fetchone()
+    return row is not None and today(moment) > dt.date.fromisoformat(row[0])
+
+
+ScoreRows = tuple[int, list[tuple], list[tuple], list[tuple] | None]
+
+
+def scored_rows(submission_id: int, definition: Definition, kept: dict[str, Any], result: Points,
+                shown: dict[str, bool], *, cycle_year: int | None) -> ScoreRows:
+    """The rows of `answers`, `section_scores` and (with `cycle_year`, for a submitted revision) `criterion_scores`.
+
+    `kept` are the visible, answered answers the scores in `result` were computed from.
+    """
+    earned = result.questions
+    answers = [
+        (submission_id, q.id, q.section, q.criterion, q.type, stored_value(kept.get(q.id)), earned.get(q.id, 0.0),
+         round(q.maximum, 4) + 0.0, int(shown[q.id]))
+        for q in definition.questions
+    ]
+    sections = [
+        (submission_id, section.id, score, round(section.maximum, 4) + 0.0,
+         None if section.pass_min is None else float(section.pass_min), int(passed))
+        for section, (_sid, score, passed) in zip(definition.sections, result.sections)
+    ]
+    criteria = None
+    if cycle_year is not None:
+        sums: dict[str, list[float]] = {}
+        for q in definition.questions:
+            if q.criterion is not None and q.maximum > 0:
+                total = sums.setdefault(q.criterion, [0.0, 0.0])
+                total[0] += earned.get(q.id, 0.0)
+                total[1] += q.maximum
+        criteria = [(submission_id, definition.id, cycle_year, criterion, round(got, 4) + 0.0, None, round(most, 4) + 0.0)
+                    for criterion, (got, most) in sums.items()]
+    return submission_id, answers, sections, criteria
+
+
+def store_scores(db: Database, submission_id: int, answers: list[tuple], sections: list[tuple],
+                 criteria: list[tuple] | None) -> None:
+    """Replace the long-form rows of one submission (inside the caller's transaction)."""
+    conn = db.conn
+    conn.execute("DELETE FROM answers WHERE submission_id = ?", [submission_id])
+    conn.execute("DELETE FROM section_scores WHERE submission_id = ?", [submission_id])
+    if criteria is not None:
+        conn.execute("DELETE FROM criterion_scores WHERE submission_id = ?", [submission_id])
+    insert_scores(db, answers, sections, criteria)
+
+
+ANSWER_INSERT = ("INSERT INTO answers (submission_id, question_id, section_id, criterion, type, value, points, "
+                 "max_points, visible) VALUES (?,?,?,?,?,?,?,?,?)")
+SECTION_INSERT = "INSERT INTO section_scores (submission_id, section_id, score, max, pass_min, passed) VALUES (?,?,?,?,?,?)"
+CRITERION_INSERT = ("INSERT INTO criterion_scores (submission_id, form_id, cycle_year, criterion, points, "
+                    "adjusted_points, max_points) VALUES (?,?,?,?,?,?,?)")
+
+
+def insert_scores(db: Database, answers: list[tuple], sections: list[tuple], criteria: list[tuple] | None) -> None:
+    """Insert long-form rows (of one or many submissions: the demo batches them)."""
+    db.conn.executemany(ANSWER_INSERT, answers)
+    db.conn.executemany(SECTION_INSERT, sections)
+    if criteria:
+        db.conn.executemany(CRITERION_INSERT, criteria)
 
 
 def stored_value(value: Any) -> Any:

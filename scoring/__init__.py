@@ -1,10 +1,12 @@
 """Scoring: pure functions on a definition and plain answers. Imports neither Flask nor sqlite-utils."""
 
 from .answers import AnswerError, InvalidAnswers, missing_required, validate_answers, visibility, visible_answers
+from .points import Points, points, scorer
 from .report import score
 from .rules import describe_rule
 
 __all__ = [
-    "AnswerError", "InvalidAnswers", "describe_rule", "missing_required", "score", "validate_answers",
+    "AnswerError", "InvalidAnswers", "Points", "describe_rule", "missing_required", "points", "score", "scorer",
+    "validate_answers",
     "visibility", "visible_answers",
 ]

@@ -145,16 +145,15 @@ def check_value(question: Question, value: Any, lang: str = "vi") -> list[Answer
         return []
     if kind == "file":
         return [] if isinstance(value, str) and value.strip() else error("file")
-    allowed = ", ".join(_show(c.value) for c in question.choices)
     if kind == "single_choice":
-        return [] if question.choice(value) is not None else error("choice", value=_show(value), allowed=allowed)
+        return [] if question.choice(value) is not None else error("choice", value=_show(value), allowed=_allowed(question))
     # multi_choice
     if not isinstance(value, (list, tuple)):
         return error("choices_list")
     seen: list[Any] = []
     for item in value:
         if question.choice(item) is None:
-            return error("choice", value=_show(item), allowed=allowed)
+            return error("choice", value=_show(item), allowed=_allowed(question))
         if item in seen:
             return error("choice_repeated", value=_show(item))
         seen.append(item)
@@ -163,6 +162,10 @@ def check_value(question: Question, value: Any, lang: str = "vi") -> list[Answer
     if question.max_selected is not None and len(value) > question.max_selected:
         return error("too_many", limit=question.max_selected)
     return []
+
+
+def _allowed(question: Question) -> str:
+    return ", ".join(_show(c.value) for c in question.choices)
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -224,16 +227,19 @@ def visible_answers(definition: Definition, answers: Mapping[str, Any]) -> dict[
     return {qid: value for qid, value in answers.items() if shown.get(qid) and is_answered(value)}
 
 
-def validate_answers(definition: Definition, answers: Any, lang: str = "vi", *, require: bool = False) -> list[AnswerError]:
+def validate_answers(definition: Definition, answers: Any, lang: str = "vi", *, require: bool = False,
+                     shown: Mapping[str, bool] | None = None) -> list[AnswerError]:
     """Every problem in an answer set; hidden questions are neither checked nor required.
 
     With `require`, visible required questions left unanswered are problems too (a submit);
     without it (a draft, or a report listing them in `missing_required`) they are not.
+    `shown` is the visibility map when the caller has it already.
     """
     if not isinstance(answers, Mapping):
         return [AnswerError("not_an_object", None)]
     errors = [AnswerError("unknown_question", qid, {"id": qid}) for qid in answers if definition.question(qid) is None]
-    shown = visibility(definition, answers)
+    if shown is None:
+        shown = visibility(definition, answers)
     for question in definition.questions:
         if not shown[question.id]:
             continue
@@ -245,7 +251,9 @@ def validate_answers(definition: Definition, answers: Any, lang: str = "vi", *, 
     return errors
 
 
-def missing_required(definition: Definition, answers: Mapping[str, Any]) -> list[str]:
+def missing_required(definition: Definition, answers: Mapping[str, Any],
+                     shown: Mapping[str, bool] | None = None) -> list[str]:
     """Ids of visible required questions left unanswered, in form order."""
-    shown = visibility(definition, answers)
+    if shown is None:
+        shown = visibility(definition, answers)
     return [q.id for q in definition.questions if q.required and shown[q.id] and not is_answered(answers.get(q.id))]

@@ -60,10 +60,12 @@ def score(definition: Definition, answers: Mapping[str, Any], adjustments: Mappi
     Hidden questions earn nothing and their answers are not reported; adjusted points are clamped
     to [0, question maximum] with the automatic points kept beside them.
     """
-    errors = validate_answers(definition, answers, lang)
+    if not isinstance(answers, Mapping):
+        raise InvalidAnswers(validate_answers(definition, answers, lang))
+    shown = visibility(definition, answers)
+    errors = validate_answers(definition, answers, lang, shown=shown)
     if errors:
         raise InvalidAnswers(errors)
-    shown = visibility(definition, answers)
     adjusted, errors = normalise_adjustments(definition, adjustments, shown, lang)
     if errors:
         raise InvalidAnswers(errors)
@@ -123,7 +125,7 @@ def score(definition: Definition, answers: Mapping[str, Any], adjustments: Mappi
         "recognised": recognised(definition, total, sections),
         "sections": sections,
         "questions": questions,
-        "missing_required": missing_required(definition, answers),
+        "missing_required": missing_required(definition, answers, shown),
     }
 
 

@@ -1165,3 +1165,80 @@ def test_minimal_fixture_is_a_valid_definition():
     """The fixture the properties use is itself accepted by the project's checker."""
     assert checked(minimal_document()).maximum == MINIMAL_DEFINITION.maximum == 18
     assert MINIMAL_DEFINITION.id == MINIMAL["id"]
+
+
+# ---------------------------------------------------------------------------------------------
+# 9. points(): the compiled, numbers-only path agrees with score() on every number.
+# ---------------------------------------------------------------------------------------------
+
+# Every condition operator, a ratio under a condition, a section with no rule at all, and a
+# question read by a condition and a ratio that earns nothing itself.
+EVERY_PATH = document(
+    section("dau",
+            q("co", "boolean", points={"true": 2, "false": 1}),
+            q("chon", "single_choice", choices=choices(a=3, b=1, c=None), visible_if={"question": "co", "equals": True}),
+            q("nhieu", "multi_choice", max_points=3, choices=choices(x=2, y=2, z=None),
+              visible_if={"question": "chon", "in": ["a", "b"]}),
+            q("mau_so", "integer", min=0),
+            q("ti_so", "integer", min=0,
+              points={"ratio_to": "mau_so", "bands": [{"at_least": 0.5, "points": 4}, {"at_least": 0.1, "points": 1.5}]},
+              visible_if={"any": [{"question": "nhieu", "in": ["x"]}, {"not": {"question": "co", "answered": True}}]}),
+            pass_min=3),
+    section("sau",
+            q("so", "number", points={"bands": [{"at_least": 2.5, "points": 5}, {"at_least": 0.5, "points": 0.3}]},
+              visible_if={"all": [{"question": "mau_so", "at_least": 1}, {"question": "co", "equals": False}]}),
+            q("tep", "file", points={"if_provided": 1.7}, visible_if={"question": "so", "answered": True}),
+            q("ghi_chu", "text", max_length=20)),
+    section("khong_diem", q("ngay", "date")),
+    result={"bands": [{"at_least": 9, "label": {"vi": "Tốt", "en": "Good"}}, {"at_least": 0, "label": "Chưa đạt"}],
+            "recognised_if": {"total_at_least": 5, "all_sections_pass": True}},
+)
+
+
+def agree(definition: Definition, answers: dict, lang: str = "vi") -> None:
+    from scoring import points
+
+    report = score(definition, answers, lang=lang)
+    fast = points(definition, answers, lang)
+    assert fast.total == report["total"]
+    assert fast.band == report["band"] and fast.recognised is report["recognised"]
+    assert list(fast.sections) == [(s["id"], s["score"], s["passed"]) for s in report["sections"]]
+    assert fast.questions == {i["id"]: i["points"] for i in report["questions"] if definition.question(i["id"]).has_rule}
+
+
+def test_points_agree_with_score_on_best_and_empty_answers(shipped):
+    for definition in shipped.values():
+        agree(definition, {})
+        agree(definition, best_answers(definition), "en")
+
+
+def test_points_score_a_ratio_shown_by_a_negated_condition():
+    from scoring import points
+
+    definition = checked(EVERY_PATH)
+    answers = {"ti_so": 3, "mau_so": 4}  # "co" unanswered: the `not answered` branch shows ti_so
+    assert points(definition, answers).questions["ti_so"] == 4.0
+    agree(definition, answers)
+    agree(definition, {"co": True, "chon": "a", "nhieu": ["x", "y"], "ti_so": 1, "mau_so": 10, "so": 2.0})
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_property_points_agree_with_score(data):
+    definition = data.draw(st.sampled_from([MINIMAL_DEFINITION, SHIPPED[SELF_ASSESSMENT], checked(EVERY_PATH)]),
+                           label="form")
+    answers = data.draw(shipped_answers() if definition is SHIPPED[SELF_ASSESSMENT] else answers_strategy(definition),
+                        label="answers")
+    shown = visibility(definition, answers)
+    # answers of hidden questions are ignored by both, whatever they hold
+    junk = {qid: data.draw(st.sampled_from(["rác", -1, [1, 2], 1.5, True]), label=qid)
+            for qid, visible in shown.items() if not visible and data.draw(st.booleans(), label=f"junk {qid}")}
+    agree(definition, {**answers, **junk}, data.draw(st.sampled_from(["vi", "en"]), label="lang"))
+
+
+def test_compiled_scorer_is_built_once_per_definition_version():
+    from scoring import scorer
+
+    definition = make_definition()
+    assert scorer(definition) is scorer(definition)
+    assert scorer(make_definition()) is not scorer(definition)
