@@ -38,6 +38,8 @@ TABLES = {  # table: columns copied (the demo's own INSERTs, plus the other tabl
     "answers": ["submission_id", "question_id", "section_id", "criterion", "type", "value", "points", "max_points",
                 "visible", "adjusted_points"],
     "section_scores": ["submission_id", "section_id", "score", "max", "pass_min", "passed", "adjusted_score"],
+    "criterion_scores": ["submission_id", "form_id", "cycle_year", "criterion", "points", "adjusted_points",
+                         "max_points"],
     "decisions": None,  # every column
     "adjustments": None,
     "extensions": None,
@@ -91,18 +93,20 @@ def insert_only(source: Path, target: Path) -> tuple[float, dict[str, int]]:
     t = time.perf_counter()
     dst.execute("COMMIT")
     elapsed += time.perf_counter() - t
-    # submissions and their revisions, answers and section scores, 2000 submissions per transaction (the demo's _flush)
+    # submissions and their revisions, answers, section and criterion scores, 2000 submissions per transaction
+    # (the demo's _flush); the triggers that keep the summaries fire here as they do in the demo
     ids = [r[0] for r in src.execute("SELECT id FROM submissions ORDER BY id")]
     for start in range(0, len(ids), BATCH):
         low, high = ids[start], ids[min(start + BATCH, len(ids)) - 1]
         batch = {table: select(table, f"WHERE {key} BETWEEN ? AND ? ORDER BY {order}", (low, high))
                  for table, key, order in (("submissions", "id", "id"), ("revisions", "submission_id", "id"),
                                            ("answers", "submission_id", "submission_id"),
-                                           ("section_scores", "submission_id", "submission_id"))}
+                                           ("section_scores", "submission_id", "submission_id"),
+                                           ("criterion_scores", "submission_id", "submission_id"))}
         t = time.perf_counter()
         dst.execute("BEGIN IMMEDIATE")
         elapsed += time.perf_counter() - t
-        for table in ("submissions", "revisions", "answers", "section_scores"):
+        for table in ("submissions", "revisions", "answers", "section_scores", "criterion_scores"):
             elapsed += insert(table, batch[table])
         t = time.perf_counter()
         dst.execute("COMMIT")

@@ -157,6 +157,7 @@ def main() -> int:
     from forms_app.reviewers import SQL_TIME_LIMIT_MS
     from forms_app.web import create_wsgi
 
+    database.migrate(data_dir)  # a demo made by an older version gets the summaries first (not timed)
     forms = database.open_forms(data_dir)
     first_unit = forms.execute("SELECT code FROM units ORDER BY code LIMIT 1").fetchone()[0]
     submission = forms.execute("SELECT submission_id FROM criterion_scores LIMIT 1").fetchone()[0]

@@ -273,6 +273,44 @@ def sql_statements(once) -> list[str]:
     return lines
 
 
+def floor(fields, files, health: float, rounds: int = 300) -> list[str]:
+    """What this stack costs before any of the product's work: a bare Flask app (no database, session or CSRF)
+    whose one route parses the same multipart body and answers 303, beside a route that returns a word."""
+    from flask import Flask, redirect, request
+
+    bare = Flask("floor")
+
+    @bare.post("/submit")
+    def parse_only():
+        request.form, request.files  # noqa: B018 — parsing is the point
+        return redirect("/submit/result", 303)
+
+    @bare.get("/word")
+    def word():
+        return "ok"
+
+    client = bare.test_client()
+    body, content_type = multipart(list(fields) + [("csrf_token", "x" * 91), ("base_revision", "1"),
+                                                   ("request_token", "y" * 22), ("action", "submit")], files)
+
+    def median_ms(call) -> float:
+        values = []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            call()
+            values.append(time.perf_counter() - t)
+        return statistics.median(values)
+
+    parse = median_ms(lambda: client.post("/submit", data=body, content_type=content_type))
+    trivial = median_ms(lambda: client.get("/word"))
+    return [
+        "the stack's floor (a bare Flask app in this process, median of %d):" % rounds,
+        f"  a route returning a word      {trivial * 1000:7.2f} ms",
+        f"  a route parsing this submit's multipart body ({len(body)} bytes, {len(fields) + 4 + len(files)} parts) "
+        f"and answering 303: {parse * 1000:.2f} ms = {parse / health:.2f}× our /healthz",
+    ]
+
+
 def in_process(data_dir: Path, session: str, fields, files, profile: bool, rounds: int = 30) -> str:
     """The same requests in this process, one at a time (create_wsgi + werkzeug's test client): the median cost of
     /healthz, of GET form and of POST submit, and with `profile` a cProfile of GET and of POST apart."""
@@ -324,7 +362,10 @@ def in_process(data_dir: Path, session: str, fields, files, profile: bool, round
     for kind, values in times.items():
         lines.append(f"  {kind:<13} {statistics.median(values) * 1000:7.2f} ms")
     cycle = statistics.median(times["GET form"]) + statistics.median(times["POST submit"])
-    lines.append(f"  one submit (GET form + POST) costs {cycle / statistics.median(times['GET /healthz']):.0f}× a /healthz")
+    health = statistics.median(times["GET /healthz"])
+    lines.append(f"  one submit (GET form + POST) costs {cycle / health:.0f}× a /healthz; the POST alone "
+                 f"{statistics.median(times['POST submit']) / health:.1f}×")
+    lines.extend(floor(fields, files, health))
     if profile:
         lines.extend(sql_statements(once))
         for _ in range(10):

@@ -284,6 +284,17 @@ def _collect_files(ctx: dict, definition: Definition, form, *, store_new: bool =
     return files, errors
 
 
+_RULES: dict[tuple[str, str, int, str], dict[str, str]] = {}
+
+
+def _rules(definition: Definition, lang: str) -> dict[str, str]:
+    """Every scored question's rule in words, worked out once per definition version and language."""
+    key = (definition.sha256, definition.id, definition.version, lang)
+    if key not in _RULES:
+        _RULES[key] = {q.id: describe_rule(q, lang) for q in definition.questions if q.has_rule}
+    return _RULES[key]
+
+
 def _render(ctx: dict, form, files: dict, *, reason=None, notice=None, errors=None, status=200):
     definition: Definition = ctx["definition"]
     lang = current_language()
@@ -292,7 +303,7 @@ def _render(ctx: dict, form, files: dict, *, reason=None, notice=None, errors=No
     answered = form.answers()
     answered.update({k: v for k, v in files.items() if v})
     shown = visibility(definition, answered)
-    rules = {q.id: describe_rule(q, lang) for q in definition.questions if q.has_rule}
+    rules = _rules(definition, lang)
     progress = []
     for section in definition.sections:
         visible = [q for q in section.questions if shown[q.id]]
