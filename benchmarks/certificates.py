@@ -11,15 +11,24 @@ for the units recognised for 2021:
 
   batch      forms_app.certificates.batch for the year on K recognised units (40 full, 16 quick;
              the other decisions of the year are removed from the copy), workers=1 and
-             workers=2, each on its own fresh copy of the data directory
-  target     time(workers=1) ÷ time(workers=2) ≥ 1.7
+             workers=2, each run on its own fresh copy of the data directory; the two are
+             alternated R times (3 full, 5 quick), after one untimed batch, and each keeps its
+             fastest run: other load on the machine only ever adds time, to whichever run it meets
+  target     best time(workers=1) ÷ best time(workers=2) ≥ 1.7
 
-    .venv/bin/python benchmarks/certificates.py [--quick] [--units-timed 12] [--batch 40] [--profile]
+Both worker counts take the same path: `batch` with a process pool (of 1 or of 2), forked from
+this process, which has imported WeasyPrint and rendered certificates already (the pipeline
+part), so both pools start with warm workers. A cold process (the CLI) first pays ~0.4 s to
+import WeasyPrint whatever the number of workers, which caps its speed-up at 16 certificates
+near 1.4–1.5×; that one-off cost is outside both timings here, the same for both.
+
+    .venv/bin/python benchmarks/certificates.py [--quick] [--units-timed 12] [--batch 40] [--batch-runs 3] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -104,16 +113,58 @@ def run_batch(data_dir: Path, out: Path, workers: int) -> float:
     return elapsed
 
 
+def busy_cpu_s() -> float:
+    """CPU seconds spent by the whole machine so far (every process, every core), from /proc/stat; 0 elsewhere."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    except OSError:
+        return 0.0
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+
+def own_cpu_s() -> float:
+    """CPU seconds of this process and its finished children (the pool's workers)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def batch_runs(source: Path, tmp: Path, batch_size: int, runs: int) -> tuple[int, dict[int, list[float]], float]:
+    """Alternate workers=1 and workers=2 `runs` times on fresh copies: (units, times by workers, CPU s used by others)."""
+    # every copy made before any timing, so their disk writes are not flushed during a timed run
+    copies = {}
+    count = 0
+    for run in range(runs):
+        for workers in (1, 2):
+            copies[workers, run] = copy_data_dir(source, tmp / f"w{workers}-{run}")
+            count = len(keep_only(copies[workers, run], batch_size))
+    # one untimed batch first: the first call imports pypdf and the pool machinery (~0.1 s), which would
+    # otherwise land on whichever size runs first
+    warm = copy_data_dir(source, tmp / "warm")
+    keep_only(warm, 2)
+    run_batch(warm, tmp / "out-warm", 2)
+    times: dict[int, list[float]] = {1: [], 2: []}
+    others = 0.0
+    for run in range(runs):
+        for workers in (1, 2):
+            busy, own = busy_cpu_s(), own_cpu_s()
+            times[workers].append(run_batch(copies[workers, run], tmp / f"out{workers}-{run}", workers))
+            # what other processes took meanwhile: the sign of a noisy run, not part of the result
+            others += max(0.0, (busy_cpu_s() - busy) - (own_cpu_s() - own))
+    return count, times, others
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--units-timed", type=int, default=None, help="units issued one by one (12 full, 5 quick)")
     parser.add_argument("--batch", type=int, default=None, help="recognised units in the batch (40 full, 16 quick)")
+    parser.add_argument("--batch-runs", type=int, default=None, help="alternated runs of each, best kept (3 full, 5 quick)")
     parser.add_argument("--profile", action="store_true", help="cProfile the pipeline and print the hotspots")
     args = parser.parse_args()
     header("certificate pipeline against WeasyPrint alone; batch workers=2 against workers=1", args.quick)
     timed = args.units_timed or (5 if args.quick else 12)
     batch_size = args.batch or (16 if args.quick else 40)
+    batch_runs_each = args.batch_runs or (5 if args.quick else 3)
 
     with tempfile.TemporaryDirectory(prefix="bench-certificates-") as tmp:
         tmp = Path(tmp)
@@ -130,15 +181,13 @@ def main() -> int:
         print(f"render_pdf alone per unit:  median {median_base * 1000:.0f} ms  ({', '.join(f'{x * 1000:.0f}' for x in baseline)})")
         print(f"overhead of the pipeline:   {(median_pipeline - median_base) * 1000:.0f} ms per certificate")
 
-        one = copy_data_dir(source, tmp / "w1")
-        two = copy_data_dir(source, tmp / "w2")
-        count = len(keep_only(one, batch_size))
-        keep_only(two, batch_size)
-        t1 = run_batch(one, tmp / "out1", 1)
-        t2 = run_batch(two, tmp / "out2", 2)
+        count, times, others = batch_runs(source, tmp, batch_size, max(batch_runs_each, 1))
+        t1, t2 = min(times[1]), min(times[2])
         speedup = t1 / t2
         print(f"batch of {count} certificates: workers=1 {t1:.2f} s ({t1 / count * 1000:.0f} ms each), "
-              f"workers=2 {t2:.2f} s ({t2 / count * 1000:.0f} ms each), speed-up {speedup:.2f}×")
+              f"workers=2 {t2:.2f} s ({t2 / count * 1000:.0f} ms each), speed-up {speedup:.2f}×  (best of "
+              f"{len(times[1])}: workers=1 {', '.join(f'{x:.2f}' for x in times[1])} s; "
+              f"workers=2 {', '.join(f'{x:.2f}' for x in times[2])} s; other processes used {others:.1f} CPU s meanwhile)")
         ok = ratio_line("pipeline_over_weasyprint", ratio, "<=", 1.25)
         ok = ratio_line("batch_speedup_2_workers", speedup, ">=", 1.7, kind="CHECK") and ok
         if report:

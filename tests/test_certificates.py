@@ -197,3 +197,28 @@ def test_batch_writes_every_recognised_unit_and_a_merged_file_reusing_serials(re
     assert CliRunner().invoke(cli, ["certificates", "--year", "2022", "--out", str(again), "--data-dir", data_dir]).exit_code == 0
     assert (again / "giay-chung-nhan-2022-TOAN.pdf").read_bytes() == (out / "giay-chung-nhan-2022-TOAN.pdf").read_bytes()
     assert _issue(recognised, "TOAN").serial == serial
+
+
+def test_batch_on_two_workers_keeps_unit_order_and_reuses_stored_certificates(recognised, tmp_path):
+    from forms_app import certificates, db as database
+
+    data_dir = recognised.config["DATA_DIR"]
+    stored = _issue(recognised, "VAN")  # current before the batch: reused, not rendered again
+    ticks = []
+    files, merged = certificates.batch(data_dir, 2022, tmp_path / "out", workers=2, progress=ticks.append)
+    assert [p.name for p in files] == ["giay-chung-nhan-2022-TOAN.pdf", "giay-chung-nhan-2022-VAN.pdf"]
+    assert sum(ticks) == 2
+    assert files[1].read_bytes() == stored.path.read_bytes()
+    toan = _issue(recognised, "TOAN")
+    assert not toan.created and files[0].read_bytes() == toan.path.read_bytes()
+    pages = [" ".join(subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(merged), "-"], check=True,
+                                     capture_output=True, text=True).stdout.split()) for n in (1, 2)]
+    assert toan.serial in pages[0] and stored.serial in pages[1]
+    forms = database.open_forms(data_dir)
+    try:
+        issued = [r[0] for r in forms.execute(
+            "SELECT unit_code FROM audit_log WHERE action = 'certificate_issued' ORDER BY id")]
+        rows = [r[0] for r in forms.execute("SELECT unit_code FROM certificates WHERE cycle_year = 2022 ORDER BY unit_code")]
+    finally:
+        forms.close()
+    assert issued == ["VAN", "TOAN"] and rows == ["TOAN", "VAN"]
