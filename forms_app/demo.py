@@ -17,7 +17,6 @@ from typing import Any, Callable
 
 from form_definitions import Definition, Question, shipped_folder
 from scoring import points, score, visibility, visible_answers
-from scoring.answers import is_answered
 
 from . import accounts, db as database, registry
 from .db import stamp, utcnow
@@ -249,7 +248,7 @@ def _make_submissions(forms, definitions: list[Definition], units: list[dict], y
                 answers = makers[definition.id].make(rng, strength, year)
                 # what a submit stores: the visible, answered answers and their scores (submissions.record)
                 shown = visibility(definition, answers)
-                kept = {qid: value for qid, value in answers.items() if shown[qid] and is_answered(value)}
+                kept = visible_answers(definition, answers, shown)
                 result = points(definition, kept)
                 closes = definition.schedule.window(year)[1]
                 submitted_at = _moment(rng, closes, 25)

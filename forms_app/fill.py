@@ -284,15 +284,10 @@ def _collect_files(ctx: dict, definition: Definition, form, *, store_new: bool =
     return files, errors
 
 
-_RULES: dict[tuple[str, str, int, str], dict[str, str]] = {}
-
-
 def _rules(definition: Definition, lang: str) -> dict[str, str]:
     """Every scored question's rule in words, worked out once per definition version and language."""
-    key = (definition.sha256, definition.id, definition.version, lang)
-    if key not in _RULES:
-        _RULES[key] = {q.id: describe_rule(q, lang) for q in definition.questions if q.has_rule}
-    return _RULES[key]
+    return registry.built_once(
+        "rules", definition, lang, lambda d, lang: {q.id: describe_rule(q, lang) for q in d.questions if q.has_rule})
 
 
 def _render(ctx: dict, form, files: dict, *, reason=None, notice=None, errors=None, status=200):

@@ -18,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 from form_definitions import Definition, Question
 
 from .i18n import VietnameseMeta
+from .registry import built_once
 
 _GROUPED = re.compile(r"^-?\d{1,3}([ .,\u00a0]\d{3})+$")
 
@@ -196,19 +197,12 @@ def form_value(question: Question, value: Any) -> Any:
     return value
 
 
-_FORM_CLASSES: dict[tuple[str, str, int, str], type[AnswerForm]] = {}
-
-
 def build_form_class(definition: Definition, lang: str) -> type[AnswerForm]:
     """A form class with one field per question of this definition version, built once per version and language.
 
     Building it took 1.5 ms of every form request (docs/benchmarks.md); a class holds no request data.
     """
-    key = (definition.sha256, definition.id, definition.version, lang)
-    found = _FORM_CLASSES.get(key)
-    if found is None:
-        found = _FORM_CLASSES[key] = _form_class(definition, lang)
-    return found
+    return built_once("form_class", definition, lang, _form_class)
 
 
 def _form_class(definition: Definition, lang: str) -> type[AnswerForm]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any, Callable
 
 from sqlite_utils import Database
 
@@ -109,6 +110,21 @@ def definition(db: Database, form_id: str, version: int | None = None) -> Defini
             document = json.loads(source)
             cached = _cache[sha] = build(document, f"forms.db:{document['id']}@{document['version']}")
     return cached
+
+
+_built: dict[tuple, Any] = {}
+
+
+def built_once(kind: str, definition: Definition, lang: str, build: Callable[[Definition, str], Any]) -> Any:
+    """`build(definition, lang)`, worked out once per definition version (content hash) and language.
+
+    For what depends only on them and costs time on every request: the form class, the rule texts.
+    """
+    key = (kind, definition.sha256, definition.id, definition.version, lang)
+    found = _built.get(key)
+    if found is None:
+        found = _built[key] = build(definition, lang)
+    return found
 
 
 def latest_definitions(db: Database) -> list[Definition]:

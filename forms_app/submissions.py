@@ -10,8 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from form_definitions import Definition
-from scoring import Points, points, visibility
-from scoring.answers import is_answered
+from scoring import Points, points, visibility, visible_answers
 
 from . import registry
 from .db import TIME_ZONE, stamp, utcnow, write
@@ -151,7 +150,7 @@ def record(db: Database, *, unit_code: str, definition: Definition, cycle_year: 
     A revision written after the unit's deadline is marked `after_deadline` (`now` stands in for the clock).
     """
     shown = visibility(definition, answers)
-    kept = {qid: value for qid, value in answers.items() if shown.get(qid) and is_answered(value)}
+    kept = visible_answers(definition, answers, shown)
     result = points(definition, kept)
     moment = now or utcnow()
     now = stamp(moment)

@@ -221,9 +221,14 @@ def visibility(definition: Definition, answers: Mapping[str, Any]) -> dict[str, 
     return visible
 
 
-def visible_answers(definition: Definition, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """The answers with those of hidden questions and unanswered ones dropped: what a submit keeps."""
-    shown = visibility(definition, answers)
+def visible_answers(definition: Definition, answers: Mapping[str, Any],
+                    shown: Mapping[str, bool] | None = None) -> dict[str, Any]:
+    """The answers with those of hidden questions and unanswered ones dropped: what a submit keeps.
+
+    `shown` is the visibility map when the caller has it already.
+    """
+    if shown is None:
+        shown = visibility(definition, answers)
     return {qid: value for qid, value in answers.items() if shown.get(qid) and is_answered(value)}
 
 

@@ -27,10 +27,7 @@ from typing import Any, Mapping, NamedTuple
 from form_definitions.model import Condition, Definition, Question
 
 from .answers import _same, is_answered
-
-
-def _round(value: float) -> float:
-    return round(float(value), 4) + 0.0  # as in report.py: -0.0 becomes 0.0
+from .report import _round, recognised
 
 
 class Points(NamedTuple):
@@ -72,7 +69,7 @@ def _multi(value: list, table: dict, cap: float | None) -> float:
         total += get(item, 0.0)
     if cap is not None and total > cap:
         total = cap
-    return round(total, 4) + 0.0
+    return round(total, 4) + 0.0  # _round inline: this runs for every multiple-choice answer
 
 
 def _ratio(value: float, other: Any, bands: tuple[tuple[float, float], ...]) -> float:
@@ -185,12 +182,9 @@ class Scorer:
         exec(compile(self.source, f"<points of {definition.id} v{definition.version}>", "exec"), compiler.namespace)
         self._compiled = compiler.namespace["compiled"]
         self._sections = tuple((s.id, None if s.pass_min is None else float(s.pass_min)) for s in definition.sections)
-        result = definition.result
+        result = self._result = definition.result
         self._result_bands = tuple(result.bands) if result else ()
         self._bands: dict[str, tuple[tuple[float, str], ...]] = {}  # per language
-        self._has_recognition = bool(result and result.has_recognition_rule)
-        self._total_at_least = result.total_at_least if result else None
-        self._all_sections_pass = bool(result and result.all_sections_pass)
 
     def __call__(self, answers: Mapping[str, Any], lang: str = "vi") -> Points:
         section_scores, earned = self._compiled(answers)
@@ -201,11 +195,8 @@ class Scorer:
         if bands is None:
             bands = self._bands[lang] = tuple((b.at_least, b.label.get(lang)) for b in self._result_bands)
         band = next((label for at_least, label in bands if total >= at_least), None)
-        recognised = None
-        if self._has_recognition:
-            recognised = not (self._total_at_least is not None and total < self._total_at_least) and not (
-                self._all_sections_pass and not all(s[2] for s in sections))
-        return Points(total, sections, band, recognised, self._scored_ids, earned)
+        return Points(total, sections, band, recognised(self._result, total, [s[2] for s in sections]),
+                      self._scored_ids, earned)
 
 
 _SCORERS: dict[int, Scorer] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-from form_definitions.model import Definition
+from form_definitions.model import Definition, Result
 
 from .answers import AnswerError, InvalidAnswers, is_answered, is_number, missing_required, validate_answers, visibility
 from .rules import fmt, score_question, words
@@ -122,7 +122,7 @@ def score(definition: Definition, answers: Mapping[str, Any], adjustments: Mappi
         "auto_total": _total(s["auto_score"] for s in sections),
         "max_total": _round(definition.maximum),
         "band": band_for(definition, total, lang),
-        "recognised": recognised(definition, total, sections),
+        "recognised": recognised(definition.result, total, [s["passed"] for s in sections]),
         "sections": sections,
         "questions": questions,
         "missing_required": missing_required(definition, answers, shown),
@@ -137,13 +137,12 @@ def band_for(definition: Definition, total: float, lang: str = "vi") -> str | No
     return band.label.get(lang) if band else None
 
 
-def recognised(definition: Definition, total: float, sections: list[dict]) -> bool | None:
-    """Whether every condition of `recognised_if` holds; None for a form without that rule."""
-    result = definition.result
+def recognised(result: Result | None, total: float, passed: list[bool]) -> bool | None:
+    """Whether every condition of a form's `recognised_if` holds (`passed`: each section's); None without that rule."""
     if result is None or not result.has_recognition_rule:
         return None
     if result.total_at_least is not None and total < result.total_at_least:
         return False
-    if result.all_sections_pass and not all(s["passed"] for s in sections):
+    if result.all_sections_pass and not all(passed):
         return False
     return True
