@@ -137,7 +137,7 @@ def batch_runs(source: Path, tmp: Path, batch_size: int, runs: int) -> tuple[int
         for workers in (1, 2):
             copies[workers, run] = copy_data_dir(source, tmp / f"w{workers}-{run}")
             count = len(keep_only(copies[workers, run], batch_size))
-    # one untimed batch first: the first call imports pypdf and the pool machinery (~0.1 s), which would
+    # one untimed batch first: the first call imports pikepdf and the pool machinery (~0.1 s), which would
     # otherwise land on whichever size runs first
     warm = copy_data_dir(source, tmp / "warm")
     keep_only(warm, 2)

@@ -148,20 +148,25 @@ def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, p
     """A PDF for every unit recognised for `year`, rendered on every core, copied to `out`, plus one merged file.
 
     Certificates already current are reused as stored (same serial, same file); only new or
-    changed ones are rendered. The main process stores, copies and merges each certificate in
-    unit order while the pool renders the later ones.
+    changed ones are rendered. The main process stores, copies and collects each certificate in
+    unit order while the pool renders the later ones. `workers` defaults to the cores this
+    process may run on.
     """
+    import io
     import shutil
     from concurrent.futures import ProcessPoolExecutor
 
-    from pypdf import PdfWriter
+    import pikepdf
 
     from . import db as database
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = []
-    writer = PdfWriter()
+    merged_pdf = pikepdf.new()
+    # qpdf copies a page's streams from its source only when the merged file is saved: every source stays
+    # open (in memory, not as a file handle) until then
+    sources = []
     forms = database.open_forms(data_dir)
     try:
         units = recognised_units(forms, year, form_id)
@@ -170,7 +175,7 @@ def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, p
             prepared = prepare(forms, data_dir, unit_code, year, form_id)
             if prepared is not None:
                 pending[unit_code] = prepared
-        workers = min(workers or os.cpu_count() or 1, len(pending) or 1)
+        workers = min(workers or usable_cores(), len(pending) or 1)
         if pending:
             # Importing WeasyPrint takes ~0.4 s, most of a cold worker's first render: done once here, forked
             # workers inherit it instead of each repeating it (nothing is rendered here, so no font or fetcher
@@ -189,7 +194,9 @@ def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, p
                 target = out / f"giay-chung-nhan-{year}-{unit_code}.pdf"
                 shutil.copyfile(issued.path, target)
                 files.append(target)
-                writer.append(str(target))  # merged now, while the pool renders the next ones
+                source = pikepdf.open(io.BytesIO(target.read_bytes()))
+                sources.append(source)
+                merged_pdf.pages.extend(source.pages)  # collected now, while the pool renders the next ones
                 if progress:
                     progress(1)
     finally:
@@ -197,6 +204,17 @@ def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, p
     if not files:
         return [], None
     merged = out / f"giay-chung-nhan-{year}-tat-ca.pdf"
-    with merged.open("wb") as handle:
-        writer.write(handle)
+    partial = merged.with_suffix(".part")
+    merged_pdf.save(partial)
+    os.replace(partial, merged)  # the merged file is whole or absent
+    for source in sources:
+        source.close()
     return files, merged
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which taskset or a container may narrow)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

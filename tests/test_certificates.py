@@ -111,6 +111,48 @@ def test_the_renderer_fetches_nothing_but_data_uris():
     assert fetch("data:text/plain,abc") is not None
 
 
+
+def _sample_certificate(name: str):
+    from exports.certificate import Certificate, Issuer
+
+    return Certificate(unit_name=name, cycle_year=2021, decision_no="12/QĐ-ĐTN", decided_on=dt.date(2021, 11, 20),
+                       serial="ABCD-EFGH-JKLM", verify_url="https://doan.example/verify/ABCD-EFGH-JKLM",
+                       issued_on=dt.date(2021, 11, 20), issuer=Issuer())
+
+
+def test_pdfs_reuse_one_font_configuration_per_thread_and_process_and_render_the_same(tmp_path):
+    import os
+    import threading
+
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from exports.certificate import fetcher, font_config, render_html, render_pdf
+
+    html = render_html(_sample_certificate("Chi đoàn Khoa Ngữ văn — Đoàn trường"))
+    first = render_pdf(html)
+    assert render_pdf(html) == first  # the second PDF, on the kept configuration, is the same bytes
+    fresh = HTML(string=html, base_url="about:blank", url_fetcher=fetcher()).write_pdf(font_config=FontConfiguration())
+    assert fresh == first  # and the same as WeasyPrint with a configuration of its own
+    assert "Ngữ văn" in pdf_text(first, tmp_path)
+
+    mine = font_config()
+    assert font_config() is mine
+    other = []
+    worker = threading.Thread(target=lambda: other.append(font_config()))
+    worker.start()
+    worker.join()
+    assert other and other[0] is not mine  # a Pango font map is never shared between threads
+
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # a forked process makes its own (the parent's font map may have had threads)
+        os.write(write, b"new" if font_config() is not mine else b"inherited")
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    assert os.read(read, 16) == b"new"
+    os.close(read)
 def test_no_certificate_for_a_unit_not_recognised(recognised):
     from forms_app import certificates
 
@@ -180,8 +222,8 @@ def test_a_withdrawn_decision_shows_as_withdrawn(recognised):
 
 
 def test_batch_writes_every_recognised_unit_and_a_merged_file_reusing_serials(recognised, tmp_path):
+    import pikepdf
     from click.testing import CliRunner
-    from pypdf import PdfReader
 
     from forms_app.cli import cli
 
@@ -191,7 +233,8 @@ def test_batch_writes_every_recognised_unit_and_a_merged_file_reusing_serials(re
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in out.glob("*.pdf"))
     assert files == ["giay-chung-nhan-2022-TOAN.pdf", "giay-chung-nhan-2022-VAN.pdf", "giay-chung-nhan-2022-tat-ca.pdf"]
-    assert len(PdfReader(str(out / "giay-chung-nhan-2022-tat-ca.pdf")).pages) == 2
+    with pikepdf.open(out / "giay-chung-nhan-2022-tat-ca.pdf") as merged:
+        assert len(merged.pages) == 2
     serial = _issue(recognised, "TOAN").serial
     again = tmp_path / "again"
     assert CliRunner().invoke(cli, ["certificates", "--year", "2022", "--out", str(again), "--data-dir", data_dir]).exit_code == 0
