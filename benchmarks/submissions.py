@@ -19,6 +19,9 @@ the submits and averaged. The clients run on the same machine as the server.
 
 Then the same requests run in this process one at a time (create_wsgi + werkzeug's test client)
 give the cost of each kind of request alone; --profile adds a cProfile of the GET and of the POST.
+Last, the least a submit costs on this stack, in /healthz: a bare Flask app parsing the same body,
+WTForms validating the answers with the definition's checks and the score, and
+submissions.record storing one submit, each timed alone; their sum bounds the ratio from above.
 """
 
 from __future__ import annotations
@@ -273,7 +276,18 @@ def sql_statements(once) -> list[str]:
     return lines
 
 
-def floor(fields, files, health: float, rounds: int = 300) -> list[str]:
+def median_s(call, rounds: int) -> float:
+    """The median time of `call` in seconds, over `rounds` calls after an untimed one."""
+    call()
+    values = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        call()
+        values.append(time.perf_counter() - t)
+    return statistics.median(values)
+
+
+def floor(fields, files, health: float, rounds: int = 300) -> tuple[list[str], float, float]:
     """What this stack costs before any of the product's work: a bare Flask app (no database, session or CSRF)
     whose one route parses the same multipart body and answers 303, beside a route that returns a word."""
     from flask import Flask, redirect, request
@@ -293,21 +307,64 @@ def floor(fields, files, health: float, rounds: int = 300) -> list[str]:
     body, content_type = multipart(list(fields) + [("csrf_token", "x" * 91), ("base_revision", "1"),
                                                    ("request_token", "y" * 22), ("action", "submit")], files)
 
-    def median_ms(call) -> float:
-        values = []
-        for _ in range(rounds):
-            t = time.perf_counter()
-            call()
-            values.append(time.perf_counter() - t)
-        return statistics.median(values)
-
-    parse = median_ms(lambda: client.post("/submit", data=body, content_type=content_type))
-    trivial = median_ms(lambda: client.get("/word"))
+    parse = median_s(lambda: client.post("/submit", data=body, content_type=content_type), rounds)
+    trivial = median_s(lambda: client.get("/word"), rounds)
     return [
         "the stack's floor (a bare Flask app in this process, median of %d):" % rounds,
         f"  a route returning a word      {trivial * 1000:7.2f} ms",
         f"  a route parsing this submit's multipart body ({len(body)} bytes, {len(fields) + 4 + len(files)} parts) "
         f"and answering 303: {parse * 1000:.2f} ms = {parse / health:.2f}× our /healthz",
+    ], parse, trivial
+
+
+def least_work(app, data_dir: Path, fields, health: float, parse: float, trivial: float, rounds: int = 100) -> list[str]:
+    """Two things every submit must do, however its page is made, each timed alone in this process: WTForms
+    parsing and validating the answers (form class already built, no CSRF, no files) with the definition's own
+    checks and the score, and `submissions.record` writing one submit. With the stack's floor they bound the
+    ratio from above, for a submit counted as GET + POST and for the POST alone."""
+    from werkzeug.datastructures import MultiDict
+
+    from forms_app import db as database, registry, submissions
+    from forms_app.forms import build_form_class
+    from scoring import points, validate_answers
+
+    forms = database.open_forms(data_dir)
+    try:
+        definition = registry.definition(forms, FORM)
+        form_class = build_form_class(definition, "vi")
+        formdata = MultiDict(fields)
+        answers = {}
+
+        def validate():
+            nonlocal answers
+            with app.test_request_context(URL, method="POST"):
+                form = form_class(formdata=formdata, meta={"csrf": False})
+                form.validate()
+                answers = form.answers()
+                assert not validate_answers(definition, answers, "vi", require=False)
+                points(definition, answers)
+
+        unit = list(forms.execute("SELECT code FROM units ORDER BY code LIMIT 1"))[0][0]
+
+        def write():
+            submissions.record(forms, unit_code=unit, definition=definition, cycle_year=2022, answers=answers,
+                               action="submit", author="bench", base_revision=None, request_token=secrets.token_urlsafe(16))
+
+        checks, stored = median_s(validate, rounds), median_s(write, rounds)
+    finally:
+        forms.close()
+    # A GET of the form does at least what /healthz does (session, database, headers). A POST does that, parses
+    # the body (the bare parse route less the bare word route), checks the answers and stores them.
+    post = health + (parse - trivial) + checks + stored
+    return [
+        f"the least a submit needs beside that (median of {rounds}):",
+        f"  WTForms parse + validate of the answers, the definition's checks and the score: {checks * 1000:.2f} ms "
+        f"= {checks / health:.2f}× our /healthz",
+        f"  submissions.record of one submit (revision, long-form answers, scores, summaries): {stored * 1000:.2f} ms "
+        f"= {stored / health:.2f}× our /healthz",
+        f"  so with no page rendered at all, a POST costs at least {post / health:.1f} /healthz and GET + POST "
+        f"{(post + health) / health:.1f}: the ratio could be at most {health / post:.2f} (POST alone) or "
+        f"{health / (post + health):.2f} (GET + POST), against 0.4",
     ]
 
 
@@ -365,7 +422,11 @@ def in_process(data_dir: Path, session: str, fields, files, profile: bool, round
     health = statistics.median(times["GET /healthz"])
     lines.append(f"  one submit (GET form + POST) costs {cycle / health:.0f}× a /healthz; the POST alone "
                  f"{statistics.median(times['POST submit']) / health:.1f}×")
-    lines.extend(floor(fields, files, health))
+    bare, parse, trivial = floor(fields, files, health)
+    lines.extend(bare)
+    from forms_app import create_app
+
+    lines.extend(least_work(create_app({"DATA_DIR": data_dir}), data_dir, fields, health, parse, trivial))
     if profile:
         lines.extend(sql_statements(once))
         for _ in range(10):
