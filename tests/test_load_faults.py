@@ -31,8 +31,10 @@ from conftest import (
 )
 
 TRY_AGAIN = "Hệ thống đang bận, chưa lưu được; hãy bấm lưu lại — những gì bạn nhập vẫn còn dưới đây"
-UNITS = 32
-ROUNDS = 3
+# The size CI runs; scripts/load_faults.py runs the same tests larger through these two variables.
+UNITS = int(os.environ.get("FORMS_APP_LOAD_UNITS", "32"))  # units submitting at once, one client each
+ROUNDS = max(2, int(os.environ.get("FORMS_APP_LOAD_ROUNDS", "3")))  # submits per unit (round 2 is a double click)
+KILL_AFTER = max(UNITS // 2, UNITS * ROUNDS // 4)  # acknowledged submits before the server is killed
 
 
 # --------------------------------------------------------------------------------------------------
@@ -156,7 +158,7 @@ class Load:
             thread.start()
         return self
 
-    def join(self, timeout: float = 120) -> None:
+    def join(self, timeout: float = 120 + UNITS * ROUNDS) -> None:
         deadline = time.monotonic() + timeout
         for thread in self.threads:
             thread.join(max(0.1, deadline - time.monotonic()))
@@ -269,7 +271,8 @@ def test_units_submitting_at_once_are_each_stored_once_with_the_right_score(load
             assert (total, status) == (score(_definition(), last.typed)["total"], "submitted")
     finally:
         conn.close()
-    assert elapsed < 60, f"{len(load.statuses)} requests took {elapsed:.1f} s"
+    print(f"\n{UNITS} units × {ROUNDS} rounds: {len(load.statuses)} requests, {len(load.acks)} acknowledged submits "
+          f"stored once each, in {elapsed:.1f} s")
 
 
 def test_a_server_killed_mid_load_keeps_every_acknowledged_submission(load_data):
@@ -278,15 +281,15 @@ def test_a_server_killed_mid_load_keeps_every_acknowledged_submission(load_data)
     data_dir, tokens, start = load_data
     server = start()
     load = Load(server.base, tokens).start()
-    deadline = time.monotonic() + 60
-    while len(load.acks) < UNITS // 2 and time.monotonic() < deadline and any(t.is_alive() for t in load.threads):
+    deadline = time.monotonic() + 60 + KILL_AFTER
+    while len(load.acks) < KILL_AFTER and time.monotonic() < deadline and any(t.is_alive() for t in load.threads):
         time.sleep(0.01)
     server.kill()  # SIGKILL to the whole process group, requests in flight
     still_loading = sum(t.is_alive() for t in load.threads)
     acked = list(load.acks)
     load.stop.set()
     load.join(60)
-    assert len(acked) >= UNITS // 2
+    assert len(acked) >= KILL_AFTER
     assert still_loading > 0 and len(load.acks) < UNITS * (ROUNDS + 1), "the kill came after the load had finished"
     assert [s for s in load.statuses if s[2] >= 500] == []
     acked = list(load.acks)  # a 303 read just before the kill counts too
@@ -308,6 +311,8 @@ def test_a_server_killed_mid_load_keeps_every_acknowledged_submission(load_data)
         assert response.status_code == 303
     _check_acks(data_dir, [Ack(code, fields["request_token"], typed, 99)])
     assert _integrity(data_dir / "forms.db") == "ok"
+    print(f"\nkilled after {len(acked)} acknowledged submits, {still_loading} units still sending: every one stored, "
+          f"integrity ok, the restarted server takes submits")
 
 
 # --------------------------------------------------------------------------------------------------
