@@ -331,7 +331,7 @@ def serve(host: str, port: int, workers: int | None, threads: int, data_dir: Pat
 @click.option("--year", type=int, required=True, help="Cycle year.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the PDFs (default: certificates-YEAR).")
-@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes (default: every core).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes (default: every core this process may use).")
 @data_dir_option
 @lang_option
 def certificates(year: int, out: Path | None, workers: int | None, data_dir: Path | None, lang: str):

@@ -242,6 +242,20 @@ def test_batch_writes_every_recognised_unit_and_a_merged_file_reusing_serials(re
     assert _issue(recognised, "TOAN").serial == serial
 
 
+def test_the_batch_counts_only_the_cores_it_may_run_on():
+    import os
+
+    from forms_app.certificates import usable_cores
+
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(allowed)})  # as taskset or a container's CPU set would
+    try:
+        assert usable_cores() == 1
+    finally:
+        os.sched_setaffinity(0, allowed)
+    assert usable_cores() == len(allowed)
+
+
 def test_batch_on_two_workers_keeps_unit_order_and_reuses_stored_certificates(recognised, tmp_path):
     from forms_app import certificates, db as database
 
