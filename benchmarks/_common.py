@@ -6,6 +6,7 @@ ratio it prints holds on a noisy or slower machine; every loop is bounded in cou
 
 from __future__ import annotations
 
+import argparse
 import cProfile
 import io
 import os
@@ -122,6 +123,23 @@ def demo_dir(units: int, years: str = "2018-2022", data_dir: Path | None = None)
     subprocess.run([FORMS_APP, "demo", "--units", str(units), "--years", years, "--data-dir", str(path)],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return path, time.perf_counter() - t
+
+
+def demo_options(description: str) -> argparse.ArgumentParser:
+    """The options of a benchmark that reads a demo data directory: --quick, --data-dir, --units."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--data-dir", type=Path, help="an existing demo data directory to reuse")
+    parser.add_argument("--units", type=int, default=None, help="demo size to make when --data-dir is not given")
+    return parser
+
+
+def demo_data(args: argparse.Namespace) -> Path:
+    """The demo data directory those options name (2,000 units quick, 50,000 full; made when missing)."""
+    data_dir, made = demo_dir(args.units or (2000 if args.quick else 50000), data_dir=args.data_dir)
+    if made is not None:
+        print(f"demo data made in {made:.1f} s")
+    return data_dir
 
 
 def copy_data_dir(source: Path, target: Path) -> Path:

@@ -19,7 +19,6 @@ on the same rows (same query with LIMIT).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sqlite3
 import sys
@@ -27,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import demo_dir, header, profile_summary, ratio_line  # noqa: E402
+from _common import demo_data, demo_options, header, profile_summary, ratio_line  # noqa: E402
 
 QUERY = """
 SELECT s.id, s.form_id, s.form_version, r.answers
@@ -74,19 +73,13 @@ def rescore(db, conn: sqlite3.Connection, limit: int | None, budget: float, per_
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--data-dir", type=Path, help="an existing demo data directory to reuse")
-    parser.add_argument("--units", type=int, default=None, help="demo size to make when --data-dir is not given")
+    parser = demo_options(__doc__)
     parser.add_argument("--budget", type=float, default=None, help="seconds at most for the scoring loop (300 full, 60 quick)")
     parser.add_argument("--profile", action="store_true", help="cProfile the scoring of the first 3000 submissions")
     args = parser.parse_args()
     header("re-scoring every stored submission against reading its answers", args.quick)
-    units = args.units or (2000 if args.quick else 50000)
     budget = args.budget or (60.0 if args.quick else 300.0)
-    data_dir, made = demo_dir(units, data_dir=args.data_dir)
-    if made is not None:
-        print(f"demo data made in {made:.1f} s")
+    data_dir = demo_data(args)
 
     from forms_app import db as database
 

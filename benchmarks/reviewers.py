@@ -19,7 +19,6 @@ Datasette ran for it are listed slowest first (its Database.execute timed, in th
 
 from __future__ import annotations
 
-import argparse
 import re
 import statistics
 import sys
@@ -27,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import demo_dir, header, ratio_line  # noqa: E402
+from _common import demo_data, demo_options, header, ratio_line  # noqa: E402
 
 TARGET = 0.1
 
@@ -136,20 +135,14 @@ class PythonProfiler:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--data-dir", type=Path, help="an existing demo data directory to reuse")
-    parser.add_argument("--units", type=int, default=None, help="demo size to make when --data-dir is not given")
+    parser = demo_options(__doc__)
     parser.add_argument("--runs", type=int, default=None, help="runs per page (5 full, 3 quick)")
     parser.add_argument("--budget", type=float, default=20.0, help="seconds at most per page")
     parser.add_argument("--profile", action="store_true", help="also cProfile the Python side of every failing page")
     args = parser.parse_args()
     header("reviewers' Datasette pages as a fraction of sql_time_limit_ms", args.quick)
-    units = args.units or (2000 if args.quick else 50000)
     runs = args.runs or (3 if args.quick else 5)
-    data_dir, made = demo_dir(units, data_dir=args.data_dir)
-    if made is not None:
-        print(f"demo data made in {made:.1f} s")
+    data_dir = demo_data(args)
 
     from werkzeug.test import Client
 

@@ -7,7 +7,6 @@ system (installed by scripts/setup.sh).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import os
 import threading

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlite_utils import Database
 
-from scoring import score, visibility
+from scoring import rounded, score, visibility
 from scoring.answers import is_number
 
 from . import registry
@@ -291,7 +291,7 @@ def refresh_adjusted_scores(db: Database, submission_id: int) -> dict | None:
     adjusted_criteria = {q["criterion"] for q in report["questions"] if q["adjusted"]}
     db.conn.executemany(
         "UPDATE criterion_scores SET adjusted_points = ? WHERE submission_id = ? AND criterion = ?",
-        [(round(by_criterion[c], 4) + 0.0, submission_id, c) for c in adjusted_criteria if c in by_criterion],
+        [(rounded(by_criterion[c]), submission_id, c) for c in adjusted_criteria if c in by_criterion],
     )
     return report
 

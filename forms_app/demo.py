@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from form_definitions import Definition, Question, shipped_folder
-from scoring import points, score, visibility, visible_answers
+from scoring import points, rounded, score, visibility, visible_answers
 
 from . import accounts, db as database, registry
 from .db import stamp, utcnow
@@ -167,7 +167,7 @@ def make_demo(data_dir: Path, *, units: int, first_year: int, last_year: int, se
             forms["units"].insert_all(({**u, "name_ascii": fold(u["name"]), "created_at": now, "updated_at": now}
                                        for u in unit_rows), batch_size=5000)
         demo_units = [u["code"] for u in unit_rows[:DEMO_ACCOUNTS]]
-        accounts_rows = _make_accounts(accounts_db, forms, rng, demo_units, data_dir)
+        _make_accounts(accounts_db, forms, rng, demo_units, data_dir)
         counts = _make_submissions(forms, definitions, unit_rows, years, rng, set(demo_units), progress)
         decided = _make_decisions(forms, definitions, years, seed)
         _open_for_demo_units(forms, definitions, demo_units, years[-1])
@@ -256,7 +256,7 @@ def _make_submissions(forms, definitions: list[Definition], units: list[dict], y
                 next_id += 1
                 buffers["submissions"].append((
                     sid, unit["code"], definition.id, year, definition.version, "submitted", 1, 1, result.total,
-                    round(definition.maximum, 4), result.band,
+                    rounded(definition.maximum), result.band,
                     None if result.recognised is None else int(result.recognised),
                     submitted_at, submitted_at, submitted_at,
                 ))

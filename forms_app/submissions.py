@@ -10,7 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from form_definitions import Definition
-from scoring import Points, points, visibility, visible_answers
+from scoring import Points, points, rounded, visibility, visible_answers
 
 from . import registry
 from .db import TIME_ZONE, stamp, utcnow, write
@@ -193,7 +193,7 @@ def record(db: Database, *, unit_code: str, definition: Definition, cycle_year: 
         # Scores follow the submitted revision; a draft saved after a submit leaves the submission as submitted.
         if action == "submit" or submission["submitted_revision"] is None:
             changes.update({
-                "total": result.total, "max_total": round(definition.maximum, 4), "band": result.band,
+                "total": result.total, "max_total": rounded(definition.maximum), "band": result.band,
                 "recognised": None if result.recognised is None else int(result.recognised),
             })
             store_scores(db, *scored_rows(submission_id, definition, kept, result, shown,
@@ -232,11 +232,11 @@ def scored_rows(submission_id: int, definition: Definition, kept: dict[str, Any]
     earned = result.questions
     answers = [
         (submission_id, q.id, q.section, q.criterion, q.type, stored_value(kept.get(q.id)), earned.get(q.id, 0.0),
-         round(q.maximum, 4) + 0.0, int(shown[q.id]))
+         rounded(q.maximum), int(shown[q.id]))
         for q in definition.questions
     ]
     sections = [
-        (submission_id, section.id, score, round(section.maximum, 4) + 0.0,
+        (submission_id, section.id, score, rounded(section.maximum),
          None if section.pass_min is None else float(section.pass_min), int(passed))
         for section, (_sid, score, passed) in zip(definition.sections, result.sections)
     ]
@@ -248,7 +248,7 @@ def scored_rows(submission_id: int, definition: Definition, kept: dict[str, Any]
                 total = sums.setdefault(q.criterion, [0.0, 0.0])
                 total[0] += earned.get(q.id, 0.0)
                 total[1] += q.maximum
-        criteria = [(submission_id, definition.id, cycle_year, criterion, round(got, 4) + 0.0, None, round(most, 4) + 0.0)
+        criteria = [(submission_id, definition.id, cycle_year, criterion, rounded(got), None, rounded(most))
                     for criterion, (got, most) in sums.items()]
     return submission_id, answers, sections, criteria
 

@@ -2,11 +2,10 @@
 
 from .answers import AnswerError, InvalidAnswers, missing_required, validate_answers, visibility, visible_answers
 from .points import Points, points, scorer
-from .report import score
+from .report import rounded, score
 from .rules import describe_rule
 
 __all__ = [
-    "AnswerError", "InvalidAnswers", "Points", "describe_rule", "missing_required", "points", "score", "scorer",
-    "validate_answers",
-    "visibility", "visible_answers",
+    "AnswerError", "InvalidAnswers", "Points", "describe_rule", "missing_required", "points", "rounded", "score",
+    "scorer", "validate_answers", "visibility", "visible_answers",
 ]

@@ -27,7 +27,7 @@ from typing import Any, Mapping, NamedTuple
 from form_definitions.model import Condition, Definition, Question
 
 from .answers import _same, is_answered
-from .report import _round, recognised
+from .report import recognised, rounded
 
 
 class Points(NamedTuple):
@@ -69,7 +69,7 @@ def _multi(value: list, table: dict, cap: float | None) -> float:
         total += get(item, 0.0)
     if cap is not None and total > cap:
         total = cap
-    return round(total, 4) + 0.0  # _round inline: this runs for every multiple-choice answer
+    return round(total, 4) + 0.0  # rounded() inline: this runs for every multiple-choice answer
 
 
 def _ratio(value: float, other: Any, bands: tuple[tuple[float, float], ...]) -> float:
@@ -87,7 +87,7 @@ class _Compiler:
 
     def __init__(self, definition: Definition):
         self.namespace: dict[str, Any] = {"_same_any": _same_any, "_multi": _multi, "_ratio": _ratio,
-                                          "_round": _round, "fsum": math.fsum, "isfinite": math.isfinite}
+                                          "rounded": rounded, "fsum": math.fsum, "isfinite": math.isfinite}
         self.local: dict[str, str] = {}  # question id → the local holding its kept answer
 
     def const(self, value: Any) -> str:
@@ -122,18 +122,18 @@ class _Compiler:
         """The points of a visible question as an expression over `v`, its raw answer."""
         kind = question.type
         if kind == "file":
-            return f"({self.const(_round(question.if_provided))} if {_answered('v')} else 0.0)"
+            return f"({self.const(rounded(question.if_provided))} if {_answered('v')} else 0.0)"
         if kind == "boolean":
-            yes, no = self.const(_round(question.points_true or 0)), self.const(_round(question.points_false or 0))
+            yes, no = self.const(rounded(question.points_true or 0)), self.const(rounded(question.points_false or 0))
             return f"(({yes} if v else {no}) if {_answered('v')} else 0.0)"
         if kind == "single_choice":
-            table = self.const({c.value: _round(c.points or 0) for c in question.choices})
+            table = self.const({c.value: rounded(c.points or 0) for c in question.choices})
             return f"({table}.get(v, 0.0) if {_answered('v')} else 0.0)"
         if kind == "multi_choice":
             table = self.const({c.value: float(c.points or 0) for c in question.choices})
             cap = self.const(None if question.max_points is None else float(question.max_points))
             return f"(_multi(v, {table}, {cap}) if {_answered('v')} else 0.0)"
-        bands = tuple((b.at_least, _round(b.points)) for b in question.bands)
+        bands = tuple((b.at_least, rounded(b.points)) for b in question.bands)
         if question.ratio_to is not None:
             return f"(_ratio(v, {self.local[question.ratio_to]}, {self.const(bands)}) if {_answered('v')} else 0.0)"
         chain = "0.0"
@@ -175,7 +175,7 @@ class Scorer:
         sections = []
         for section in definition.sections:
             mine = ", ".join(f"p{slot[q.id]}" for q in section.questions if q.id in slot)
-            sections.append(f"_round(fsum(({mine},)))" if mine else "0.0")
+            sections.append(f"rounded(fsum(({mine},)))" if mine else "0.0")
         points = ", ".join(f"p{i}" for i in range(len(scored)))
         body.append(f"    return ({', '.join(sections)},), ({points}{',' if scored else ''})")
         self.source = "\n".join(body) + "\n"
@@ -190,7 +190,7 @@ class Scorer:
         section_scores, earned = self._compiled(answers)
         sections = tuple((sid, value, pass_min is None or value >= pass_min)
                          for (sid, pass_min), value in zip(self._sections, section_scores))
-        total = _round(math.fsum(section_scores))
+        total = rounded(math.fsum(section_scores))
         bands = self._bands.get(lang)
         if bands is None:
             bands = self._bands[lang] = tuple((b.at_least, b.label.get(lang)) for b in self._result_bands)

@@ -11,12 +11,13 @@ from .answers import AnswerError, InvalidAnswers, is_answered, is_number, missin
 from .rules import fmt, score_question, words
 
 
-def _round(value: float) -> float:
+def rounded(value: float) -> float:
+    """Points as every score report and stored score keeps them: four decimals, never -0.0."""
     return round(float(value), 4) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def _total(values) -> float:
-    return _round(math.fsum(values))
+    return rounded(math.fsum(values))
 
 
 def normalise_adjustments(definition: Definition, adjustments: Mapping | None, visible: Mapping[str, bool],
@@ -75,8 +76,8 @@ def score(definition: Definition, answers: Mapping[str, Any], adjustments: Mappi
     questions = []
     for question in definition.questions:
         result = score_question(question, kept, shown[question.id], lang)
-        maximum = _round(question.maximum)
-        auto = _round(result.points)
+        maximum = rounded(question.maximum)
+        auto = rounded(result.points)
         entry = {
             "id": question.id,
             "section": question.section,
@@ -92,7 +93,7 @@ def score(definition: Definition, answers: Mapping[str, Any], adjustments: Mappi
         }
         if question.id in adjusted:
             change = adjusted[question.id]
-            points = _round(min(max(change["points"], 0.0), maximum))
+            points = rounded(min(max(change["points"], 0.0), maximum))
             entry.update(points=points, adjusted=True, reason=change["reason"])
             note = f"{w['adjusted']}: {fmt(points, lang)} ({w['auto']}: {fmt(auto, lang)}"
             note += f"; {w['reason']}: {change['reason']})" if change["reason"] else ")"
@@ -109,7 +110,7 @@ def score(definition: Definition, answers: Mapping[str, Any], adjustments: Mappi
             "title": section.title.get(lang),
             "score": section_score,
             "auto_score": _total(q["auto_points"] for q in mine),
-            "max": _round(section.maximum),
+            "max": rounded(section.maximum),
             "pass_min": pass_min,
             "passed": pass_min is None or section_score >= pass_min,
         })
@@ -120,7 +121,7 @@ def score(definition: Definition, answers: Mapping[str, Any], adjustments: Mappi
         "lang": lang,
         "total": total,
         "auto_total": _total(s["auto_score"] for s in sections),
-        "max_total": _round(definition.maximum),
+        "max_total": rounded(definition.maximum),
         "band": band_for(definition, total, lang),
         "recognised": recognised(definition.result, total, [s["passed"] for s in sections]),
         "sections": sections,
