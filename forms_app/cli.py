@@ -190,22 +190,30 @@ def units():
 @lang_option
 def units_import(file: Path, data_dir: Path | None, lang: str):
     """Import or update units from CSV or XLSX (columns code, name, cluster); all rows or none."""
-    from . import db as database
     from .units import import_units
+
+    added, updated = _import_file(file, data_dir, lang, import_units, lambda error: error.message(lang), "units_failed")
+    click.echo(say("units_done", lang, added=added, updated=updated))
+
+
+def _import_file(file: Path, data_dir: Path | None, lang: str, load, describe, failed: str) -> list:
+    """Run `load(forms, file)`, an all-or-nothing import returning (…results, problems), on the data directory
+    (migrated first): its results, or each problem on its own line (`describe(problem)`) and exit 1."""
+    from . import db as database
 
     data_dir = _data_dir(data_dir)
     database.migrate(data_dir)
     forms = database.open_forms(data_dir)
     try:
-        added, updated, errors = import_units(forms, file)
+        *results, problems = load(forms, file)
     finally:
         forms.close()
-    if errors:
-        for error in errors:
-            click.echo(f"{file}: {error.message(lang)}", err=True)
-        click.echo(say("units_failed", lang, count=len(errors)), err=True)
+    if problems:
+        for problem in problems:
+            click.echo(f"{file}: {describe(problem)}", err=True)
+        click.echo(say(failed, lang, count=len(problems)), err=True)
         sys.exit(1)
-    click.echo(say("units_done", lang, added=added, updated=updated))
+    return results
 
 
 @cli.group()
@@ -266,21 +274,10 @@ def decisions():
 @lang_option
 def decisions_import(file: Path, data_dir: Path | None, lang: str):
     """Record written decisions from CSV or XLSX (unit, form, year, decision, decision_no, decided_on); all rows or none."""
-    from . import db as database
     from .decisions_import import import_decisions
 
-    data_dir = _data_dir(data_dir)
-    database.migrate(data_dir)
-    forms = database.open_forms(data_dir)
-    try:
-        count, problems = import_decisions(forms, file)
-    finally:
-        forms.close()
-    if problems:
-        for problem in problems:
-            click.echo(f"{file}: {decision_problem(problem, lang)}", err=True)
-        click.echo(say("decisions_failed", lang, count=len(problems)), err=True)
-        sys.exit(1)
+    [count] = _import_file(file, data_dir, lang, import_decisions, lambda problem: decision_problem(problem, lang),
+                           "decisions_failed")
     click.echo(say("decisions_done", lang, count=count))
 
 

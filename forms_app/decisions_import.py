@@ -6,7 +6,6 @@ sentences.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from sqlite_utils import Database
 from .db import write
 from .decisions import DecisionError, check_decision, current_decision, record_decision
 from .submissions import audit, today as local_today
-from .units import _fold, read_rows
+from .units import _fold, read_table
 
 # Accepted header spellings, English and Vietnamese, compared without case, diacritics or underscores.
 HEADERS = {
@@ -49,17 +48,6 @@ class Problem:
     params: dict = field(default_factory=dict)
 
 
-def _header(row: list[str]) -> dict[str, int]:
-    folded = [_fold(cell) for cell in row]
-    index = {}
-    for key, spellings in HEADERS.items():
-        for i, name in enumerate(folded):
-            if name in {_fold(s) for s in spellings}:
-                index[key] = i
-                break
-    return index
-
-
 def _year(text: str) -> int | None:
     match = re.fullmatch(r"(\d{4})(?:\.0+)?", text.strip())  # a spreadsheet may hold 2022 as 2022.0
     return int(match[1]) if match else None
@@ -68,26 +56,15 @@ def _year(text: str) -> int | None:
 def parse(db: Database, path: Path, today: dt.date | None = None) -> tuple[list[dict], list[Problem]]:
     """The decisions a file asks for, and every problem found in it (nothing is written)."""
     today = today or local_today()
-    try:
-        rows = read_rows(path)
-    except (OSError, UnicodeDecodeError, csv.Error, ValueError, KeyError) as exc:
-        return [], [Problem(0, "unreadable", {"reason": getattr(exc, "strerror", None) or str(exc)[:200]})]
-    except Exception as exc:  # openpyxl raises assorted errors on a file that is not a workbook
-        return [], [Problem(0, "unreadable", {"reason": type(exc).__name__})]
-    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(cell for cell in row)]
-    if not numbered:
-        return [], [Problem(0, "empty")]
-    header_number, header = numbered[0]
-    index = _header(header)
-    missing = [key for key in REQUIRED if key not in index]
-    if missing:
-        return [], [Problem(header_number, "columns", {"missing": ", ".join(missing)})]
+    rows, index, problem = read_table(path, HEADERS, REQUIRED)
+    if problem:
+        return [], [Problem(*problem)]
     forms = {row[0] for row in db.execute("SELECT DISTINCT form_id FROM form_versions")}
     cycles: dict[str, list[int]] = {}
     for form_id, year in db.execute("SELECT form_id, cycle_year FROM cycles ORDER BY cycle_year"):
         cycles.setdefault(form_id, []).append(year)
     wanted, problems, seen, state = [], [], {}, {}
-    for number, row in numbered[1:]:
+    for number, row in rows:
         cell = lambda key: row[index[key]].strip() if key in index and index[key] < len(row) else ""
         found: list[Problem] = []
         unit, form_id, year = cell("unit"), cell("form"), _year(cell("year"))

@@ -79,29 +79,46 @@ def read_rows(path: Path) -> list[list[str]]:
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
 
 
-def parse(path: Path) -> tuple[list[dict], list[RowError]]:
-    """Units read from a file, and every problem found (row numbers as a spreadsheet shows them)."""
+def read_table(path: Path, headers: dict[str, tuple[str, ...]], required) -> tuple[
+        list[tuple[int, list[str]]], dict[str, int], tuple[int, str, dict] | None]:
+    """A CSV or XLSX file as (data rows, the column of each header key found, problem).
+
+    Data rows keep their number as a spreadsheet shows it; blank rows are left out. Header cells
+    and spellings are compared folded (case, diacritics and underscores ignored). `problem` is
+    None, or (row, code, params) with code unreadable, empty (no row at all) or columns (a
+    `required` key without its column; row: the header's).
+    """
     try:
         rows = read_rows(path)
     except (OSError, UnicodeDecodeError, csv.Error, ValueError, KeyError) as exc:
-        return [], [RowError(0, "unreadable", {"reason": getattr(exc, "strerror", None) or str(exc)[:200]})]
+        return [], {}, (0, "unreadable", {"reason": getattr(exc, "strerror", None) or str(exc)[:200]})
     except Exception as exc:  # openpyxl raises assorted errors on a file that is not a workbook
-        return [], [RowError(0, "unreadable", {"reason": type(exc).__name__})]
-    rows = [r for r in rows if any(cell for cell in r)]
-    if not rows:
-        return [], [RowError(0, "empty", {})]
-    header = [_fold(h) for h in rows[0]]
+        return [], {}, (0, "unreadable", {"reason": type(exc).__name__})
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(cell for cell in row)]
+    if not numbered:
+        return [], {}, (0, "empty", {})
+    header_number, header = numbered[0]
+    folded = [_fold(cell) for cell in header]
     index = {}
-    for key, spellings in HEADERS.items():
-        for i, h in enumerate(header):
-            if h in spellings:
+    for key, spellings in headers.items():
+        names = {_fold(spelling) for spelling in spellings}
+        for i, name in enumerate(folded):
+            if name in names:
                 index[key] = i
                 break
-    missing = [k for k in HEADERS if k not in index]
+    missing = [key for key in required if key not in index]
     if missing:
-        return [], [RowError(1, "columns", {"missing": ", ".join(missing)})]
+        return [], index, (header_number, "columns", {"missing": ", ".join(missing)})
+    return numbered[1:], index, None
+
+
+def parse(path: Path) -> tuple[list[dict], list[RowError]]:
+    """Units read from a file, and every problem found (row numbers as a spreadsheet shows them)."""
+    rows, index, problem = read_table(path, HEADERS, HEADERS)
+    if problem:
+        return [], [RowError(*problem)]
     units, errors, first = [], [], {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in rows:
         cell = lambda key: unicodedata.normalize("NFC", row[index[key]].strip()) if index[key] < len(row) else ""
         code, name, cluster = cell("code"), " ".join(cell("name").split()), " ".join(cell("cluster").split())
         if not CODE.match(code):

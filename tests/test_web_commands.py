@@ -164,6 +164,13 @@ def test_units_import_names_a_duplicate_code_and_a_missing_name_by_row(data_dir,
     assert rows(data_dir, "SELECT COUNT(*) FROM units") == [(0,)]
 
 
+def test_units_import_numbers_rows_as_the_spreadsheet_shows_them_across_blank_lines(data_dir, tmp_path):
+    bad = _units_file(tmp_path, "code,name,cluster\nA1,Một,C\n\nMÃ SAI,Hai,C\n", "blank.csv")
+    result = run("units", "import", bad, "--data-dir", data_dir)
+    assert result.exit_code == 1
+    assert "Dòng 4" in result.stderr and "Dòng 3" not in result.stderr
+
+
 def test_units_import_again_updates_existing_units(data_dir, tmp_path):
     assert run("units", "import", _units_file(tmp_path), "--data-dir", data_dir).exit_code == 0
     changed = _units_file(tmp_path, "code,name,cluster\nTOAN,Đoàn khoa Toán học,Cụm 1 – Khoa học Tự nhiên\n"
