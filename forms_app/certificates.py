@@ -81,17 +81,19 @@ def _certificate(db: Database, data_dir: Path, unit_code: str, year: int, form_i
 
 def issue(db: Database, data_dir: Path, unit_code: str, year: int, form_id: str = ASSESSMENT) -> Issued:
     """The certificate's PDF, made once per recognising decision and then served as stored; NotRecognised otherwise."""
-    certificate, decision, existing = _certificate(db, data_dir, unit_code, year, form_id)
-    if existing and existing["decision_id"] == decision["id"] and (Path(data_dir) / existing["file"]).exists():
-        return Issued(existing["serial"], Path(data_dir) / existing["file"], False)
+    prepared = prepare(db, data_dir, unit_code, year, form_id)
+    if isinstance(prepared, Issued):
+        return prepared
+    certificate, decision = prepared
     return store(db, data_dir, certificate, decision, certificate_pdf(certificate), form_id, unit_code)
 
 
-def prepare(db: Database, data_dir: Path, unit_code: str, year: int, form_id: str = ASSESSMENT):
-    """For the batch: (certificate, decision) to render elsewhere, or None when the stored file is current."""
+def prepare(db: Database, data_dir: Path, unit_code: str, year: int,
+            form_id: str = ASSESSMENT) -> Issued | tuple[Certificate, dict]:
+    """The stored certificate when it is current (same decision, file present), or (certificate, decision) to render."""
     certificate, decision, existing = _certificate(db, data_dir, unit_code, year, form_id)
     if existing and existing["decision_id"] == decision["id"] and (Path(data_dir) / existing["file"]).exists():
-        return None
+        return Issued(existing["serial"], Path(data_dir) / existing["file"], False)
     return certificate, decision
 
 
@@ -170,11 +172,8 @@ def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, p
     forms = database.open_forms(data_dir)
     try:
         units = recognised_units(forms, year, form_id)
-        pending = {}
-        for unit_code in units:
-            prepared = prepare(forms, data_dir, unit_code, year, form_id)
-            if prepared is not None:
-                pending[unit_code] = prepared
+        prepared = {unit_code: prepare(forms, data_dir, unit_code, year, form_id) for unit_code in units}
+        pending = {unit_code: found for unit_code, found in prepared.items() if not isinstance(found, Issued)}
         workers = min(workers or usable_cores(), len(pending) or 1)
         if pending:
             # Importing WeasyPrint takes ~0.4 s, most of a cold worker's first render: done once here, forked
@@ -186,11 +185,10 @@ def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, p
             # other works through a chunk; map yields in unit order, as each certificate is ready.
             rendered = pool.map(_render, [certificate for certificate, _decision in pending.values()], chunksize=1)
             for unit_code in units:
+                issued = prepared[unit_code]  # current as stored: no rendering
                 if unit_code in pending:
                     certificate, decision = pending[unit_code]
                     issued = store(forms, data_dir, certificate, decision, next(rendered), form_id, unit_code)
-                else:
-                    issued = issue(forms, data_dir, unit_code, year, form_id)  # current as stored: no rendering
                 target = out / f"giay-chung-nhan-{year}-{unit_code}.pdf"
                 shutil.copyfile(issued.path, target)
                 files.append(target)

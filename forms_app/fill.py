@@ -118,14 +118,15 @@ def _fill(form_id: str, year: int):
 
     if request.method == "GET":
         stashed = accounts.take_stash(accounts_db(), request.cookies.get(STASH_COOKIE), request.path)
+        current = store.current_answers(db, ctx["submission"])
         if stashed:
             form = form_class(formdata=MultiDict(stashed))
             notice = _("Những gì bạn đã nhập trước khi phiên đăng nhập hết hạn đã được khôi phục bên dưới; hãy bấm Lưu nháp hoặc Nộp.")
         else:
-            form = form_class(formdata=None, data=_stored_data(definition, store.current_answers(db, ctx["submission"])))
+            form = form_class(formdata=None, data=_stored_data(definition, current))
         form.base_revision.data = str(ctx["submission"]["current_revision"] if ctx["submission"] else 0)
         form.request_token.data = secrets.token_urlsafe(16)
-        files = _current_files(definition, store.current_answers(db, ctx["submission"]))
+        files = _current_files(definition, current)
         if notice is None and store.has_unsubmitted_draft(ctx["submission"]):
             notice = _("Bạn đang sửa bản số %(current)s, chưa nộp; bản đã nộp là bản số %(submitted)s và vẫn được tính. Bấm Nộp để thay thế.",
                        current=ctx["submission"]["current_revision"], submitted=ctx["submission"]["submitted_revision"])
