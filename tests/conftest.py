@@ -186,6 +186,22 @@ def register(app, unit_code: str, year: int = 2022) -> None:
         forms.close()
 
 
+
+def open_for_toan_today(data_dir: Path) -> Path:
+    """`build_data_dir`, with TOAN registered for 2022 and its self-assessment open until today + 30 days
+    (for `forms-app serve`, which reads the real clock)."""
+    from forms_app import create_app, db as database
+    from forms_app.admin import grant_extension
+
+    build_data_dir(data_dir)
+    register(create_app({"DATA_DIR": data_dir}), "TOAN", 2022)
+    forms = database.open_forms(data_dir)
+    try:
+        grant_extension(forms, "TOAN", SELF, 2022, dt.date.today() + dt.timedelta(days=30), "thử nghiệm", "admin")
+    finally:
+        forms.close()
+    return data_dir
+
 # Helpers for the web tests (tests/test_web_*.py): the shipped self-assessment filled the way a browser posts it.
 
 import html as _html

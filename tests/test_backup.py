@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import (OPEN_DAY, PASSWORD, PDF, SELF, Server, SELF_URL, build_data_dir, complete_self_assessment, form_fields,
-                      pdf_upload, post_answers, register, sign_in, start_session)
+                      open_for_toan_today, pdf_upload, post_answers, register, sign_in, start_session)
 from forms_app.cli import cli
 
 FORMS_APP = str(Path(sys.executable).parent / "forms-app")
@@ -410,15 +410,7 @@ class Visitor:
 @pytest.fixture
 def serving(tmp_path):
     """`forms-app serve` (two workers) on a data directory where TOAN may fill its 2022 self-assessment today."""
-    from forms_app import create_app, db as database
-    from forms_app.admin import grant_extension
-
-    data_dir = build_data_dir(tmp_path / "data")
-    app = create_app({"DATA_DIR": data_dir})
-    register(app, "TOAN", 2022)
-    forms = database.open_forms(data_dir)
-    grant_extension(forms, "TOAN", SELF, 2022, dt.date.today() + dt.timedelta(days=30), "thử nghiệm", "admin")
-    forms.close()
+    data_dir = open_for_toan_today(tmp_path / "data")
     server = Server(data_dir, tmp_path / "serve.log", "--workers", "2")
     yield server.base, data_dir
     server.stop()

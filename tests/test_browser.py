@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, Server, build_data_dir, register
+from conftest import PASSWORD, Server, build_data_dir, open_for_toan_today, register
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -22,17 +22,7 @@ FORM = "tu-danh-gia-3-chu-dong"
 @pytest.fixture
 def server(tmp_path):
     """`forms-app serve` on a data directory where TOAN is registered for 2022 and its deadline extended."""
-    from forms_app import create_app
-    from forms_app import db as database
-    from forms_app.admin import grant_extension
-
-    data_dir = build_data_dir(tmp_path / "data")
-    app = create_app({"DATA_DIR": data_dir})
-    register(app, "TOAN", 2022)
-    forms = database.open_forms(data_dir)
-    grant_extension(forms, "TOAN", FORM, 2022, dt.date.today() + dt.timedelta(days=30), "thử nghiệm", "admin")
-    forms.close()
-    yield from _serve(data_dir)
+    yield from _serve(open_for_toan_today(tmp_path / "data"))
 
 
 @pytest.fixture
