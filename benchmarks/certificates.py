@@ -51,7 +51,8 @@ def make_demo(path: Path, units: int) -> None:
 
 def keep_only(data_dir: Path, count: int) -> list[str]:
     """Remove the year's decisions of every recognised unit but the first `count` (in this copy only)."""
-    from forms_app import certificates, db as database
+    from forms_app.rules import certificates
+    from forms_app.data import connection as database
 
     forms = database.open_forms(data_dir)
     try:
@@ -70,7 +71,8 @@ def keep_only(data_dir: Path, count: int) -> list[str]:
 
 def pipeline_vs_weasyprint(data_dir: Path, units: list[str], profile: bool) -> tuple[float, float, list, list, str | None]:
     from exports.certificate import render_html, render_pdf
-    from forms_app import certificates, db as database
+    from forms_app.rules import certificates
+    from forms_app.data import connection as database
 
     forms = database.open_forms(data_dir)
     try:
@@ -104,7 +106,7 @@ def pipeline_vs_weasyprint(data_dir: Path, units: list[str], profile: bool) -> t
 
 
 def run_batch(data_dir: Path, out: Path, workers: int) -> float:
-    from forms_app import certificates
+    from forms_app.rules import certificates
 
     t = time.perf_counter()
     files, merged = certificates.batch(data_dir, YEAR, out, workers=workers)

@@ -48,7 +48,7 @@ BATCH = 2000
 
 
 def make(data_dir: Path, units: int) -> float:
-    from forms_app.demo import make_demo
+    from forms_app.adapters.operations.demo import make_demo
 
     t = time.perf_counter()
     make_demo(data_dir, units=units, first_year=2018, last_year=2022, seed=2018)
@@ -58,7 +58,8 @@ def make(data_dir: Path, units: int) -> float:
 def insert_only(source: Path, target: Path) -> tuple[float, dict[str, int]]:
     """Insert every row of the generated database's data tables into a fresh migrated one; (timed seconds, counts)."""
     from form_definitions import shipped_folder
-    from forms_app import db as database, registry
+    from forms_app.data import connection as database
+    from forms_app.rules import registry
 
     database.migrate(target)
     forms = database.open_forms(target)

@@ -48,7 +48,7 @@ def read_only(conn: sqlite3.Connection, limit: int | None) -> tuple[float, int]:
 def rescore(db, conn: sqlite3.Connection, limit: int | None, budget: float, per_row_lookup: bool = False,
             full_report: bool = False) -> tuple[float, int, float]:
     """(seconds, rows scored, checksum of totals); stops after `budget` seconds."""
-    from forms_app import registry
+    from forms_app.rules import registry
     from scoring import points, score
 
     definitions: dict[tuple[str, int], object] = {}
@@ -81,7 +81,7 @@ def main() -> int:
     budget = args.budget or (60.0 if args.quick else 300.0)
     data_dir = demo_data(args)
 
-    from forms_app import db as database
+    from forms_app.data import connection as database
 
     db = database.open_forms(data_dir)
     conn = db.conn

@@ -36,8 +36,8 @@ DETAIL = ("answers", "section_scores", "criterion_scores")
 
 
 def pages(first_unit: str, submission: int) -> list[tuple[str, str]]:
-    from forms_app.reviewer_queries import QUERIES
-    from forms_app.reviewers import FACETS
+    from forms_app.data.reviewer_queries import QUERIES
+    from forms_app.adapters.reviewers import FACETS
 
     found = []
     for name, query in QUERIES.items():
@@ -91,7 +91,7 @@ def query_plan(data_dir: Path, name: str, first_unit: str) -> list[str]:
     """SQLite's plan for a canned query (read-only connection), one line per step, indented by depth."""
     import sqlite3
 
-    from forms_app.reviewer_queries import QUERIES
+    from forms_app.data.reviewer_queries import QUERIES
 
     conn = sqlite3.connect(f"file:{Path(data_dir) / 'forms.db'}?mode=ro", uri=True)
     try:
@@ -113,7 +113,7 @@ class PythonProfiler:
     Datasette's SQL threads and shows only as waiting."""
 
     def __init__(self, app, token: str):
-        from forms_app.reviewers import make_datasette
+        from forms_app.adapters.reviewers import make_datasette
 
         self.datasette = make_datasette(app.datasette.forms_app_data_dir, secret=app.flask_app.config["SECRET_KEY"])
         self.token = token
@@ -121,7 +121,7 @@ class PythonProfiler:
     def page(self, url: str, top: int = 12) -> str:
         import asyncio
 
-        from forms_app import SESSION_COOKIE
+        from forms_app.adapters.web.context import SESSION_COOKIE
 
         from _common import profile_summary
 
@@ -146,9 +146,11 @@ def main() -> int:
 
     from werkzeug.test import Client
 
-    from forms_app import SESSION_COOKIE, accounts, db as database
-    from forms_app.reviewers import SQL_TIME_LIMIT_MS
-    from forms_app.web import create_wsgi
+    from forms_app.adapters.web.context import SESSION_COOKIE
+    from forms_app.rules import accounts
+    from forms_app.data import connection as database
+    from forms_app.adapters.reviewers import SQL_TIME_LIMIT_MS
+    from forms_app.adapters.wsgi import create_wsgi
 
     database.migrate(data_dir)  # a demo made by an older version gets the summaries first (not timed)
     forms = database.open_forms(data_dir)

@@ -55,9 +55,10 @@ HIDDEN = ("csrf_token", "base_revision", "request_token")
 def build(data_dir: Path, units: int) -> dict[str, str]:
     """The data directory; {unit code: session token of its unit account}."""
     from form_definitions import shipped_folder
-    from forms_app import accounts, db as database, registry, submissions
-    from forms_app.admin import grant_extension
-    from forms_app.units import fold
+    from forms_app.rules import accounts, registry, submitting as submissions
+    from forms_app.data import connection as database
+    from forms_app.adapters.web.admin import grant_extension
+    from forms_app.data.text import fold
 
     database.migrate(data_dir)
     forms = database.open_forms(data_dir)
@@ -163,7 +164,7 @@ def hidden_fields(page: str) -> dict[str, str]:
 
 def run_clients(port: int, clients: int, seconds: float, work, sessions: list[str]) -> dict:
     """`clients` threads calling work(client) until `seconds` pass; counts, latencies, failures."""
-    from forms_app import SESSION_COOKIE
+    from forms_app.adapters.web.context import SESSION_COOKIE
 
     results = {"ok": 0, "failed": 0, "latencies": [], "post_latencies": [], "errors": []}
     lock = threading.Lock()
@@ -255,7 +256,7 @@ def sql_statements(once) -> list[str]:
     import collections
     import re as _re
 
-    from forms_app import db as database
+    from forms_app.data import connection as database
 
     seen: list[str] = []
     original = database.connect
@@ -324,8 +325,9 @@ def least_work(app, data_dir: Path, fields, health: float, parse: float, trivial
     ratio from above, for a submit counted as GET + POST and for the POST alone."""
     from werkzeug.datastructures import MultiDict
 
-    from forms_app import db as database, registry, submissions
-    from forms_app.forms import build_form_class
+    from forms_app.data import connection as database
+    from forms_app.rules import registry, submitting as submissions
+    from forms_app.adapters.web.forms import build_form_class
     from scoring import points, validate_answers
 
     forms = database.open_forms(data_dir)
@@ -377,8 +379,8 @@ def in_process(data_dir: Path, session: str, fields, files, profile: bool, round
 
     from werkzeug.test import Client as WClient
 
-    from forms_app import SESSION_COOKIE
-    from forms_app.web import create_wsgi
+    from forms_app.adapters.web.context import SESSION_COOKIE
+    from forms_app.adapters.wsgi import create_wsgi
 
     from _common import _clean
 
@@ -424,7 +426,7 @@ def in_process(data_dir: Path, session: str, fields, files, profile: bool, round
                  f"{statistics.median(times['POST submit']) / health:.1f}×")
     bare, parse, trivial = floor(fields, files, health)
     lines.extend(bare)
-    from forms_app import create_app
+    from forms_app.adapters.web.app import create_app
 
     lines.extend(least_work(create_app({"DATA_DIR": data_dir}), data_dir, fields, health, parse, trivial))
     if profile:

@@ -95,8 +95,9 @@ OPEN_DAY = dt.datetime(2022, 9, 15, 3, 0, tzinfo=dt.timezone.utc)
 
 def build_data_dir(data_dir: Path) -> Path:
     """A migrated data directory with the shipped definitions, WEB_UNITS and accounts for every role."""
-    from forms_app import accounts, db as database
-    from forms_app.registry import load_definitions_into
+    from forms_app.rules import accounts
+    from forms_app.data import connection as database
+    from forms_app.rules.registry import load_definitions_into
     from form_definitions import shipped_folder
 
     database.migrate(data_dir)
@@ -104,7 +105,7 @@ def build_data_dir(data_dir: Path) -> Path:
     accounts_db = database.open_accounts(data_dir)
     load_definitions_into(forms, [shipped_folder()])
     now = "2022-01-01T00:00:00+00:00"
-    from forms_app.units import fold
+    from forms_app.data.text import fold
 
     forms["units"].insert_all([{**u, "name_ascii": fold(u["name"]), "created_at": now, "updated_at": now} for u in WEB_UNITS])
     for username, role, unit in [("toan", "unit", "TOAN"), ("toan2", "unit", "TOAN"), ("van", "unit", "VAN"),
@@ -121,7 +122,7 @@ _HASHES: dict[str, str] = {}
 def _cheap_hash(role: str) -> str:
     """One argon2 hash of PASSWORD, reused: hashing is the slow part of making accounts."""
     if "h" not in _HASHES:
-        from forms_app.accounts import hash_password
+        from forms_app.rules.accounts import hash_password
 
         _HASHES["h"] = hash_password(PASSWORD)
     return _HASHES["h"]
@@ -129,7 +130,7 @@ def _cheap_hash(role: str) -> str:
 
 @pytest.fixture
 def app(tmp_path):
-    from forms_app import create_app
+    from forms_app.adapters.web.app import create_app
 
     data_dir = build_data_dir(tmp_path / "data")
     application = create_app({"DATA_DIR": data_dir, "TESTING": True, "NOW": OPEN_DAY})
@@ -174,7 +175,8 @@ REGISTRATION_ANSWERS = {
 
 def register(app, unit_code: str, year: int = 2022) -> None:
     """Record a submitted registration for a unit (the self-assessment requires it)."""
-    from forms_app import db as database, registry, submissions
+    from forms_app.data import connection as database
+    from forms_app.rules import registry, submitting as submissions
 
     forms = database.open_forms(app.config["DATA_DIR"])
     try:
@@ -190,8 +192,9 @@ def register(app, unit_code: str, year: int = 2022) -> None:
 def open_for_toan_today(data_dir: Path) -> Path:
     """`build_data_dir`, with TOAN registered for 2022 and its self-assessment open until today + 30 days
     (for `forms-app serve`, which reads the real clock)."""
-    from forms_app import create_app, db as database
-    from forms_app.admin import grant_extension
+    from forms_app.adapters.web.app import create_app
+    from forms_app.data import connection as database
+    from forms_app.adapters.web.admin import grant_extension
 
     build_data_dir(data_dir)
     register(create_app({"DATA_DIR": data_dir}), "TOAN", 2022)
@@ -375,7 +378,9 @@ def current_answers(app, unit_code: str, form_id: str = SELF, year: int = 2022) 
 
 def start_session(app, client, username: str) -> str:
     """Sign a client in without the login form (an argon2 check costs ~0.15 s): a server-side session and its cookie."""
-    from forms_app import SESSION_COOKIE, accounts, db as database
+    from forms_app.adapters.web.context import SESSION_COOKIE
+    from forms_app.rules import accounts
+    from forms_app.data import connection as database
 
     accounts_db = database.open_accounts(app.config["DATA_DIR"])
     try:

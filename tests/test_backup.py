@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from conftest import (OPEN_DAY, PASSWORD, PDF, SELF, Server, SELF_URL, build_data_dir, complete_self_assessment, form_fields,
                       open_for_toan_today, pdf_upload, post_answers, register, sign_in, start_session)
-from forms_app.cli import cli
+from forms_app.adapters.cli import cli
 
 FORMS_APP = str(Path(sys.executable).parent / "forms-app")
 
@@ -115,8 +115,10 @@ def assert_revisions_complete(path: Path) -> int:
 @pytest.fixture
 def filled(tmp_path):
     """A data directory with submissions (one with an uploaded file), decisions, a certificate file and settings."""
-    from forms_app import create_app, db as database, registry, submissions
-    from forms_app.decisions import record_decision
+    from forms_app.adapters.web.app import create_app
+    from forms_app.data import connection as database
+    from forms_app.rules import registry, submitting as submissions
+    from forms_app.rules.deciding import record_decision
 
     data_dir = build_data_dir(tmp_path / "data")
     app = create_app({"DATA_DIR": data_dir, "TESTING": True, "NOW": OPEN_DAY})
@@ -150,7 +152,7 @@ def _example_answers() -> dict:
 
 
 def test_backup_and_restore_give_back_both_databases_and_every_file(filled, tmp_path):
-    from forms_app import create_app
+    from forms_app.adapters.web.app import create_app
 
     dest = tmp_path / "sao-luu"
     result = run("backup", dest, "--data-dir", filled)
@@ -335,7 +337,7 @@ def test_restore_refuses_an_incomplete_or_corrupt_backup(small, tmp_path, damage
 
 
 def test_a_full_disk_during_the_backup_leaves_nothing_behind(small, tmp_path, monkeypatch):
-    from forms_app import backup as backups
+    from forms_app.adapters.operations import backup as backups
 
     data_dir, _dest, _blob = small
     real = backups._copy_file
@@ -417,7 +419,7 @@ def serving(tmp_path):
 
 
 def test_a_backup_taken_under_load_is_consistent_and_restores(serving, tmp_path, monkeypatch):
-    from forms_app import backup as backups_module
+    from forms_app.adapters.operations import backup as backups_module
 
     base, data_dir = serving
     monkeypatch.setattr(backups_module, "PAGES_PER_STEP", 8)  # many steps, one snapshot, while the server writes

@@ -163,7 +163,9 @@ def test_form_works_by_keyboard_and_without_script(server, browser):
 @pytest.fixture
 def submitted_server(tmp_path):
     """`forms-app serve` where TOAN has submitted its 2022 self-assessment (the example answers)."""
-    from forms_app import create_app, db as database, registry, submissions
+    from forms_app.adapters.web.app import create_app
+    from forms_app.data import connection as database
+    from forms_app.rules import registry, submitting as submissions
 
     data_dir = build_data_dir(tmp_path / "data")
     app = create_app({"DATA_DIR": data_dir})

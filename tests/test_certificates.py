@@ -38,8 +38,10 @@ def qr_of(path: Path, tmp_path: Path) -> list[str]:
 @pytest.fixture
 def recognised(tmp_path):
     """TOAN recognised for 2022; VAN (renamed to an injection attempt) recognised; LY submitted, not recognised."""
-    from forms_app import create_app, db as database, registry, submissions
-    from forms_app.decisions import record_decision
+    from forms_app.adapters.web.app import create_app
+    from forms_app.data import connection as database
+    from forms_app.rules import registry, submitting as submissions
+    from forms_app.rules.deciding import record_decision
 
     data_dir = build_data_dir(tmp_path / "data")
     app = create_app({"DATA_DIR": data_dir, "TESTING": True, "NOW": OPEN_DAY})
@@ -60,7 +62,8 @@ def recognised(tmp_path):
 
 
 def _issue(app, unit: str):
-    from forms_app import certificates, db as database
+    from forms_app.rules import certificates
+    from forms_app.data import connection as database
 
     forms = database.open_forms(app.config["DATA_DIR"])
     try:
@@ -154,7 +157,7 @@ def test_pdfs_reuse_one_font_configuration_per_thread_and_process_and_render_the
     assert os.read(read, 16) == b"new"
     os.close(read)
 def test_no_certificate_for_a_unit_not_recognised(recognised):
-    from forms_app import certificates
+    from forms_app.rules import certificates
 
     with pytest.raises(certificates.NotRecognised):
         _issue(recognised, "LY")
@@ -163,7 +166,8 @@ def test_no_certificate_for_a_unit_not_recognised(recognised):
 
 
 def _issue_year(app, unit, year):
-    from forms_app import certificates, db as database
+    from forms_app.rules import certificates
+    from forms_app.data import connection as database
 
     forms = database.open_forms(app.config["DATA_DIR"])
     try:
@@ -209,8 +213,8 @@ def test_an_unknown_serial_gives_a_vietnamese_404(recognised):
 
 
 def test_a_withdrawn_decision_shows_as_withdrawn(recognised):
-    from forms_app import db as database
-    from forms_app.decisions import record_decision
+    from forms_app.data import connection as database
+    from forms_app.rules.deciding import record_decision
 
     issued = _issue(recognised, "TOAN")
     forms = database.open_forms(recognised.config["DATA_DIR"])
@@ -225,7 +229,7 @@ def test_batch_writes_every_recognised_unit_and_a_merged_file_reusing_serials(re
     import pikepdf
     from click.testing import CliRunner
 
-    from forms_app.cli import cli
+    from forms_app.adapters.cli import cli
 
     data_dir = str(recognised.config["DATA_DIR"])
     out = tmp_path / "in"
@@ -245,7 +249,7 @@ def test_batch_writes_every_recognised_unit_and_a_merged_file_reusing_serials(re
 def test_the_batch_counts_only_the_cores_it_may_run_on():
     import os
 
-    from forms_app.certificates import usable_cores
+    from forms_app.rules.certificates import usable_cores
 
     allowed = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {min(allowed)})  # as taskset or a container's CPU set would
@@ -257,7 +261,8 @@ def test_the_batch_counts_only_the_cores_it_may_run_on():
 
 
 def test_batch_on_two_workers_keeps_unit_order_and_reuses_stored_certificates(recognised, tmp_path):
-    from forms_app import certificates, db as database
+    from forms_app.rules import certificates
+    from forms_app.data import connection as database
 
     data_dir = recognised.config["DATA_DIR"]
     stored = _issue(recognised, "VAN")  # current before the batch: reused, not rendered again

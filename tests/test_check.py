@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from conftest import minimal_document
 from form_definitions import check_paths, shipped_folder
 from form_definitions.errors import MESSAGES
-from forms_app.cli import cli
+from forms_app.adapters.cli import cli
 
 SHIPPED_IDS = ("dang-ky-3-chu-dong", "tu-danh-gia-3-chu-dong")
 

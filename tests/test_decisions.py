@@ -34,7 +34,7 @@ CLUSTER_2 = "Cụm 2 – Khoa học Xã hội"
 @pytest.fixture
 def forms(app):
     """The app's forms.db, as the pages see it."""
-    from forms_app import db as database
+    from forms_app.data import connection as database
 
     connection = database.open_forms(app.config["DATA_DIR"])
     yield connection
@@ -56,14 +56,14 @@ def submitted(app, toan):
 
 
 def decide(forms, kind: str, **kwargs):
-    from forms_app.decisions import record_decision
+    from forms_app.rules.deciding import record_decision
 
     kwargs.setdefault("today", TODAY)
     return record_decision(forms, "TOAN", SELF, 2022, kind, kwargs.pop("actor", "vanphong"), **kwargs)
 
 
 def refusal_codes(call) -> list[str]:
-    from forms_app.decisions import DecisionError
+    from forms_app.rules.deciding import DecisionError
 
     with pytest.raises(DecisionError) as caught:
         call()
@@ -143,7 +143,7 @@ def test_a_commendation_needs_a_recognition_and_a_date_cannot_be_in_the_future(s
 
 
 def test_nothing_is_overwritten_two_decisions_are_two_rows_and_the_latest_is_current(app, submitted, forms):
-    from forms_app.decisions import current_decision, history
+    from forms_app.rules.deciding import current_decision, history
 
     decide(forms, "returned", comment="Bổ sung", reopen_until="2022-09-30")
     decide(forms, "recognised", decision_no="7-QĐ/ĐTN")
@@ -166,7 +166,7 @@ def test_every_decision_leaves_an_audit_entry_with_who_and_when(app, submitted, 
 # Adjustments.
 
 def test_adjustments_are_clamped_to_the_questions_range_and_the_automatic_points_stay(app, submitted, forms):
-    from forms_app.decisions import adjustment_history, record_adjustment
+    from forms_app.rules.deciding import adjustment_history, record_adjustment
 
     before = submission_row(app, "TOAN")
     sid = before["id"]
@@ -195,7 +195,7 @@ def test_adjustments_are_clamped_to_the_questions_range_and_the_automatic_points
 
 
 def test_removing_an_adjustment_brings_the_automatic_score_back_and_keeps_the_history(app, submitted, forms):
-    from forms_app.decisions import adjustment_history, record_adjustment
+    from forms_app.rules.deciding import adjustment_history, record_adjustment
 
     sid = submission_row(app, "TOAN")["id"]
     record_adjustment(forms, sid, "co_chuong_trinh_hanh_dong", 1, "Thiếu chữ ký", "kiemtra")
@@ -209,7 +209,7 @@ def test_removing_an_adjustment_brings_the_automatic_score_back_and_keeps_the_hi
 
 
 def test_an_adjustment_on_a_hidden_or_unknown_question_or_without_a_reason_is_refused(app, submitted, forms):
-    from forms_app.decisions import record_adjustment
+    from forms_app.rules.deciding import record_adjustment
 
     sid = submission_row(app, "TOAN")["id"]
     # so_kien_nghi_duoc_giai_quyet shows only when so_kien_nghi_tiep_nhan ≥ 1, left empty here.
@@ -223,7 +223,7 @@ def test_an_adjustment_on_a_hidden_or_unknown_question_or_without_a_reason_is_re
 
 
 def test_a_resubmission_after_a_return_keeps_the_adjustments_on_the_new_answers(app, submitted, forms):
-    from forms_app.decisions import record_adjustment
+    from forms_app.rules.deciding import record_adjustment
 
     sid = submission_row(app, "TOAN")["id"]
     record_adjustment(forms, sid, "co_chuong_trinh_hanh_dong", 1, "Chưa có chữ ký", "kiemtra")
@@ -320,7 +320,7 @@ def test_the_unit_reads_a_refusal_or_a_withdrawal(app, submitted, forms, kind, w
 
 
 def test_the_result_page_shows_adjusted_points_beside_the_automatic_ones(app, submitted, forms):
-    from forms_app.decisions import record_adjustment
+    from forms_app.rules.deciding import record_adjustment
 
     sid = submission_row(app, "TOAN")["id"]
     record_adjustment(forms, sid, "co_chuong_trinh_hanh_dong", 1, "Chương trình chưa có chữ ký", "kiemtra")
@@ -433,7 +433,8 @@ def test_an_unknown_unit_or_cycle_is_not_found(submitted, signed_in):
 @pytest.fixture
 def lead(app, signed_in):
     """vanphong limited to the cluster of VAN (not TOAN's)."""
-    from forms_app import accounts, db as database
+    from forms_app.rules import accounts
+    from forms_app.data import connection as database
 
     accounts_db = database.open_accounts(app.config["DATA_DIR"])
     try:
@@ -458,7 +459,7 @@ def test_a_cluster_lead_decides_for_a_unit_of_their_cluster_only(app, submitted,
 
 
 def test_the_core_refuses_a_cluster_lead_outside_their_clusters(submitted, forms):
-    from forms_app.decisions import OutsideClusters, record_adjustment
+    from forms_app.rules.deciding import OutsideClusters, record_adjustment
 
     with pytest.raises(PermissionError):
         decide(forms, "recognised", clusters=[CLUSTER_2])
@@ -476,7 +477,8 @@ def test_a_cluster_leads_dashboard_lists_only_their_clusters(app, submitted, lea
 
 
 def test_an_admin_sets_a_reviewers_clusters_on_the_accounts_page(app, signed_in):
-    from forms_app import accounts, db as database
+    from forms_app.rules import accounts
+    from forms_app.data import connection as database
 
     admin = signed_in("admin")
     token = csrf_token(admin, "/admin/users")
@@ -500,8 +502,9 @@ def test_an_admin_sets_a_reviewers_clusters_on_the_accounts_page(app, signed_in)
 
 
 def test_users_add_takes_clusters_for_a_reviewer_only(app):
-    from forms_app import accounts, db as database
-    from forms_app.cli import cli
+    from forms_app.rules import accounts
+    from forms_app.data import connection as database
+    from forms_app.adapters.cli import cli
 
     data_dir = str(app.config["DATA_DIR"])
     runner = CliRunner()

@@ -13,7 +13,7 @@ HEADER = "unit,form,year,decision,decision_no,decided_on,comment,commendation\n"
 
 
 def run(app, file: Path, *extra: str):
-    from forms_app.cli import cli
+    from forms_app.adapters.cli import cli
 
     result = CliRunner().invoke(cli, ["decisions", "import", str(file), "--data-dir", str(app.config["DATA_DIR"]), *extra])
     assert "Traceback" not in result.output

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from forms_app.cli import cli
+from forms_app.adapters.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text("utf-8")

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from forms_app.cli import cli
+from forms_app.adapters.cli import cli
 
 from test_certificates import pdf_text, recognised  # noqa: F401  (the fixture)
 
@@ -37,7 +37,8 @@ def _stored(data_dir) -> dict:
 
 @pytest.fixture
 def exported(recognised, tmp_path):  # noqa: F811
-    from forms_app import certificates, db as database
+    from forms_app.rules import certificates
+    from forms_app.data import connection as database
 
     data_dir = recognised.config["DATA_DIR"]
     forms = database.open_forms(data_dir)
@@ -91,9 +92,9 @@ def test_csv_export_has_a_bom_and_reads_back_equal(exported, tmp_path):
 
 def test_question_headers_stay_the_same_when_a_new_version_rewords_a_label(exported, tmp_path):
     from form_definitions import shipped_folder
-    from forms_app import db as database
-    from forms_app.exporting import question_headers
-    from forms_app.registry import load_definitions_into
+    from forms_app.data import connection as database
+    from forms_app.rules.exporting import question_headers
+    from forms_app.rules.registry import load_definitions_into
 
     document = json.loads((shipped_folder() / f"{SELF}.json").read_text("utf-8"))
     document["version"] = 2
@@ -135,7 +136,7 @@ def test_the_year_end_report_renders_with_a_chart(exported, tmp_path):
 
 
 def test_reviewers_download_exports_and_the_report_and_units_cannot(exported):
-    from forms_app import create_app
+    from forms_app.adapters.web.app import create_app
 
     from conftest import sign_in
 

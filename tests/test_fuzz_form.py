@@ -152,7 +152,7 @@ def _post(client, state: State, csrf: str, example) -> object:
 
 
 def _check_stored(state: State) -> None:
-    from forms_app.submissions import stored_value
+    from forms_app.rules.submitting import stored_value
     from scoring import validate_answers, visible_answers
 
     submission = state.query("SELECT * FROM submissions WHERE unit_code = 'TOAN' AND form_id = ?", [SELF])

@@ -63,7 +63,7 @@ def test_extraction_finds_the_pages_and_the_python_messages():
     found = extracted()
     places = {where.split(":")[0] for wheres in found.values() for where in wheres}
     assert any(p.startswith("forms_app/templates/") for p in places)
-    assert "forms_app/fill.py" in places and "forms_app/errors.py" in places
+    assert "forms_app/adapters/web/fill.py" in places and "forms_app/adapters/web/errors.py" in places
     assert "Lưu nháp" in found and "Nộp biểu mẫu" in found and "Đăng nhập" in found
 
 

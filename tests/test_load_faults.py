@@ -51,9 +51,10 @@ def _definition():
 def _prepare(data_dir: Path, count: int) -> dict[str, str]:
     """UNITS units (L00…), each with one account, a submitted registration, an open self-assessment
     (extension to today + 30 days) and a live session; returns unit code → session token."""
-    from forms_app import accounts, db as database, registry, submissions
-    from forms_app.admin import grant_extension
-    from forms_app.units import fold
+    from forms_app.rules import accounts, registry, submitting as submissions
+    from forms_app.data import connection as database
+    from forms_app.adapters.web.admin import grant_extension
+    from forms_app.data.text import fold
 
     build_data_dir(data_dir)
     forms = database.open_forms(data_dir)
@@ -403,7 +404,7 @@ def test_a_database_full_by_max_page_count_gives_the_form_back_and_stores_nothin
     """SQLITE_FULL from SQLite itself, without a full disk: the app's connections to forms.db may not
     grow the file (PRAGMA max_page_count = its current size), so the real INSERTs of store.record fail
     with "database or disk is full" inside the real transaction. Runs everywhere (no mount needed)."""
-    from forms_app import db as database
+    from forms_app.data import connection as database
 
     data_dir = Path(app.config["DATA_DIR"])
     fields = form_fields(toan.get(SELF_URL).get_data(as_text=True))
@@ -476,7 +477,7 @@ def test_a_full_disk_gives_the_form_back_and_stores_nothing(small_tmpfs):
     """
     from werkzeug.test import Client
 
-    from forms_app.web import create_wsgi
+    from forms_app.adapters.wsgi import create_wsgi
 
     data_dir = build_data_dir(small_tmpfs / "data")
     application = create_wsgi(data_dir, {"TESTING": True, "NOW": OPEN_DAY})

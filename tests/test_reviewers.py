@@ -19,8 +19,9 @@ SELF = "tu-danh-gia-3-chu-dong"
 @pytest.fixture(scope="module")
 def product(tmp_path_factory):
     """The whole product (web app + Datasette) on a data directory with two submitted self-assessments."""
-    from forms_app import db as database, registry, submissions
-    from forms_app.web import create_wsgi
+    from forms_app.data import connection as database
+    from forms_app.rules import registry, submitting as submissions
+    from forms_app.adapters.wsgi import create_wsgi
 
     data_dir = build_data_dir(tmp_path_factory.mktemp("reviewers") / "data")
     application = create_wsgi(data_dir, {"TESTING": True, "NOW": OPEN_DAY})
@@ -48,7 +49,7 @@ def signed_in(product, username: str | None) -> Client:
 
 
 def datasette_urls() -> list[str]:
-    from forms_app.reviewer_queries import QUERIES
+    from forms_app.data.reviewer_queries import QUERIES
 
     urls = [
         "/data", "/data/", "/data/forms", "/data/forms.json", "/data/forms/units", "/data/forms/units.json",
@@ -128,7 +129,7 @@ def test_only_forms_db_is_open_in_datasette(product):
 
 
 def test_every_table_view_and_column_has_a_vietnamese_description(product):
-    from forms_app.reviewers import metadata
+    from forms_app.adapters.reviewers import metadata
 
     tables = metadata()["databases"]["forms"]["tables"]
     conn = sqlite3.connect(product.flask_app.config["DATA_DIR"] / "forms.db")
@@ -161,7 +162,7 @@ def test_unit_search_ignores_diacritics(product, typed, expected):
 
 
 def test_every_canned_query_has_a_vietnamese_title_and_runs(product):
-    from forms_app.reviewer_queries import QUERIES
+    from forms_app.data.reviewer_queries import QUERIES
 
     reviewer = signed_in(product, "vanphong")
     for name, query in QUERIES.items():

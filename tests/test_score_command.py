@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import make_definition, minimal_document
-from forms_app.cli import cli, main
+from forms_app.adapters.cli import cli, main
 from scoring import score
 
 ANSWERS = {"co_ke_hoach": True, "tong_so": 100, "danh_gia": 50, "hinh_thuc": "truc_tuyen", "kenh": ["zalo", "khac"],

@@ -70,7 +70,7 @@ def assert_summaries_hold(app) -> None:
 
 @pytest.fixture
 def forms(app):
-    from forms_app import db as database
+    from forms_app.data import connection as database
 
     connection = database.open_forms(app.config["DATA_DIR"])
     yield connection
@@ -85,7 +85,7 @@ def submit(app, client, unit: str, **changes) -> int:
 
 
 def test_summaries_follow_every_change_of_submissions_decisions_adjustments_and_units(app, signed_in, forms):
-    from forms_app.decisions import record_adjustment, record_decision
+    from forms_app.rules.deciding import record_adjustment, record_decision
 
     toan, van = signed_in("toan"), signed_in("van")
     register(app, "TOAN")
@@ -131,7 +131,7 @@ def test_registrations_are_not_in_the_overview_of_scored_reports(app, signed_in)
 
 
 def test_a_save_after_the_deadline_is_marked_and_listed_for_reviewers(app, signed_in, forms):
-    from forms_app.decisions import record_decision
+    from forms_app.rules.deciding import record_decision
 
     toan = signed_in("toan")
     toan_id = submit(app, toan, "TOAN")
@@ -144,7 +144,7 @@ def test_a_save_after_the_deadline_is_marked_and_listed_for_reviewers(app, signe
                      (toan_id,)) == [(1, 0), (2, 1)]
     assert_summaries_hold(app)
 
-    from forms_app.reviewer_queries import QUERIES
+    from forms_app.data.reviewer_queries import QUERIES
 
     conn = sqlite3.connect(Path(app.config["DATA_DIR"]) / "forms.db")
     conn.row_factory = sqlite3.Row
@@ -156,8 +156,8 @@ def test_a_save_after_the_deadline_is_marked_and_listed_for_reviewers(app, signe
 
 def test_the_migration_builds_the_summaries_from_the_data_already_there(app, signed_in, forms):
     """A data directory from before the summaries: m007 fills them from its rows."""
-    from forms_app import db as database
-    from forms_app.decisions import record_adjustment, record_decision
+    from forms_app.data import connection as database
+    from forms_app.rules.deciding import record_adjustment, record_decision
 
     toan = signed_in("toan")
     toan_id = submit(app, toan, "TOAN")
@@ -202,7 +202,7 @@ def _plan(path: Path, name: str) -> str:
     """SQLite's plan for a canned query, its lines joined."""
     import re
 
-    from forms_app.reviewer_queries import QUERIES
+    from forms_app.data.reviewer_queries import QUERIES
 
     sql = QUERIES[name]["sql"]
     params = {p: "" for p in re.findall(r":(\w+)", sql)}
@@ -216,7 +216,7 @@ def _plan(path: Path, name: str) -> str:
 
 def test_the_ranking_and_the_units_not_submitted_each_read_their_own_index(app, signed_in, forms):
     """m008's index serves chua_nop; on a database with statistics (the demo's) the ranking keeps its covering index."""
-    from forms_app import db as database
+    from forms_app.data import connection as database
 
     for unit in ("TOAN", "VAN"):
         submit(app, signed_in(unit.lower()), unit)

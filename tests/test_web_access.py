@@ -53,7 +53,7 @@ SHOWS_SECRET = {SELF_URL, SELF_URL + "/result", SELF_URL + "/history/1", UNIT_PA
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """One data directory for the whole module: TOAN submitted its self-assessment with a file; VAN registered only."""
-    from forms_app import create_app
+    from forms_app.adapters.web.app import create_app
 
     data_dir = build_data_dir(tmp_path_factory.mktemp("access") / "data")
     application = create_app({"DATA_DIR": data_dir, "TESTING": True, "NOW": OPEN_DAY})
@@ -180,7 +180,8 @@ def test_admin_posts_without_a_csrf_token_are_refused(app, signed_in, url, data)
     response = admin.post(url, data=data)
     assert response.status_code == 400
     assert _dump(app) == before
-    from forms_app import accounts, db as database
+    from forms_app.rules import accounts
+    from forms_app.data import connection as database
 
     accounts_db = database.open_accounts(app.config["DATA_DIR"])
     try:

@@ -338,7 +338,8 @@ def test_the_result_page_shows_total_band_provisional_note_chart_and_rules(app, 
     from scoring import score
 
     from conftest import SELF
-    from forms_app import db as database, registry
+    from forms_app.data import connection as database
+    from forms_app.rules import registry
 
     assert post_answers(toan, complete_self_assessment(), "submit").status_code == 303
     response = toan.get(RESULT_URL)
@@ -391,7 +392,7 @@ def test_a_number_written_with_vietnamese_thousands_dots_is_not_read_as_a_decima
 
 
 def test_an_english_page_reads_numbers_the_english_way(app, toan):
-    from forms_app.forms import parse_number
+    from forms_app.adapters.web.forms import parse_number
 
     assert parse_number("1,000.5", "en") == 1000.5
     assert parse_number("1.000", "en") == 1.0

@@ -143,7 +143,8 @@ def test_without_a_submitted_registration_the_self_assessment_is_read_only_and_r
 
 def test_a_registration_saved_only_as_a_draft_does_not_open_the_self_assessment(app, signed_in):
     from conftest import REGISTRATION_ANSWERS
-    from forms_app import db as database, registry, submissions
+    from forms_app.data import connection as database
+    from forms_app.rules import registry, submitting as submissions
 
     forms = database.open_forms(app.config["DATA_DIR"])
     try:
@@ -162,8 +163,8 @@ def test_a_registration_saved_only_as_a_draft_does_not_open_the_self_assessment(
 def _load_version_2(app, tmp_path):
     """Version 2 of the self-assessment: another label, and 'each quarter' worth 2 points instead of 1."""
     from form_definitions import shipped_folder
-    from forms_app import db as database
-    from forms_app.registry import load_definitions_into
+    from forms_app.data import connection as database
+    from forms_app.rules.registry import load_definitions_into
 
     folder = tmp_path / "definitions-v2"
     folder.mkdir()
@@ -283,7 +284,7 @@ def test_a_submit_on_a_stale_page_is_a_conflict_too(app, toan, signed_in):
 def _end_session(app, client, how: str) -> None:
     import sqlite3
 
-    from forms_app import SESSION_COOKIE
+    from forms_app.adapters.web.context import SESSION_COOKIE
 
     if how == "cookie gone":
         client.delete_cookie(SESSION_COOKIE)
@@ -380,7 +381,7 @@ def test_a_post_from_another_site_is_refused_and_nothing_is_kept(app):
                              headers={"Origin": "https://evil.example"})
     assert response.status_code == 400
     assert revision_rows(app, "TOAN") == []
-    from forms_app import db as database
+    from forms_app.data import connection as database
 
     accounts = database.open_accounts(app.config["DATA_DIR"])
     try:

@@ -1,0 +1,510 @@
+"""The `forms-app` command line (click). Every error is one sentence on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from form_definitions import check_paths, load_file, shipped_folder
+
+LANGS = ("vi", "en")
+
+MESSAGES = {
+    "ok": {"vi": "{count} định nghĩa hợp lệ: {names}.", "en": "{count} valid definition(s): {names}."},
+    "problems": {"vi": "{count} lỗi.", "en": "{count} problem(s)."},
+    "answers_unreadable": {"vi": "Không đọc được tệp câu trả lời {file}: {reason}.",
+                           "en": "Cannot read the answers file {file}: {reason}."},
+    "answers_json": {"vi": "Tệp câu trả lời {file} không phải JSON hợp lệ (dòng {line}, cột {column}): {reason}.",
+                     "en": "The answers file {file} is not valid JSON (line {line}, column {column}): {reason}."},
+    "definitions_invalid": {"vi": "Định nghĩa không hợp lệ; không nạp gì cả.", "en": "Invalid definitions; nothing was loaded."},
+    "version_clash": {"vi": "Biểu mẫu \"{id}\" phiên bản {version} đã được nạp với nội dung khác; hãy tăng \"version\" trong {file}. Không nạp gì cả.",
+                      "en": "Form \"{id}\" version {version} is already loaded with different content; increase \"version\" in {file}. Nothing was loaded."},
+    "init_done": {"vi": "Đã sẵn sàng: {data_dir}. Biểu mẫu: {forms}.", "en": "Ready: {data_dir}. Forms: {forms}."},
+    "units_done": {"vi": "Đã nhập {added} đơn vị mới, cập nhật {updated} đơn vị.", "en": "Imported {added} new unit(s), updated {updated}."},
+    "units_failed": {"vi": "Không nhập đơn vị nào: {count} lỗi.", "en": "No unit imported: {count} problem(s)."},
+    "password_prompt": {"vi": "Mật khẩu", "en": "Password"},
+    "password_mismatch": {"vi": "Hai lần nhập mật khẩu không khớp.", "en": "The two passwords do not match."},
+    "user_done": {"vi": "Đã tạo tài khoản {username} ({role}).", "en": "Created the account {username} ({role})."},
+    "user_clusters": {"vi": "Chỉ xét duyệt các đơn vị thuộc: {clusters}.", "en": "Reviews only the units of: {clusters}."},
+    "decisions_done": {"vi": "Đã ghi {count} quyết định.", "en": "Recorded {count} decision(s)."},
+    "decisions_failed": {"vi": "Không ghi quyết định nào: {count} lỗi.", "en": "No decision recorded: {count} problem(s)."},
+    "serving": {"vi": "Đang phục vụ tại http://{host}:{port}/ (dữ liệu: {data_dir}). Dừng bằng Ctrl+C.",
+                "en": "Serving on http://{host}:{port}/ (data: {data_dir}). Stop with Ctrl+C."},
+    "unexpected": {"vi": "Lỗi không mong đợi ({kind}): {reason}. Hãy báo lại cho quản trị viên.",
+                   "en": "Unexpected error ({kind}): {reason}. Please report it to the administrator."},
+}
+
+
+# One sentence per problem of `forms-app decisions import` (forms_app/decisions_import.py), after "Dòng N: ".
+DECISION_PROBLEMS = {
+    "unreadable": {"vi": "Không đọc được tệp: {reason}.", "en": "Cannot read the file: {reason}."},
+    "empty": {"vi": "Tệp không có dòng dữ liệu nào.", "en": "The file has no data rows."},
+    "columns": {"vi": "Thiếu cột {missing}; dòng tiêu đề phải có ít nhất unit, form, year, decision, decision_no, decided_on "
+                      "(hoặc mã đơn vị, biểu mẫu, năm, quyết định, số quyết định, ngày quyết định).",
+                "en": "Missing column {missing}; the header row needs at least unit, form, year, decision, decision_no, decided_on."},
+    "unknown_unit": {"vi": "Không có đơn vị mang mã \"{unit}\".", "en": "No unit has the code \"{unit}\"."},
+    "unknown_form": {"vi": "Không có biểu mẫu \"{form}\".", "en": "No form has the id \"{form}\"."},
+    "year": {"vi": "Năm \"{value}\" không phải một chu kỳ của biểu mẫu {form} (các năm {years}).",
+             "en": "The year \"{value}\" is not a cycle of the form {form} (years {years})."},
+    "decision": {"vi": "Quyết định \"{value}\" không hợp lệ; dùng recognised (công nhận), not_recognised (không công nhận) "
+                       "hoặc withdrawn (thu hồi công nhận).",
+                 "en": "The decision \"{value}\" is invalid; use recognised, not_recognised or withdrawn."},
+    "decision_no": {"vi": "Thiếu số quyết định.", "en": "The decision number is missing."},
+    "decision_no_long": {"vi": "Số quyết định dài quá {max} ký tự.", "en": "The decision number is longer than {max} characters."},
+    "decided_on": {"vi": "Thiếu ngày quyết định.", "en": "The decision date is missing."},
+    "date": {"vi": "Ngày \"{value}\" không hợp lệ; dùng YYYY-MM-DD hoặc DD/MM/YYYY.",
+             "en": "The date \"{value}\" is invalid; use YYYY-MM-DD or DD/MM/YYYY."},
+    "decided_in_future": {"vi": "Ngày quyết định {date} ở sau hôm nay.", "en": "The decision date {date} is after today."},
+    "comment_long": {"vi": "Nhận xét dài quá {max} ký tự.", "en": "The comment is longer than {max} characters."},
+    "commendation_value": {"vi": "Cột tuyên dương \"{value}\" không hợp lệ; dùng 1/0, có/không hoặc để trống.",
+                           "en": "The commendation \"{value}\" is invalid; use 1/0, yes/no, or leave it empty."},
+    "commendation_needs_recognition": {"vi": "Chỉ đơn vị được công nhận mới được đề nghị tuyên dương.",
+                                       "en": "Only a recognised unit can be put forward for commendation."},
+    "not_submitted": {"vi": "Đơn vị {unit} chưa nộp biểu mẫu {form} năm {year}, nên chưa thể xét.",
+                      "en": "The unit {unit} has not submitted the form {form} for {year}, so it cannot be decided."},
+    "not_recognised_now": {"vi": "Chỉ thu hồi được khi đơn vị đang được công nhận.",
+                           "en": "Only a current recognition can be withdrawn."},
+    "duplicate": {"vi": "Đơn vị, biểu mẫu và năm này đã có ở dòng {first}.",
+                  "en": "This unit, form and year already appear on row {first}."},
+    "kind": {"vi": "Quyết định không hợp lệ.", "en": "Invalid decision."},
+    "unknown_cycle": {"vi": "Biểu mẫu {form} không có chu kỳ năm {year}.", "en": "The form {form} has no cycle {year}."},
+}
+
+
+def decision_problem(problem, lang: str) -> str:
+    """`Dòng 7: …` (or `Row 7: …`) for one problem of a decisions file."""
+    texts = DECISION_PROBLEMS.get(problem.code, {"vi": problem.code, "en": problem.code})
+    text = (texts.get(lang) or texts["vi"]).format_map({"value": "", **problem.params})
+    if not problem.row:
+        return text
+    return f"{'Row' if lang == 'en' else 'Dòng'} {problem.row}: {text}"
+
+
+def say(key: str, lang: str, **params) -> str:
+    texts = MESSAGES[key]
+    return (texts.get(lang) or texts["vi"]).format(**params)
+
+
+def default_lang() -> str:
+    lang = os.environ.get("FORMS_APP_LANG", "vi")
+    return lang if lang in LANGS else "vi"
+
+
+lang_option = click.option(
+    "--lang", type=click.Choice(LANGS), default=default_lang, show_default="vi, or $FORMS_APP_LANG",
+    help="Language of messages and reports.",
+)
+format_option = click.option("--format", "output", type=click.Choice(("text", "json")), default="text", show_default=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli():
+    """Đoàn cơ sở "3 chủ động": definitions, scoring, the web app and the reviewers' data."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@format_option
+@lang_option
+def check(paths: tuple[Path, ...], output: str, lang: str):
+    """Validate definition files or folders (default: the shipped form_definitions/)."""
+    definitions, problems = check_paths(paths or [shipped_folder()])
+    if output == "json":
+        click.echo(json.dumps({
+            "valid": not problems,
+            "definitions": [{"id": d.id, "version": d.version, "file": d.file, "sha256": d.sha256} for d in definitions],
+            "problems": [p.as_dict(lang) for p in problems],
+        }, ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            click.echo(problem.line(lang))
+        if problems:
+            click.echo(say("problems", lang, count=len(problems)), err=True)
+        else:
+            names = ", ".join(f"{d.id} v{d.version}" for d in definitions)
+            click.echo(say("ok", lang, count=len(definitions), names=names))
+    sys.exit(1 if problems else 0)
+
+
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Data directory (default: $FORMS_APP_DATA_DIR, else ./instance).",
+)
+
+
+def _data_dir(value: Path | None) -> Path:
+    from forms_app.data.directory import data_dir_from_env
+
+    return (value or data_dir_from_env()).resolve()
+
+
+@cli.command()
+@click.option("--definitions", "definitions_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="A folder (or file) of definitions to load instead of the shipped ones.")
+@data_dir_option
+@lang_option
+def init(definitions_path: Path | None, data_dir: Path | None, lang: str):
+    """Create or migrate both databases and load the definitions; safe to run again."""
+    from form_definitions import DefinitionError
+
+    from forms_app.data import connection as database
+    from forms_app.rules.registry import VersionClash, load_definitions_into
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)
+    forms = database.open_forms(data_dir)
+    try:
+        loaded = load_definitions_into(forms, [definitions_path or shipped_folder()], actor="cli")
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            click.echo(problem.line(lang), err=True)
+        click.echo(say("definitions_invalid", lang), err=True)
+        sys.exit(1)
+    except VersionClash as exc:
+        d = exc.definition
+        click.echo(say("version_clash", lang, id=d.id, version=d.version, file=d.file), err=True)
+        sys.exit(1)
+    finally:
+        forms.close()
+    from forms_app.data.directory import ensure_secret_key
+
+    ensure_secret_key(data_dir)
+    names = ", ".join(f"{form_id} v{version}" + (" (mới)" if added and lang == "vi" else " (new)" if added else "")
+                      for form_id, version, added in loaded)
+    click.echo(say("init_done", lang, data_dir=data_dir, forms=names))
+
+
+@cli.group()
+def units():
+    """Units (Đoàn cơ sở)."""
+
+
+@units.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@data_dir_option
+@lang_option
+def units_import(file: Path, data_dir: Path | None, lang: str):
+    """Import or update units from CSV or XLSX (columns code, name, cluster); all rows or none."""
+    from forms_app.rules.units import import_units
+
+    added, updated = _import_file(file, data_dir, lang, import_units, lambda error: error.message(lang), "units_failed")
+    click.echo(say("units_done", lang, added=added, updated=updated))
+
+
+def _import_file(file: Path, data_dir: Path | None, lang: str, load, describe, failed: str) -> list:
+    """Run `load(forms, file)`, an all-or-nothing import returning (…results, problems), on the data directory
+    (migrated first): its results, or each problem on its own line (`describe(problem)`) and exit 1."""
+    from forms_app.data import connection as database
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)
+    forms = database.open_forms(data_dir)
+    try:
+        *results, problems = load(forms, file)
+    finally:
+        forms.close()
+    if problems:
+        for problem in problems:
+            click.echo(f"{file}: {describe(problem)}", err=True)
+        click.echo(say(failed, lang, count=len(problems)), err=True)
+        sys.exit(1)
+    return results
+
+
+@cli.group()
+def users():
+    """Accounts (kept in accounts.db, never shown in Datasette)."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(("unit", "reviewer", "admin")), required=True)
+@click.option("--unit", "unit_code", default=None, help="The unit code a unit account is bound to.")
+@click.option("--cluster", "clusters", multiple=True,
+              help="Limit a reviewer to the units of this emulation cluster (a cluster lead); repeatable.")
+@data_dir_option
+@lang_option
+def users_add(username: str, role: str, unit_code: str | None, clusters: tuple[str, ...], data_dir: Path | None,
+              lang: str):
+    """Create an account; the password is read from stdin or prompted for, never given as an argument."""
+    from forms_app.rules import accounts
+    from forms_app.data import connection as database
+    from forms_app.rules.units import cluster_names, match_clusters
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)
+    if sys.stdin.isatty():
+        password = click.prompt(say("password_prompt", lang), hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    forms = database.open_forms(data_dir)
+    accounts_db = database.open_accounts(data_dir)
+    try:
+        if unit_code is not None and forms.execute("SELECT 1 FROM units WHERE code = ?", [unit_code]).fetchone() is None:
+            raise accounts.AccountError("unknown_unit")
+        if clusters and role != "reviewer":
+            raise accounts.AccountError("clusters_reviewer_only")
+        found, unknown = match_clusters(forms, list(clusters))
+        if unknown:
+            raise accounts.AccountError("unknown_cluster", cluster=unknown[0], known="; ".join(cluster_names(forms)) or "—")
+        accounts.add_user(accounts_db, username, password, role, unit_code, clusters=found)
+    except accounts.AccountError as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(1)
+    finally:
+        forms.close()
+        accounts_db.close()
+    click.echo(say("user_done", lang, username=username, role=role))
+    if found:
+        click.echo(say("user_clusters", lang, clusters="; ".join(found)))
+
+
+@cli.group()
+def decisions():
+    """The standing committee's decisions (recognition of units)."""
+
+
+@decisions.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@data_dir_option
+@lang_option
+def decisions_import(file: Path, data_dir: Path | None, lang: str):
+    """Record written decisions from CSV or XLSX (unit, form, year, decision, decision_no, decided_on); all rows or none."""
+    from forms_app.rules.decisions_import import import_decisions
+
+    [count] = _import_file(file, data_dir, lang, import_decisions, lambda problem: decision_problem(problem, lang),
+                           "decisions_failed")
+    click.echo(say("decisions_done", lang, count=count))
+
+
+@cli.command()
+@click.option("--units", "unit_count", type=click.IntRange(1, 200_000), default=60, show_default=True)
+@click.option("--years", default="2018-2022", show_default=True, help="Cycle years A-B.")
+@click.option("--seed", type=int, default=2018, show_default=True)
+@data_dir_option
+@lang_option
+def demo(unit_count: int, years: str, seed: int, data_dir: Path | None, lang: str):
+    """Fill the data directory with reproducible synthetic units, accounts and answers; writes demo-accounts.csv."""
+    from forms_app.adapters.operations.demo import DemoError, make_demo
+
+    match = re.fullmatch(r"(\d{4})-(\d{4})", years.strip())
+    if not match or int(match[1]) > int(match[2]):
+        raise click.BadParameter("A-B, e.g. 2018-2022", param_hint="--years")
+    try:
+        summary = make_demo(_data_dir(data_dir), units=unit_count, first_year=int(match[1]), last_year=int(match[2]),
+                            seed=seed, progress=lambda text: click.echo(text, err=True))
+    except DemoError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(summary)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: the number of cores, at least 2).")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker.")
+@data_dir_option
+@lang_option
+def serve(host: str, port: int, workers: int | None, threads: int, data_dir: Path | None, lang: str):
+    """Run the web app and the reviewers' Datasette (/data/) behind one address, with gunicorn."""
+    from forms_app.data import connection as database
+    from forms_app.adapters.operations.server import serve as run_server
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)  # once, before the workers start
+    from forms_app.data.directory import ensure_secret_key
+
+    ensure_secret_key(data_dir)
+    click.echo(say("serving", lang, host=host, port=port, data_dir=data_dir), err=True)
+    run_server(data_dir, host, port, workers, threads)
+
+
+@cli.command()
+@click.option("--year", type=int, required=True, help="Cycle year.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the PDFs (default: certificates-YEAR).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes (default: every core this process may use).")
+@data_dir_option
+@lang_option
+def certificates(year: int, out: Path | None, workers: int | None, data_dir: Path | None, lang: str):
+    """Write a certificate PDF for every unit recognised for YEAR, and one merged file for printing."""
+    from forms_app.data import connection as database
+    from forms_app.rules.certificates import batch, recognised_units
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)
+    forms = database.open_forms(data_dir)
+    try:
+        count = len(recognised_units(forms, year))
+    finally:
+        forms.close()
+    out = out or Path(f"certificates-{year}")
+    label = "Giấy chứng nhận" if lang == "vi" else "Certificates"
+    with click.progressbar(length=count, label=label, file=sys.stderr) as bar:
+        files, merged = batch(data_dir, year, out, workers=workers, progress=bar.update)
+    if merged is None:
+        click.echo("Không có đơn vị nào được công nhận năm này." if lang == "vi" else "No unit is recognised for that year.")
+        return
+    click.echo((f"{len(files)} giấy chứng nhận trong {out}; bản gộp để in: {merged}" if lang == "vi"
+                else f"{len(files)} certificates in {out}; merged for printing: {merged}"))
+
+
+@cli.command()
+@click.option("--year", type=int, required=True, help="Cycle year.")
+@click.option("--format", "fmt", type=click.Choice(("csv", "xlsx")), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The file (CSV: the answers go beside it, as NAME-cau-tra-loi.csv).")
+@data_dir_option
+@lang_option
+def export(year: int, fmt: str, out: Path | None, data_dir: Path | None, lang: str):
+    """Export a year's results: one row per unit, and one column per question."""
+    from forms_app.data import connection as database
+    from forms_app.rules.exporting import export as export_year
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)
+    forms = database.open_forms(data_dir)
+    try:
+        paths = export_year(forms, year, fmt, out)
+    finally:
+        forms.close()
+    for path in paths:
+        click.echo(str(path))
+
+
+@cli.command()
+@click.option("--year", type=int, required=True, help="Cycle year.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The PDF (default: bao-cao-so-ket-YEAR.pdf).")
+@data_dir_option
+@lang_option
+def report(year: int, out: Path | None, data_dir: Path | None, lang: str):
+    """The year-end conference report as a PDF: counts per cluster, the trend over the phase, weakest criteria."""
+    from exports.report import report_pdf
+    from exports.tables import write
+
+    from forms_app.data import connection as database
+    from forms_app.rules.certificates import settings
+    from forms_app.rules.year_report import report_data
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)
+    issuer, _url = settings(data_dir)
+    forms = database.open_forms(data_dir)
+    try:
+        data = report_data(forms, year, issuer.union, issuer.organisation)
+    finally:
+        forms.close()
+    click.echo(str(write(out or Path(f"bao-cao-so-ket-{year}.pdf"), report_pdf(data))))
+
+
+@cli.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@data_dir_option
+@lang_option
+def backup_command(dest: Path, data_dir: Path | None, lang: str):
+    """Copy both databases and the stored files into DEST (a new or empty folder), consistently, while the server runs."""
+    from forms_app.adapters.operations.backup import BackupError, backup
+
+    try:
+        summary = backup(_data_dir(data_dir), dest)
+    except BackupError as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(1)
+    click.echo(summary.message(lang))
+
+
+@cli.command("restore")
+@click.argument("src", type=click.Path(path_type=Path))
+@data_dir_option
+@lang_option
+def restore_command(src: Path, data_dir: Path | None, lang: str):
+    """Restore a backup folder into an empty (or new) data directory, checked against its manifest, then migrate."""
+    from forms_app.adapters.operations.backup import BackupError, restore
+
+    try:
+        summary = restore(src, _data_dir(data_dir))
+    except BackupError as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(1)
+    click.echo(summary.message(lang))
+
+
+def _resolve_definition(value: str) -> Path:
+    """A definition file path, or the id of a shipped definition (`tu-danh-gia-3-chu-dong`)."""
+    path = Path(value)
+    if not path.exists() and not path.suffix:
+        shipped = shipped_folder() / f"{value}.json"
+        if shipped.exists():
+            return shipped
+    return path
+
+
+@cli.command()
+@click.argument("definition")
+@click.argument("answers")
+@click.option("--adjustments", type=click.Path(path_type=Path, dir_okay=False),
+              help="JSON {question_id: points | {\"points\": p, \"reason\": r}}: a reviewer's adjustments.")
+@format_option
+@lang_option
+def score(definition: str, answers: str, adjustments: Path | None, output: str, lang: str):
+    """Score one answer set (a JSON object {question_id: value}; - reads stdin) and print the report."""
+    from scoring import InvalidAnswers
+    from scoring import score as score_answers
+
+    from exports.score_text import render_report
+
+    model, problems = load_file(_resolve_definition(definition), definition)
+    if problems:
+        for problem in problems:
+            click.echo(problem.line(lang), err=True)
+        sys.exit(1)
+    answer_set = _read_json(answers, lang)
+    changes = _read_json(str(adjustments), lang) if adjustments else None
+    try:
+        report = score_answers(model, answer_set, changes, lang)
+    except InvalidAnswers as exc:
+        for error in exc.errors:
+            where = f"{answers}: {error.question}: " if error.question else f"{answers}: "
+            click.echo(where + error.message(lang), err=True)
+        sys.exit(1)
+    if output == "json":
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_report(model, report, lang))
+
+
+def _read_json(name: str, lang: str):
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        click.echo(say("answers_unreadable", lang, file=name, reason=reason), err=True)
+        sys.exit(1)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        click.echo(say("answers_json", lang, file=name, line=exc.lineno, column=exc.colno, reason=exc.msg), err=True)
+        sys.exit(1)
+    except RecursionError:
+        click.echo(say("answers_json", lang, file=name, line=1, column=1, reason="nested too deeply"), err=True)
+        sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script: click, with unexpected errors reduced to one sentence."""
+    try:
+        cli.main(args=argv, prog_name="forms-app", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: a sentence, never a traceback
+        click.echo(say("unexpected", default_lang(), kind=type(exc).__name__, reason=str(exc)[:300]), err=True)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Operations: the production server, backup and restore, and the demo data."""

@@ -1,0 +1,393 @@
+"""Reproducible synthetic data: units, accounts and scored answers over several cycle years.
+
+Everything comes from one seeded generator, so the same parameters give the same database
+(timestamps of generation aside). Answers are drawn around a per-unit "strength" that drifts
+from year to year, so reviewers see a realistic spread of bands, weak criteria and late units.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import random
+import string
+from pathlib import Path
+from typing import Any, Callable
+
+from form_definitions import Definition, Question, shipped_folder
+from scoring import points, rounded, score, visibility, visible_answers
+
+from forms_app.rules import accounts, registry
+from forms_app.data import connection as database
+from forms_app.data import clock
+from forms_app.data.clock import stamp, utcnow
+from forms_app.rules.submitting import insert_scores, scored_rows, today
+from forms_app.data.text import fold
+
+FACULTIES = [
+    "Khoa Toán – Tin", "Khoa Vật lý", "Khoa Hoá học", "Khoa Sinh học", "Khoa Ngữ văn", "Khoa Lịch sử",
+    "Khoa Địa lý", "Khoa Tâm lý – Giáo dục", "Khoa Giáo dục Chính trị", "Khoa Tiếng Anh", "Khoa Tiếng Pháp",
+    "Khoa Công nghệ Thông tin", "Khoa Giáo dục Tiểu học", "Khoa Giáo dục Mầm non", "Khoa Giáo dục Đặc biệt",
+    "Khoa Nghệ thuật", "Khoa Giáo dục Thể chất", "Khoa Quản lý Giáo dục", "Khoa Việt Nam học", "Khoa Triết học",
+    "Trường THPT Chuyên ĐHSP", "Trường Mầm non Búp Sen Xanh", "Viện Nghiên cứu Sư phạm", "Khối Phòng – Ban",
+]
+CLUSTERS = [
+    "Cụm 1 – Khoa học Tự nhiên", "Cụm 2 – Khoa học Xã hội", "Cụm 3 – Ngoại ngữ", "Cụm 4 – Giáo dục",
+    "Cụm 5 – Nghệ thuật và Thể chất", "Cụm 6 – Trường trực thuộc", "Cụm 7 – Khối Phòng – Ban", "Cụm 8 – Viện và Trung tâm",
+]
+DEMO_ACCOUNTS = 10  # unit accounts for the first units; hashing 50,000 argon2 passwords would take an hour
+BATCH = 2000
+
+
+class DemoError(Exception):
+    pass
+
+
+def unit_list(count: int, rng: random.Random) -> list[dict]:
+    width = max(3, len(str(count)))
+    units = []
+    for i in range(count):
+        base = FACULTIES[i % len(FACULTIES)]
+        round_ = i // len(FACULTIES)
+        name = f"Đoàn {base[0].lower()}{base[1:]}" if round_ == 0 else f"Đoàn cơ sở {base} – phân hiệu {round_ + 1}"
+        units.append({"code": f"DCS{i + 1:0{width}d}", "name": name, "cluster": CLUSTERS[(i * 7 + round_) % len(CLUSTERS)]})
+    return units
+
+
+def _password(rng: random.Random) -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(rng.choice(alphabet) for _ in range(14))
+
+
+class AnswerMaker:
+    """Answers for one definition, drawn around a strength in [0, 1]; always valid for the definition."""
+
+    def __init__(self, definition: Definition):
+        self.definition = definition
+
+    def make(self, rng: random.Random, strength: float, year: int) -> dict[str, Any]:
+        answers: dict[str, Any] = {}
+        for q in self.definition.questions:
+            if rng.random() < 0.04 and not q.required:
+                continue  # some optional questions left blank
+            value = self._value(q, rng, strength, year, answers)
+            if value is not None:
+                answers[q.id] = value
+        return visible_answers(self.definition, answers)
+
+    def _value(self, q: Question, rng: random.Random, s: float, year: int, answers: dict) -> Any:
+        good = rng.random() < s
+        kind = q.type
+        if kind == "boolean":
+            best = (q.points_true or 0) >= (q.points_false or 0)
+            return best if good else (not best if rng.random() < 0.5 else best)
+        if kind == "single_choice":
+            ranked = sorted(q.choices, key=lambda c: -(c.points or 0))
+            index = min(len(ranked) - 1, int(abs(rng.gauss(0, 1.6 * (1 - s)))))
+            return ranked[index].value
+        if kind == "multi_choice":
+            chosen = [c.value for c in q.choices if rng.random() < (0.25 + 0.7 * s if (c.points or 0) > 0 else 0.2)]
+            low, high = q.min_selected or (1 if q.required else 0), q.max_selected or len(q.choices)
+            while len(chosen) < low:
+                extra = rng.choice([c.value for c in q.choices if c.value not in chosen])
+                chosen.append(extra)
+            chosen = chosen[:high]
+            return [c.value for c in q.choices if c.value in chosen] or None
+        if kind in ("integer", "number"):
+            return self._number(q, rng, s, answers)
+        if kind == "file":
+            return f"demo-{q.id}.pdf" if rng.random() < 0.2 + 0.75 * s else None
+        if kind == "date":
+            low = dt.date.fromisoformat(q.min) if q.min else dt.date(year - 1, 1, 1)
+            high = dt.date.fromisoformat(q.max) if q.max else dt.date(year, 12, 31)
+            target = min(max(dt.date(year - 1, 10, 1) + dt.timedelta(days=rng.randint(0, 60)), low), high)
+            return target.isoformat()
+        if kind == "text":
+            if rng.random() < 0.5:
+                return None
+            text = rng.choice([
+                "Đơn vị đã hoàn thành cơ bản các chỉ tiêu đăng ký.",
+                "Cần tăng cường công tác tham mưu với cấp uỷ và phối hợp với các tổ chức trong đơn vị.",
+                "Một số chi đoàn sinh hoạt chưa đều; Ban Chấp hành đã có kế hoạch khắc phục.",
+            ])
+            return text[: q.max_length] if q.max_length else text
+        return None
+
+    def _number(self, q: Question, rng: random.Random, s: float, answers: dict) -> int | float:
+        low = q.min if q.min is not None else 0
+        if q.ratio_to:
+            denominator = answers.get(q.ratio_to)
+            if not isinstance(denominator, (int, float)) or denominator <= 0:
+                value = low
+            else:
+                top = q.bands[0].at_least if q.bands else 1.0
+                ratio = max(0.0, min(rng.gauss(top * (0.45 + 0.6 * s), 0.15 * top), 1.6 * max(top, 1.0)))
+                value = denominator * ratio
+        elif q.bands:
+            top = q.bands[0].at_least
+            value = max(low, rng.gauss(top * (0.3 + 0.9 * s), 0.35 * max(top, 1)))
+        else:
+            # Denominators and plain counts: a unit of a few hundred members, some dozen branches.
+            scale = {"doan_vien": 600, "chi_doan": 24}.get(next((k for k in ("doan_vien", "chi_doan") if k in q.id), ""), 20)
+            value = max(low, rng.gauss(scale, scale * 0.35))
+        if q.max is not None:
+            value = min(value, q.max)
+        value = max(value, low)
+        return int(round(value)) if q.type == "integer" else round(value, 1)
+
+
+def make_demo(data_dir: Path, *, units: int, first_year: int, last_year: int, seed: int,
+              progress: Callable[[str], None] = lambda text: None) -> str:
+    """Fill an empty data directory (or find it already filled with the same parameters); a summary line."""
+    data_dir = Path(data_dir)
+    params = {"units": units, "years": [first_year, last_year], "seed": seed}
+    marker = data_dir / "demo.json"
+    if marker.exists():
+        if json.loads(marker.read_text()) == params:
+            return f"Dữ liệu mẫu đã có sẵn trong {data_dir}.\n" + sign_in_help(data_dir)
+        raise DemoError(f"{data_dir} đã có dữ liệu mẫu khác ({marker.read_text()}); hãy dùng một thư mục dữ liệu trống.")
+    database.migrate(data_dir)
+    forms = database.open_forms(data_dir)
+    accounts_db = database.open_accounts(data_dir)
+    try:
+        if forms.execute("SELECT COUNT(*) FROM units").fetchone()[0]:
+            raise DemoError(f"{data_dir} đã có đơn vị; dữ liệu mẫu chỉ tạo trong một thư mục dữ liệu trống.")
+        registry.load_definitions_into(forms, [shipped_folder()], actor="demo")
+        definitions = registry.latest_definitions(forms)
+        years = [y for y in range(first_year, last_year + 1)]
+        for d in definitions:
+            for y in years:
+                opens, closes = d.schedule.window(y)
+                forms.execute("INSERT OR IGNORE INTO cycles (form_id, cycle_year, opens, closes) VALUES (?, ?, ?, ?)",
+                              [d.id, y, opens.isoformat(), closes.isoformat()])
+        rng = random.Random(seed)
+        unit_rows = unit_list(units, rng)
+        now = stamp()
+        forms.conn.execute("PRAGMA synchronous = OFF")
+        with database.write(forms):
+            forms["units"].insert_all(({**u, "name_ascii": fold(u["name"]), "created_at": now, "updated_at": now}
+                                       for u in unit_rows), batch_size=5000)
+        demo_units = [u["code"] for u in unit_rows[:DEMO_ACCOUNTS]]
+        _make_accounts(accounts_db, forms, rng, demo_units, data_dir)
+        counts = _make_submissions(forms, definitions, unit_rows, years, rng, set(demo_units), progress)
+        decided = _make_decisions(forms, definitions, years, seed)
+        _open_for_demo_units(forms, definitions, demo_units, years[-1])
+        forms.conn.execute("PRAGMA synchronous = NORMAL")
+        forms.execute("ANALYZE")
+    finally:
+        forms.close()
+        accounts_db.close()
+    marker.write_text(json.dumps(params))
+    return (f"Đã tạo dữ liệu mẫu trong {data_dir}: {units} đơn vị, năm {first_year}–{last_year}, "
+            f"{counts} bài nộp, {decided} quyết định.\n" + sign_in_help(data_dir))
+
+
+def sign_in_help(data_dir: Path) -> str:
+    """How to sign in as each role, from demo-accounts.csv (demo data only)."""
+    path = Path(data_dir) / "demo-accounts.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    firsts = {}
+    for row in rows:
+        firsts.setdefault(row["role"], row)
+    names = {"unit": "Đơn vị (unit)", "reviewer": "Người đánh giá (reviewer)", "admin": "Quản trị (admin)"}
+    lines = [f"Đăng nhập tại /login — tất cả {len(rows)} tài khoản mẫu ở {path}:"]
+    for role in ("unit", "reviewer", "admin"):
+        if role in firsts:
+            row = firsts[role]
+            unit = f" (đơn vị {row['unit']}: biểu mẫu tự đánh giá 2022 đang mở để dùng thử)" if row["unit"] else ""
+            lines.append(f"  {names[role]:<28} tên đăng nhập: {row['username']:<10} mật khẩu: {row['password']}{unit}")
+    return "\n".join(lines)
+
+
+def _make_accounts(accounts_db, forms, rng: random.Random, unit_codes: list[str], data_dir: Path) -> list[dict]:
+    rows = [
+        {"username": "admin", "role": "admin", "unit": ""},
+        {"username": "vanphong", "role": "reviewer", "unit": ""},
+        {"username": "kiemtra", "role": "reviewer", "unit": ""},
+    ] + [{"username": code.lower(), "role": "unit", "unit": code} for code in unit_codes]
+    for row in rows:
+        row["password"] = _password(rng)
+        accounts.add_user(accounts_db, row["username"], row["password"], row["role"], row["unit"] or None)
+    with (data_dir / "demo-accounts.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["username", "password", "role", "unit"])
+        writer.writeheader()
+        writer.writerows(rows)
+    (data_dir / "demo-accounts.csv").chmod(0o600)
+    return rows
+
+
+def _moment(rng: random.Random, before: dt.date, days: int) -> str:
+    """A UTC timestamp some day(s) up to `before` (a deadline), during office hours in Vietnam."""
+    day = before - dt.timedelta(days=rng.randint(0, days))
+    local = dt.datetime(day.year, day.month, day.day, rng.randint(8, 21), rng.randint(0, 59), tzinfo=clock.TIME_ZONE)
+    return stamp(local)
+
+
+def _make_submissions(forms, definitions: list[Definition], units: list[dict], years: list[int],
+                      rng: random.Random, demo_units: set[str], progress) -> int:
+    makers = {d.id: AnswerMaker(d) for d in definitions}
+    registration = [d for d in definitions if not d.requires]
+    assessments = [d for d in definitions if d.requires]
+    next_id = 1 + (forms.execute("SELECT COALESCE(MAX(id), 0) FROM submissions").fetchone()[0])
+    count = 0
+    buffers: dict[str, list[tuple]] = {"submissions": [], "revisions": [], "answers": [], "section_scores": [],
+                                       "criterion_scores": []}
+    for index, unit in enumerate(units):
+        strength = min(0.98, max(0.05, rng.betavariate(5, 2)))
+        diligence = rng.random()
+        for year in years:
+            strength = min(0.98, max(0.05, strength + rng.gauss(0.02, 0.06)))
+            registered = diligence > 0.08 or rng.random() < 0.5
+            for definition in registration + assessments:
+                is_assessment = bool(definition.requires)
+                if is_assessment and (not registered or (diligence < 0.15 and rng.random() < 0.5)):
+                    continue
+                if not is_assessment and not registered:
+                    continue
+                if is_assessment and unit["code"] in demo_units and year == years[-1]:
+                    continue  # left open for the demo accounts to fill
+                answers = makers[definition.id].make(rng, strength, year)
+                # what a submit stores: the visible, answered answers and their scores (submissions.record)
+                shown = visibility(definition, answers)
+                kept = visible_answers(definition, answers, shown)
+                result = points(definition, kept)
+                closes = definition.schedule.window(year)[1]
+                submitted_at = _moment(rng, closes, 25)
+                sid = next_id
+                next_id += 1
+                buffers["submissions"].append((
+                    sid, unit["code"], definition.id, year, definition.version, "submitted", 1, 1, result.total,
+                    rounded(definition.maximum), result.band,
+                    None if result.recognised is None else int(result.recognised),
+                    submitted_at, submitted_at, submitted_at,
+                ))
+                buffers["revisions"].append((sid, 1, "submit", unit["code"].lower(), submitted_at,
+                                             json.dumps(kept, ensure_ascii=False, sort_keys=True), result.total))
+                _sid, answer_rows, section_rows, criterion_rows = scored_rows(sid, definition, kept, result, shown,
+                                                                              cycle_year=year)
+                buffers["answers"].extend(answer_rows)
+                buffers["section_scores"].extend(section_rows)
+                buffers["criterion_scores"].extend(criterion_rows)
+                count += 1
+        if len(buffers["submissions"]) >= BATCH or index == len(units) - 1:
+            _flush(forms, buffers)
+            progress(f"  {index + 1}/{len(units)} đơn vị, {count} bài nộp")
+    return count
+
+
+def _flush(forms, buffers: dict[str, list[tuple]]) -> None:
+    with database.write(forms):
+        forms.conn.executemany(
+            "INSERT INTO submissions (id, unit_code, form_id, cycle_year, form_version, status, current_revision, "
+            "submitted_revision, total, max_total, band, recognised, created_at, updated_at, submitted_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            buffers["submissions"])
+        forms.conn.executemany(
+            "INSERT INTO revisions (submission_id, number, action, author, created_at, answers, total) VALUES (?,?,?,?,?,?,?)",
+            buffers["revisions"])
+        insert_scores(forms, buffers["answers"], buffers["section_scores"], buffers["criterion_scores"])
+    for rows in buffers.values():
+        rows.clear()
+
+
+DECISION_DAY = (10, 20)  # the standing committee meets in October, after the reports are in (1 October)
+NOT_RECOGNISED_COMMENTS = [
+    "Chưa đạt điểm tối thiểu ở một hoặc nhiều nhóm tiêu chí; đề nghị đơn vị khắc phục trong năm tới.",
+    "Tổng điểm chưa đạt mức công nhận; cần tăng cường công tác tham mưu và phối hợp.",
+    "Một số chi đoàn chưa sinh hoạt định kỳ; minh chứng còn thiếu.",
+]
+ADJUSTMENT_REASON = "Ban Kiểm tra: minh chứng chưa đúng nội dung yêu cầu của tiêu chí."
+
+
+def _make_decisions(forms, definitions: list[Definition], years: list[int], seed: int) -> int:
+    """The committee's decisions on every submitted self-assessment of a year already decided, and two adjustments.
+
+    Recognised when the automatic result says so (one decision number per year, dated in October),
+    not recognised otherwise; the best units recognised every year are put forward for
+    commendation. The demo accounts' units have no last-year submission, so that year stays open
+    and undecided for them. Drawn from its own generator, so the answers above do not depend on it.
+    """
+    from forms_app.rules.deciding import refresh_adjusted_scores
+
+    rng = random.Random(seed * 1009 + 17)
+    assessed = [d for d in definitions if d.result is not None and d.result.has_recognition_rule]
+    by_id = {d.id: d for d in assessed}
+    decided_years = [y for y in years if dt.date(y, *DECISION_DAY) <= today()]
+    if not assessed or not decided_years:
+        return 0
+    meetings = {y: (f"{rng.randint(100, 399)}-QĐ/ĐTN", dt.date(y, 10, rng.randint(12, DECISION_DAY[1]))) for y in decided_years}
+    marks = ",".join("?" * len(assessed)), ",".join("?" * len(decided_years))
+    submitted = forms.execute(
+        f"SELECT id, unit_code, form_id, cycle_year, recognised, total FROM submissions WHERE status = 'submitted' "
+        f"AND recognised IS NOT NULL AND form_id IN ({marks[0]}) AND cycle_year IN ({marks[1]}) ORDER BY id",
+        [d.id for d in assessed] + decided_years).fetchall()
+    # Commendation: among units recognised in every decided year, the best of the last one.
+    recognised_years: dict[tuple[str, str], int] = {}
+    for _sid, unit, form_id, _year, recognised, _total in submitted:
+        recognised_years[(unit, form_id)] = recognised_years.get((unit, form_id), 0) + recognised
+    last = decided_years[-1]
+    candidates = sorted(((total, unit, form_id) for _sid, unit, form_id, year, recognised, total in submitted
+                         if year == last and recognised_years[(unit, form_id)] == len(decided_years)), reverse=True)
+    commended = {(unit, form_id) for _total, unit, form_id in candidates[:max(3, len(candidates) // 5)]}
+
+    rows = []
+    for sid, unit, form_id, year, recognised, _total in submitted:
+        number, day = meetings[year]
+        moment = stamp(dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=clock.TIME_ZONE))
+        if recognised:
+            rows.append((unit, form_id, year, "recognised", None, number, day.isoformat(),
+                         int(year == last and (unit, form_id) in commended), moment))
+        else:
+            rows.append((unit, form_id, year, "not_recognised", rng.choice(NOT_RECOGNISED_COMMENTS), number,
+                         day.isoformat(), 0, moment))
+    adjustments = _demo_adjustments(forms, by_id, [r for r in submitted if r[4]], rng, meetings)
+    with database.write(forms):
+        forms.conn.executemany(
+            "INSERT INTO decisions (unit_code, form_id, cycle_year, decision, comment, decision_no, decided_on, "
+            "commendation, source, recorded_by, recorded_at) VALUES (?,?,?,?,?,?,?,?,'import','demo',?)", rows)
+        forms.conn.executemany(
+            "INSERT INTO adjustments (submission_id, question_id, points, reason, recorded_by, recorded_at) "
+            "VALUES (?,?,?,?,'kiemtra',?)", adjustments)
+        for sid in dict.fromkeys(a[0] for a in adjustments):
+            refresh_adjusted_scores(forms, sid)
+        forms["audit_log"].insert({"at": stamp(), "actor": "demo", "action": "demo_decisions",
+                                   "detail": json.dumps({"decisions": len(rows), "adjustments": len(adjustments)})})
+    return len(rows)
+
+
+def _demo_adjustments(forms, definitions: dict[str, Definition], recognised: list[tuple], rng: random.Random,
+                      meetings: dict) -> list[tuple]:
+    """Two inspections that take the points of an evidence file away, chosen so the recognition still holds."""
+    chosen = []
+    for sid, _unit, form_id, year, _recognised, _total in rng.sample(recognised, min(len(recognised), 40)):
+        definition = definitions[form_id]
+        row = forms.execute(
+            "SELECT question_id FROM answers WHERE submission_id = ? AND type = 'file' AND visible = 1 AND points > 0 "
+            "ORDER BY question_id LIMIT 1", [sid]).fetchone()
+        if row is None:
+            continue
+        answers = json.loads(forms.execute("SELECT answers FROM revisions WHERE submission_id = ? AND number = 1",
+                                           [sid]).fetchone()[0])
+        if not score(definition, answers, {row[0]: 0})["recognised"]:
+            continue
+        day = meetings[year][1] - dt.timedelta(days=5)
+        moment = stamp(dt.datetime(day.year, day.month, day.day, 14, 0, tzinfo=clock.TIME_ZONE))
+        chosen.append((sid, row[0], 0.0, ADJUSTMENT_REASON, moment))
+        if len(chosen) == 2:
+            break
+    return chosen
+
+
+def _open_for_demo_units(forms, definitions: list[Definition], unit_codes: list[str], year: int) -> None:
+    """The demo accounts' units get the last year's self-assessment extended to a month from today, to try it."""
+    until = (today() + dt.timedelta(days=30)).isoformat()
+    with database.write(forms):
+        for definition in definitions:
+            if not definition.requires:
+                continue
+            for code in unit_codes:
+                forms["extensions"].upsert({
+                    "unit_code": code, "form_id": definition.id, "cycle_year": year, "closes": until,
+                    "reason": "Dữ liệu mẫu: mở để dùng thử", "granted_by": "demo", "granted_at": stamp(utcnow()),
+                }, pk=("unit_code", "form_id", "cycle_year"))

@@ -1,0 +1,100 @@
+"""Datasette for reviewers: forms.db only (never accounts.db), metadata in Vietnamese, canned queries, charts.
+
+Datasette runs in the same process as the web app and under the same address (`/data/`): `web.py`
+puts both behind one WSGI callable, and `datasette_plugin.py` signs reviewers in from the web
+app's own session cookie and refuses everyone else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datasette.app import Datasette
+
+from forms_app.adapters.reviewers import plugin as datasette_plugin
+from forms_app.data.connection import FORMS_DB
+from forms_app.data.reviewer_queries import canned_queries
+from forms_app.data.migrations import DESCRIPTIONS
+
+BASE_URL = "/data/"
+SQL_TIME_LIMIT_MS = 1000
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "datasette"
+
+# Default facets of the main tables, each served by an index of its own (forms_app/schema.py), so a
+# facet page stays under a tenth of the time limit at 50,000 units × 5 years (docs/benchmarks.md).
+# The long-form tables (answers: ~34 rows per submission; section_scores; criterion_scores) have
+# none: a reviewer reaches them filtered by a submission, and facets there on demand (`_facet=`).
+# `submissions` keeps one: `tong_quan` is the table to facet scored reports on.
+FACETS = {
+    "units": ["cluster"],
+    "submissions": ["form_id"],
+    "tong_quan": ["cycle_year", "cluster", "band", "decision"],
+    "decisions": ["cycle_year", "decision"],
+    "revisions": ["action"],
+    "audit_log": ["action"],
+}
+SORT = {
+    "units": ("sort", "name"),
+    "submissions": ("sort_desc", "total"),
+    "tong_quan": ("sort_desc", "final_total"),
+    "decisions": ("sort_desc", "id"),
+    "revisions": ("sort_desc", "created_at"),
+    "audit_log": ("sort_desc", "id"),
+}
+LABELS = {"units": "name", "form_versions": "title"}
+
+
+def metadata() -> dict:
+    """Datasette metadata: a Vietnamese title and description for every table, view and column."""
+    tables = {}
+    for name, described in DESCRIPTIONS.items():
+        columns = described["columns"] if described["columns"] is not None else DESCRIPTIONS["decisions"]["columns"]
+        table = {"title": described["title"], "description": described["description"], "columns": columns}
+        if name in FACETS:
+            table["facets"] = FACETS[name]
+        if name in SORT:
+            key, column = SORT[name]
+            table[key] = column
+        if name in LABELS:
+            table["label_column"] = LABELS[name]
+        tables[name] = table
+    tables["_sqlite_migrations"] = {"hidden": True}
+    return {
+        "title": "Đoàn cơ sở “3 chủ động” — dữ liệu cho người đánh giá",
+        "description": "Đăng ký, báo cáo tự đánh giá, điểm và quyết định của các Đoàn cơ sở. Chỉ đọc; "
+                       "tài khoản và mật khẩu không nằm trong cơ sở dữ liệu này.",
+        "databases": {
+            "forms": {
+                "title": "Biểu mẫu và kết quả",
+                "description": "Mỗi bảng và cột đều có mô tả; bấm vào tên bảng để lọc, tìm và xuất CSV/JSON.",
+                "tables": tables,
+                "queries": canned_queries(),
+            }
+        },
+    }
+
+
+def make_datasette(data_dir: Path, secret: str) -> Datasette:
+    """A Datasette on the data directory's forms.db, opened in normal (not immutable) mode since the app writes to it."""
+    datasette_plugin.register()
+    datasette = Datasette(
+        files=[str(Path(data_dir) / FORMS_DB)],
+        metadata=metadata(),
+        template_dir=str(TEMPLATES),
+        secret=secret,
+        settings={
+            "base_url": BASE_URL,
+            "sql_time_limit_ms": SQL_TIME_LIMIT_MS,
+            "default_page_size": 50,
+            "max_returned_rows": 5000,
+            "allow_download": False,
+            "default_allow_sql": True,
+            "facet_time_limit_ms": 400,
+            # Suggestions ran 20–45 extra queries per table page, most stopped at their own limit:
+            # 0.7–1.4 s of SQL per page at national scale, for facets nobody asked for.
+            "suggest_facets": False,
+            "num_sql_threads": 3,
+        },
+    )
+    datasette.forms_app_data_dir = Path(data_dir)
+    return datasette

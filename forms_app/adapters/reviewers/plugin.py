@@ -1,0 +1,100 @@
+"""Datasette hooks: reviewers signed in to the web app are signed in here; nobody else sees anything."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from datasette import hookimpl
+from datasette.plugins import pm
+from datasette.utils.asgi import Response
+
+from forms_app.adapters.web.context import SESSION_COOKIE
+from forms_app.rules import accounts
+from forms_app.data import connection as database
+
+REVIEWER_ROLES = ("reviewer", "admin")
+READ_ACTIONS = {"view-instance", "view-database", "view-table", "view-query", "execute-sql", "view-database-download"}
+# Columns no reviewer's SQL can read: Datasette gets NULL in their place.
+SECRET_COLUMNS = {("revisions", "request_token"), ("uploads", "token")}
+
+
+def register() -> None:
+    import sys
+
+    module = sys.modules[__name__]
+    if not pm.is_registered(module):
+        pm.register(module, name="forms_app")
+
+
+@hookimpl
+def actor_from_request(datasette, request):
+    """The web app's session cookie → {"id", "role", "clusters"}; None for anyone else."""
+    data_dir = getattr(datasette, "forms_app_data_dir", None)
+    token = request.cookies.get(SESSION_COOKIE)
+    if data_dir is None or not token:
+        return None
+    conn = database.open_accounts(data_dir)
+    try:
+        user = accounts.session_user(conn, token)
+        if user is None:
+            return None
+        clusters = [row[0] for row in conn.execute("SELECT cluster FROM reviewer_clusters WHERE username = ?", [user.username])]
+    finally:
+        conn.close()
+    return {"id": user.username, "role": user.role, "clusters": clusters}
+
+
+@hookimpl
+def permission_allowed(datasette, actor, action, resource):
+    """Reviewers and admins read; only admins see debugging pages; everyone else is refused everything."""
+    if not actor or actor.get("role") not in REVIEWER_ROLES:
+        return False
+    database_name = resource[0] if isinstance(resource, (tuple, list)) else resource
+    if database_name == "_internal":  # Datasette's own catalogue: nothing a reviewer needs
+        return actor.get("role") == "admin"
+    if action in ("debug-menu", "permissions-debug"):
+        return actor.get("role") == "admin"
+    if action in READ_ACTIONS:
+        return True
+    return None
+
+
+def _authorizer(action, first, second, dbname, source):
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_READ and (first, second) in SECRET_COLUMNS:
+        return sqlite3.SQLITE_IGNORE
+    return sqlite3.SQLITE_OK
+
+
+@hookimpl
+def prepare_connection(conn, database, datasette):
+    """No ATTACH (so no other database file, accounts.db included, can ever be read), no secret columns."""
+    conn.set_authorizer(_authorizer)
+
+
+@hookimpl
+def menu_links(datasette, actor, request):
+    if actor and actor.get("role") in REVIEWER_ROLES:
+        return [
+            {"href": datasette.urls.path("/-/bieu-do"), "label": "Biểu đồ"},
+            {"href": "/", "label": "Về trang quản lý"},
+        ]
+    return []
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/bieu-do$", charts_page)]
+
+
+async def charts_page(datasette, request):
+    """Charts reviewers would rather look at than read, drawn on the server as SVG (no script, no network)."""
+    if not await datasette.permission_allowed(request.actor, "view-database", "forms", default=False):
+        return Response.html("Forbidden", status=403)
+    from forms_app.rules.charts import charts
+
+    db = datasette.get_database("forms")
+    figures = await db.execute_fn(lambda conn: charts(conn, request.args.get("nam")))
+    html = await datasette.render_template("bieu_do.html", {"figures": figures, "year": request.args.get("nam")}, request=request)
+    return Response.html(html)

@@ -1,0 +1,92 @@
+"""The web app: units fill their forms, reviewers read them. `create_app()` builds it (flaskr's pattern)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from forms_app.adapters.web.context import SESSION_COOKIE, accounts_db, close_databases
+from forms_app.data import connection as database
+from forms_app.data.directory import data_dir_from_env, ensure_secret_key
+from forms_app.rules import accounts
+
+LANGUAGES = ("vi", "en")
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app on a data directory (FORMS_APP_DATA_DIR, else ./instance; `DATA_DIR` in test_config)."""
+    app = Flask("forms_app")  # templates, static files and translations live in forms_app/
+    config = test_config or {}
+    data_dir = Path(config.get("DATA_DIR") or data_dir_from_env()).resolve()
+    database.migrate(data_dir)
+    app.config.from_mapping(
+        DATA_DIR=data_dir,
+        SECRET_KEY=ensure_secret_key(data_dir),
+        MAX_CONTENT_LENGTH=40 * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=2 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("FORMS_APP_SECURE_COOKIES") == "1",
+        SESSION_COOKIE_NAME="forms_csrf",
+        PERMANENT_SESSION_LIFETIME=accounts.SESSION_DAYS * 86400,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the signed session cookie
+        WTF_CSRF_SSL_STRICT=False,
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        NOW=None,  # tests set a fixed datetime
+    )
+    app.config.update(config)
+    app.config["DATA_DIR"] = data_dir
+
+    app.before_request(_load_user)  # before the CSRF check, so its error page knows who is signed in
+    csrf.init_app(app)
+    Babel(app, locale_selector=select_locale)
+
+    app.teardown_appcontext(close_databases)
+    app.after_request(_security_headers)
+
+    from forms_app.adapters.web import admin, auth, certs, downloads, errors, fill, main, review
+
+    for module in (auth, main, fill, review, admin, certs, downloads):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)
+
+    from forms_app.adapters.web.i18n import template_helpers
+
+    app.context_processor(template_helpers)
+    return app
+
+
+def select_locale() -> str:
+    """?lang= (remembered in a cookie), else the cookie, else Vietnamese."""
+    wanted = request.args.get("lang") or request.cookies.get("lang")
+    return wanted if wanted in LANGUAGES else "vi"
+
+
+def _load_user() -> None:
+    from flask import current_app, session
+
+    session.permanent = True  # the CSRF token survives a browser restart, like the sign-in does
+    g.data_dir = current_app.config["DATA_DIR"]
+    g.user = None
+    token = request.cookies.get(SESSION_COOKIE)
+    if token and request.endpoint not in ("static", "main.healthz"):
+        g.user = accounts.session_user(accounts_db(), token)
+
+
+def _security_headers(response):
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.cookies.get("lang") != select_locale() and request.args.get("lang") in LANGUAGES:
+        response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,139 @@
+"""Sign-in, sign-out, password change, and the decorators that enforce roles on every route."""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlparse
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from forms_app.adapters.web.context import SESSION_COOKIE, accounts_db
+from forms_app.rules import accounts
+from forms_app.rules.accounts import AccountError
+from forms_app.adapters.web.i18n import VietnameseMeta, current_language
+
+bp = Blueprint("auth", __name__)
+
+STASH_COOKIE = "forms_pending"
+
+
+def account_message(error: AccountError) -> str:
+    """The sentence for a refused account operation, in the page's language."""
+    return error.message(current_language())
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.user is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def role_required(*roles: str):
+    """Only signed-in users of these roles; others get 403 (anonymous users are sent to sign in)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.user is None:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if g.user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class LoginForm(FlaskForm):
+    class Meta(VietnameseMeta):
+        pass
+
+    username = StringField(validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(validators=[DataRequired(), Length(max=256)])
+
+
+class PasswordForm(FlaskForm):
+    class Meta(VietnameseMeta):
+        pass
+
+    current = PasswordField(validators=[DataRequired(), Length(max=256)])
+    new = PasswordField(validators=[DataRequired(), Length(max=256)])
+    repeat = PasswordField(validators=[DataRequired(), Length(max=256)])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect."""
+    if not target:
+        return url_for("main.dashboard")
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.dashboard")
+    return target
+
+
+def _signed_in(username: str, target: str):
+    """A redirect carrying a new server-side session's cookie (HttpOnly, SameSite=Lax)."""
+    token = accounts.start_session(accounts_db(), username)
+    response = redirect(target)
+    response.set_cookie(SESSION_COOKIE, token, max_age=accounts.SESSION_DAYS * 86400, httponly=True,
+                        samesite="Lax", secure=request.is_secure)
+    return response
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The sign-in page; a signed-in user goes straight on."""
+    form = LoginForm()
+    error = None
+    if g.user is not None and request.method == "GET":
+        return redirect(_safe_next(request.args.get("next")))
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(accounts_db(), form.username.data, form.password.data)
+        except AccountError as exc:
+            error = account_message(exc)
+        else:
+            return _signed_in(user.username, _safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        error = _("Hãy nhập tên đăng nhập và mật khẩu.")
+    return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out: the session ends on the server too."""
+    accounts.end_session(accounts_db(), request.cookies.get(SESSION_COOKIE))
+    response = redirect(url_for("auth.login"))
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """A signed-in user changes their own password."""
+    form = PasswordForm()
+    error = None
+    if form.validate_on_submit():
+        if form.new.data != form.repeat.data:
+            error = _("Hai lần nhập mật khẩu mới không khớp.")
+        else:
+            try:
+                accounts.change_password(accounts_db(), g.user.username, form.current.data, form.new.data)
+            except AccountError as exc:
+                error = account_message(exc)
+            else:
+                flash(_("Đã đổi mật khẩu."), "ok")
+                return _signed_in(g.user.username, url_for("main.dashboard"))
+    elif request.method == "POST":
+        error = _("Hãy điền đủ ba ô.")
+    return render_template("auth/password.html", form=form, error=error), (400 if error else 200)

@@ -1,0 +1,77 @@
+"""One address for everything: the Flask app, and Datasette under /data/ for reviewers only.
+
+Datasette is an ASGI app; a2wsgi runs it inside this WSGI process, so `forms-app serve` is one
+production WSGI server (gunicorn) serving both, and one sign-in (the web app's session) opens both.
+"""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import quote
+
+from a2wsgi import ASGIMiddleware
+
+from forms_app.adapters.web.context import SESSION_COOKIE
+from forms_app.rules import accounts
+from forms_app.adapters.web.app import create_app
+from forms_app.data import connection as database
+from forms_app.adapters.reviewers import BASE_URL, make_datasette
+
+FORBIDDEN_PAGE = (
+    "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>403</title>"
+    "<body style=\"font-family:system-ui,sans-serif;max-width:40em;margin:3em auto\">"
+    "<h1>Không được phép</h1><p>Chỉ người đánh giá và quản trị viên được xem dữ liệu tổng hợp.</p>"
+    "<p><a href=\"/\">Về trang chính</a></p></body></html>"
+).encode("utf-8")
+
+
+def create_wsgi(data_dir: Path, test_config: dict | None = None):
+    """The whole product as one WSGI callable on a data directory."""
+    flask_app = create_app({**(test_config or {}), "DATA_DIR": data_dir})
+    data_dir = flask_app.config["DATA_DIR"]
+    datasette = make_datasette(data_dir, secret=flask_app.config["SECRET_KEY"])
+    datasette_wsgi = ASGIMiddleware(datasette.app())
+    prefix = BASE_URL.rstrip("/")
+
+    def application(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path != prefix and not path.startswith(BASE_URL):
+            return flask_app(environ, start_response)
+        user = _user(environ, data_dir)
+        if user is None:
+            target = "/login?next=" + quote(path + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""))
+            start_response("302 Found", [("Location", target), ("Content-Length", "0"), ("Cache-Control", "no-store")])
+            return [b""]
+        if not user.is_reviewer:
+            start_response("403 Forbidden", [("Content-Type", "text/html; charset=utf-8"),
+                                             ("Content-Length", str(len(FORBIDDEN_PAGE))), ("Cache-Control", "no-store")])
+            return [FORBIDDEN_PAGE]
+        if path == prefix:
+            environ = {**environ, "PATH_INFO": BASE_URL}
+        return datasette_wsgi(environ, start_response)
+
+    application.flask_app = flask_app
+    application.datasette = datasette
+    # One idle connection to each database for the worker's life: SQLite then keeps the -wal and -shm files
+    # (it deletes them when the last connection closes). On a full disk, creating them again fails with
+    # "disk I/O error" before any page runs; kept, units can still sign in and read, and a save that cannot
+    # be written gets the form back to press save again.
+    application.keep_open = (database.open_forms(data_dir), database.open_accounts(data_dir))
+    return application
+
+
+def _user(environ, data_dir: Path):
+    cookie = SimpleCookie()
+    try:
+        cookie.load(environ.get("HTTP_COOKIE", ""))
+    except Exception:  # a malformed Cookie header is simply no session
+        return None
+    morsel = cookie.get(SESSION_COOKIE)
+    if morsel is None:
+        return None
+    conn = database.open_accounts(data_dir)
+    try:
+        return accounts.session_user(conn, morsel.value)
+    finally:
+        conn.close()

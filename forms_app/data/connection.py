@@ -1,0 +1,105 @@
+"""Connections to the two databases of a data directory, their write transactions, and what their errors mean."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+from sqlite_utils import Database
+
+from forms_app.data.migrations import migrate_accounts, migrate_forms
+
+FORMS_DB = "forms.db"
+ACCOUNTS_DB = "accounts.db"
+BUSY_TIMEOUT_MS = 5000  # FORMS_APP_BUSY_TIMEOUT_MS overrides it (tests lower it to meet a held lock quickly)
+
+
+def connect(path: Path | str, *, readonly: bool = False) -> Database:
+    """A sqlite-utils Database in WAL mode with foreign keys on and a busy timeout."""
+    timeout_ms = busy_timeout_ms()
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout_ms / 1000, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    return Database(conn, execute_plugins=False)
+
+
+def busy_timeout_ms() -> int:
+    """How long a connection waits for another writer's lock before "database is locked" (milliseconds)."""
+    try:
+        return max(0, int(os.environ.get("FORMS_APP_BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)))
+    except ValueError:
+        return BUSY_TIMEOUT_MS
+
+
+def open_forms(data_dir: Path) -> Database:
+    return connect(Path(data_dir) / FORMS_DB)
+
+
+def open_accounts(data_dir: Path) -> Database:
+    return connect(Path(data_dir) / ACCOUNTS_DB)
+
+
+def migrate(data_dir: Path) -> None:
+    """Create or migrate both databases of a data directory."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for opener, migrate_one in ((open_forms, migrate_forms), (open_accounts, migrate_accounts)):
+        db = opener(data_dir)
+        try:
+            migrate_one(db)
+        finally:
+            db.close()
+
+
+@contextlib.contextmanager
+def write(db: Database) -> Iterator[Database]:
+    """A write transaction taken at once (BEGIN IMMEDIATE), so concurrent writers queue instead of deadlocking."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        try:
+            db.conn.execute("COMMIT")
+        except BaseException:
+            # A COMMIT that fails (a full disk) leaves the transaction open: end it, nothing half-written.
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
+
+
+def ping(db: Database) -> None:
+    """Raise sqlite3.Error unless the database answers."""
+    db.execute("SELECT 1").fetchone()
+
+
+def storage_trouble(exc: BaseException) -> str | None:
+    """What a failed write means for the person who asked: "busy" (a lock held beyond the busy timeout: pressing
+    save again may work), "full" (the disk is full or the database cannot be written), or None (anything else)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            return "busy"
+        if "disk is full" in text or "disk i/o" in text:
+            return "full"
+        return None
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "full"
+    return None

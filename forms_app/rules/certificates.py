@@ -1,0 +1,219 @@
+"""Certificates: issued only for a unit recognised for a year, stored once, served the same afterwards, verifiable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from exports.certificate import Certificate, Issuer, certificate_pdf
+
+from forms_app.data.connection import write
+from forms_app.data.clock import stamp, today
+
+ASSESSMENT = "tu-danh-gia-3-chu-dong"
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread on paper
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+class NotRecognised(Exception):
+    """The unit has no current 'recognised' decision for that year: no certificate."""
+
+
+def new_serial() -> str:
+    """80 random bits in Crockford base32, as 4 groups of 4: 7KQ2-M9XD-4PLT-8C3A."""
+    number = secrets.randbits(80)
+    chars = "".join(CROCKFORD[(number >> (5 * i)) & 31] for i in range(16))
+    return "-".join(chars[i:i + 4] for i in range(0, 16, 4))
+
+
+def normalise_serial(text: str) -> str:
+    """What a person typed from the paper → the stored form (case, spaces, O/0 and I/L/1 confusions forgiven)."""
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum()).replace("O", "0").replace("I", "1").replace("L", "1")
+    return "-".join(cleaned[i:i + 4] for i in range(0, len(cleaned), 4))
+
+
+def settings(data_dir: Path) -> tuple[Issuer, str]:
+    """The issuer's lines and the public address, from certificate.json in the data directory if present."""
+    path = Path(data_dir) / "certificate.json"
+    values = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    public_url = os.environ.get("FORMS_APP_PUBLIC_URL") or values.pop("public_url", None) or DEFAULT_PUBLIC_URL
+    values.pop("public_url", None)
+    known = {k: v for k, v in values.items() if k in Issuer.__dataclass_fields__}
+    return Issuer(**known), public_url.rstrip("/")
+
+
+@dataclass(frozen=True)
+class Issued:
+    serial: str
+    path: Path
+    created: bool
+
+
+def recognition(db: Database, unit_code: str, year: int, form_id: str = ASSESSMENT) -> dict | None:
+    """The current decision when it is 'recognised', else None."""
+    rows = list(db.query(
+        "SELECT * FROM current_decisions WHERE unit_code = ? AND form_id = ? AND cycle_year = ?", [unit_code, form_id, year]))
+    return rows[0] if rows and rows[0]["decision"] == "recognised" else None
+
+
+def _certificate(db: Database, data_dir: Path, unit_code: str, year: int, form_id: str) -> tuple[Certificate, dict, dict | None]:
+    decision = recognition(db, unit_code, year, form_id)
+    if decision is None:
+        raise NotRecognised(unit_code)
+    existing = list(db.query("SELECT * FROM certificates WHERE unit_code = ? AND form_id = ? AND cycle_year = ?",
+                             [unit_code, form_id, year]))
+    existing = existing[0] if existing else None
+    serial = existing["serial"] if existing else new_serial()
+    issuer, public_url = settings(data_dir)
+    unit = db["units"].get(unit_code)
+    decided = dt.date.fromisoformat(decision["decided_on"]) if decision["decided_on"] else dt.date.fromisoformat(decision["recorded_at"][:10])
+    certificate = Certificate(
+        unit_name=unit["name"], cycle_year=year, decision_no=decision["decision_no"] or "—", decided_on=decided,
+        serial=serial, verify_url=f"{public_url}/verify/{serial}", issued_on=max(decided, today()) if not existing
+        else dt.date.fromisoformat(existing["created_at"][:10]), issuer=issuer)
+    return certificate, decision, existing
+
+
+def issue(db: Database, data_dir: Path, unit_code: str, year: int, form_id: str = ASSESSMENT) -> Issued:
+    """The certificate's PDF, made once per recognising decision and then served as stored; NotRecognised otherwise."""
+    prepared = prepare(db, data_dir, unit_code, year, form_id)
+    if isinstance(prepared, Issued):
+        return prepared
+    certificate, decision = prepared
+    return store(db, data_dir, certificate, decision, certificate_pdf(certificate), form_id, unit_code)
+
+
+def prepare(db: Database, data_dir: Path, unit_code: str, year: int,
+            form_id: str = ASSESSMENT) -> Issued | tuple[Certificate, dict]:
+    """The stored certificate when it is current (same decision, file present), or (certificate, decision) to render."""
+    certificate, decision, existing = _certificate(db, data_dir, unit_code, year, form_id)
+    if existing and existing["decision_id"] == decision["id"] and (Path(data_dir) / existing["file"]).exists():
+        return Issued(existing["serial"], Path(data_dir) / existing["file"], False)
+    return certificate, decision
+
+
+def store(db: Database, data_dir: Path, certificate: Certificate, decision: dict, pdf: bytes, form_id: str,
+          unit_code: str) -> Issued:
+    """Write the PDF (complete or absent) and record its serial; the serial of an earlier certificate is kept."""
+    relative = Path("certificates") / str(certificate.cycle_year) / f"{unit_code}-{decision['id']}.pdf"
+    target = Path(data_dir) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".part")
+    temporary.write_bytes(pdf)
+    os.replace(temporary, target)
+    with write(db):
+        db.execute(
+            "INSERT INTO certificates (serial, unit_code, form_id, cycle_year, decision_id, file, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (unit_code, form_id, cycle_year) "
+            "DO UPDATE SET decision_id = excluded.decision_id, file = excluded.file",
+            [certificate.serial, unit_code, form_id, certificate.cycle_year, decision["id"], str(relative), stamp()])
+        db["audit_log"].insert({"at": stamp(), "actor": "system", "action": "certificate_issued", "unit_code": unit_code,
+                                "form_id": form_id, "cycle_year": certificate.cycle_year,
+                                "detail": json.dumps({"serial": certificate.serial, "decision_id": decision["id"]})})
+    return Issued(certificate.serial, target, True)
+
+
+def verify(db: Database, serial: str) -> dict | None:
+    """What the public verification page may say of a serial: unit, year, decision number and date, and status."""
+    rows = list(db.query(
+        "SELECT c.serial, c.cycle_year, c.form_id, c.unit_code, u.name AS unit_name, d.decision_no, d.decided_on "
+        "FROM certificates c JOIN units u ON u.code = c.unit_code JOIN decisions d ON d.id = c.decision_id "
+        "WHERE c.serial = ?", [normalise_serial(serial)]))
+    if not rows:
+        return None
+    row = rows[0]
+    current = recognition(db, row["unit_code"], row["cycle_year"], row["form_id"])
+    return {
+        "serial": row["serial"], "unit_name": row["unit_name"], "cycle_year": row["cycle_year"],
+        "decision_no": row["decision_no"], "decided_on": row["decided_on"],
+        "valid": current is not None,
+    }
+
+
+def recognised_units(db: Database, year: int, form_id: str = ASSESSMENT) -> list[str]:
+    return [r[0] for r in db.execute(
+        "SELECT unit_code FROM current_decisions WHERE form_id = ? AND cycle_year = ? AND decision = 'recognised' "
+        "ORDER BY unit_code", [form_id, year])]
+
+
+def _render(certificate: Certificate) -> bytes:
+    return certificate_pdf(certificate)
+
+
+def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, progress=None,
+          form_id: str = ASSESSMENT) -> tuple[list[Path], Path | None]:
+    """A PDF for every unit recognised for `year`, rendered on every core, copied to `out`, plus one merged file.
+
+    Certificates already current are reused as stored (same serial, same file); only new or
+    changed ones are rendered. The main process stores, copies and collects each certificate in
+    unit order while the pool renders the later ones. `workers` defaults to the cores this
+    process may run on.
+    """
+    import io
+    import shutil
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pikepdf
+
+    from forms_app.data import connection as database
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    merged_pdf = pikepdf.new()
+    # qpdf copies a page's streams from its source only when the merged file is saved: every source stays
+    # open (in memory, not as a file handle) until then
+    sources = []
+    forms = database.open_forms(data_dir)
+    try:
+        units = recognised_units(forms, year, form_id)
+        prepared = {unit_code: prepare(forms, data_dir, unit_code, year, form_id) for unit_code in units}
+        pending = {unit_code: found for unit_code, found in prepared.items() if not isinstance(found, Issued)}
+        workers = min(workers or usable_cores(), len(pending) or 1)
+        if pending:
+            # Importing WeasyPrint takes ~0.4 s, most of a cold worker's first render: done once here, forked
+            # workers inherit it instead of each repeating it (nothing is rendered here, so no font or fetcher
+            # state crosses the fork; with spawn or forkserver the workers import it themselves, as before).
+            import weasyprint  # noqa: F401
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            # chunksize=1: a worker that finishes early takes the next certificate, so neither idles while the
+            # other works through a chunk; map yields in unit order, as each certificate is ready.
+            rendered = pool.map(_render, [certificate for certificate, _decision in pending.values()], chunksize=1)
+            for unit_code in units:
+                issued = prepared[unit_code]  # current as stored: no rendering
+                if unit_code in pending:
+                    certificate, decision = pending[unit_code]
+                    issued = store(forms, data_dir, certificate, decision, next(rendered), form_id, unit_code)
+                target = out / f"giay-chung-nhan-{year}-{unit_code}.pdf"
+                shutil.copyfile(issued.path, target)
+                files.append(target)
+                source = pikepdf.open(io.BytesIO(target.read_bytes()))
+                sources.append(source)
+                merged_pdf.pages.extend(source.pages)  # collected now, while the pool renders the next ones
+                if progress:
+                    progress(1)
+    finally:
+        forms.close()
+    if not files:
+        return [], None
+    merged = out / f"giay-chung-nhan-{year}-tat-ca.pdf"
+    partial = merged.with_suffix(".part")
+    merged_pdf.save(partial)
+    os.replace(partial, merged)  # the merged file is whole or absent
+    for source in sources:
+        source.close()
+    return files, merged
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which taskset or a container may narrow)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

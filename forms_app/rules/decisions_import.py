@@ -1,0 +1,137 @@
+"""The standing committee's written decisions, imported from CSV or XLSX: every row checked first, then all recorded or none.
+
+Problems are values (row number, code, parameters); `forms-app decisions import` turns them into
+sentences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from forms_app.data.connection import write
+from forms_app.rules.deciding import DecisionError, check_decision, current_decision, record_decision
+from forms_app.rules.submitting import audit, today as local_today
+from forms_app.data.text import fold_name
+from forms_app.rules.units import read_table
+
+# Accepted header spellings, English and Vietnamese, compared without case, diacritics or underscores.
+HEADERS = {
+    "unit": ("unit", "unit code", "unit_code", "code", "ma don vi", "ma dv", "don vi", "ma"),
+    "form": ("form", "form id", "form_id", "bieu mau", "ma bieu mau"),
+    "year": ("year", "cycle year", "cycle_year", "nam"),
+    "decision": ("decision", "quyet dinh", "ket qua"),
+    "decision_no": ("decision no", "decision number", "so quyet dinh", "so qd"),
+    "decided_on": ("decided on", "decision date", "ngay quyet dinh", "ngay qd", "ngay"),
+    "comment": ("comment", "nhan xet", "ghi chu"),
+    "commendation": ("commendation", "tuyen duong", "de nghi tuyen duong"),
+}
+REQUIRED = ("unit", "form", "year", "decision", "decision_no", "decided_on")
+DECISIONS = {
+    "recognised": "recognised", "recognized": "recognised", "cong nhan": "recognised",
+    "not recognised": "not_recognised", "not recognized": "not_recognised", "khong cong nhan": "not_recognised",
+    "withdrawn": "withdrawn", "thu hoi": "withdrawn", "thu hoi cong nhan": "withdrawn",
+}
+YES = {"1", "x", "yes", "true", "co", "y"}
+NO = {"", "0", "no", "false", "khong", "n"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a file is refused: its row as a spreadsheet shows it (0: the whole file), a code, values."""
+
+    row: int
+    code: str
+    params: dict = field(default_factory=dict)
+
+
+def _year(text: str) -> int | None:
+    match = re.fullmatch(r"(\d{4})(?:\.0+)?", text.strip())  # a spreadsheet may hold 2022 as 2022.0
+    return int(match[1]) if match else None
+
+
+def parse(db: Database, path: Path, today: dt.date | None = None) -> tuple[list[dict], list[Problem]]:
+    """The decisions a file asks for, and every problem found in it (nothing is written)."""
+    today = today or local_today()
+    rows, index, problem = read_table(path, HEADERS, REQUIRED)
+    if problem:
+        return [], [Problem(*problem)]
+    forms = {row[0] for row in db.execute("SELECT DISTINCT form_id FROM form_versions")}
+    cycles: dict[str, list[int]] = {}
+    for form_id, year in db.execute("SELECT form_id, cycle_year FROM cycles ORDER BY cycle_year"):
+        cycles.setdefault(form_id, []).append(year)
+    wanted, problems, seen, state = [], [], {}, {}
+    for number, row in rows:
+        cell = lambda key: row[index[key]].strip() if key in index and index[key] < len(row) else ""
+        found: list[Problem] = []
+        unit, form_id, year = cell("unit"), cell("form"), _year(cell("year"))
+        kind = DECISIONS.get(fold_name(cell("decision")))
+        if db.execute("SELECT 1 FROM units WHERE code = ?", [unit]).fetchone() is None:
+            found.append(Problem(number, "unknown_unit", {"unit": unit[:40]}))
+        if form_id not in forms:
+            found.append(Problem(number, "unknown_form", {"form": form_id[:60]}))
+        elif year is None or year not in cycles.get(form_id, []):
+            years = cycles.get(form_id, [])
+            found.append(Problem(number, "year", {"value": cell("year")[:20], "form": form_id,
+                                                  "years": f"{years[0]}–{years[-1]}" if years else "—"}))
+        if kind is None:
+            found.append(Problem(number, "decision", {"value": cell("decision")[:40]}))
+        if not cell("decision_no"):
+            found.append(Problem(number, "decision_no"))
+        if not cell("decided_on"):
+            found.append(Problem(number, "decided_on"))
+        commendation = fold_name(cell("commendation"))
+        if commendation not in YES | NO:
+            found.append(Problem(number, "commendation_value", {"value": cell("commendation")[:20]}))
+        key = (unit, form_id, year)
+        if key in seen:
+            found.append(Problem(number, "duplicate", {"first": seen[key]}))
+        seen.setdefault(key, number)
+        entry = {"row": number, "unit": unit, "form": form_id, "year": year, "kind": kind, "comment": cell("comment"),
+                 "decision_no": cell("decision_no"), "decided_on": cell("decided_on"), "commendation": commendation in YES}
+        if not found:
+            # Earlier rows of the file count as decided (a withdrawal may follow a recognition in the same file).
+            current = state[key] if key in state else current_decision(db, unit, form_id, year)
+            _row, refusals = check_decision(db, unit, form_id, year, kind, comment=entry["comment"],
+                                            decision_no=entry["decision_no"], decided_on=entry["decided_on"],
+                                            commendation=entry["commendation"], today=today, current=current)
+            found += [Problem(number, r.code, {**r.params, "value": cell(r.field) if r.field in index else ""})
+                      for r in refusals]
+            state[key] = {"decision": kind}
+        problems += found
+        wanted.append(entry)
+    if not wanted:
+        problems.append(Problem(0, "empty"))
+    return wanted, problems
+
+
+def import_decisions(db: Database, path: Path, actor: str = "cli", today: dt.date | None = None) -> tuple[int, list[Problem]]:
+    """Record every decision of a file in one transaction (source 'import'); (count, problems), nothing written on a problem."""
+    wanted, problems = parse(db, path, today)
+    if problems:
+        return 0, problems
+    try:
+        with write(db):
+            for entry in wanted:
+                try:
+                    record_decision(db, entry["unit"], entry["form"], entry["year"], entry["kind"], actor,
+                                    comment=entry["comment"], decision_no=entry["decision_no"],
+                                    decided_on=entry["decided_on"], commendation=entry["commendation"],
+                                    source="import", today=today)
+                except DecisionError as exc:
+                    raise _RowRefused(entry["row"], exc) from exc
+            audit(db, actor, "decisions_imported", None, None, None, {"file": path.name, "count": len(wanted)})
+    except _RowRefused as refused:  # changed between the check and the write: nothing was kept
+        return 0, [Problem(refused.row, r.code, r.params) for r in refused.error.refusals]
+    return len(wanted), []
+
+
+class _RowRefused(Exception):
+    def __init__(self, row: int, error: DecisionError):
+        super().__init__(row)
+        self.row, self.error = row, error
+

@@ -1,0 +1,100 @@
+"""A year's results as tables: one row per unit, and one column per question with stable Vietnamese headers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from exports.tables import csv_bytes, write, xlsx_bytes
+
+from forms_app.rules.certificates import ASSESSMENT
+
+DECISIONS_VI = {"recognised": "Công nhận", "not_recognised": "Không công nhận", "returned": "Trả lại để bổ sung",
+                "withdrawn": "Thu hồi công nhận"}
+
+
+def section_ids(db: Database, form_id: str = ASSESSMENT) -> list[tuple[str, str]]:
+    """(section id, header) in form order, from the latest version."""
+    row = db.execute("SELECT definition FROM form_versions WHERE form_id = ? ORDER BY version DESC LIMIT 1", [form_id]).fetchone()
+    if row is None:
+        return []
+    document = json.loads(row[0])
+    out = []
+    for section in document["sections"]:
+        title = section["title"]
+        title = title.get(document["languages"][0]) if isinstance(title, dict) else title
+        out.append((section["id"], "Điểm " + title.split(" ")[0].rstrip(".") if title[:1].isdigit() else f"Điểm {section['id']}"))
+    return out
+
+
+def summary(db: Database, year: int, form_id: str = ASSESSMENT) -> tuple[list[str], list[list]]:
+    """One row per unit: code, name, cluster, section scores, total, band, decision, certificate serial."""
+    sections = section_ids(db, form_id)
+    header = ["Mã đơn vị", "Tên đơn vị", "Cụm thi đua", "Trạng thái"] + [h for _, h in sections] + [
+        "Tổng điểm tự động", "Tổng điểm sau điều chỉnh", "Xếp loại", "Quyết định", "Số quyết định", "Ngày quyết định",
+        "Số hiệu giấy chứng nhận"]
+    scores: dict[tuple[int, str], float] = {
+        (r[0], r[1]): r[2] for r in db.execute(
+            "SELECT ss.submission_id, ss.section_id, COALESCE(ss.adjusted_score, ss.score) FROM section_scores ss "
+            "JOIN submissions s ON s.id = ss.submission_id WHERE s.form_id = ? AND s.cycle_year = ?", [form_id, year])}
+    rows = []
+    for r in db.query(
+        "SELECT u.code, u.name, u.cluster, s.id AS sid, s.status, s.total, s.adjusted_total, s.band, "
+        "d.decision, d.decision_no, d.decided_on, c.serial "
+        "FROM units u "
+        "LEFT JOIN submissions s ON s.unit_code = u.code AND s.form_id = ? AND s.cycle_year = ? "
+        "LEFT JOIN current_decisions d ON d.unit_code = u.code AND d.form_id = ? AND d.cycle_year = ? "
+        "LEFT JOIN certificates c ON c.unit_code = u.code AND c.form_id = ? AND c.cycle_year = ? "
+        "ORDER BY u.cluster, u.code", [form_id, year] * 3):
+        status = {"submitted": "Đã nộp", "draft": "Bản nháp"}.get(r["status"], "Chưa có bài")
+        rows.append([r["code"], r["name"], r["cluster"], status]
+                    + [scores.get((r["sid"], sid)) for sid, _ in sections]
+                    + [r["total"], r["adjusted_total"], r["band"], DECISIONS_VI.get(r["decision"]), r["decision_no"],
+                       r["decided_on"], r["serial"] if r["decision"] == "recognised" else None])
+    return header, rows
+
+
+def question_headers(db: Database, form_id: str = ASSESSMENT) -> list[tuple[str, str]]:
+    """(question id, header) in the latest version's order; a header is the label of the FIRST version that asked
+    the question, so it never changes when a new version rewords a label."""
+    first_label: dict[str, str] = {}
+    for qid, label in db.execute("SELECT question_id, label FROM questions WHERE form_id = ? ORDER BY version", [form_id]):
+        first_label.setdefault(qid, label)
+    order = [r[0] for r in db.execute(
+        "SELECT question_id FROM questions WHERE form_id = ? AND version = (SELECT MAX(version) FROM questions "
+        "WHERE form_id = ?) ORDER BY position", [form_id, form_id])]
+    order += [q for q in first_label if q not in order]  # asked only by older versions: kept, at the end
+    return [(qid, f"{first_label[qid]} [{qid}]") for qid in order]
+
+
+def answers(db: Database, year: int, form_id: str = ASSESSMENT) -> tuple[list[str], list[list]]:
+    """One row per submission of the year, one column per question (the value as stored)."""
+    headers = question_headers(db, form_id)
+    header = ["Mã đơn vị", "Tên đơn vị", "Phiên bản biểu mẫu", "Trạng thái"] + [h for _, h in headers]
+    values: dict[int, dict[str, object]] = {}
+    for sid, qid, value in db.execute(
+        "SELECT a.submission_id, a.question_id, a.value FROM answers a JOIN submissions s ON s.id = a.submission_id "
+        "WHERE s.form_id = ? AND s.cycle_year = ? AND a.visible = 1", [form_id, year]):
+        values.setdefault(sid, {})[qid] = value
+    rows = []
+    for r in db.query(
+        "SELECT s.id, u.code, u.name, s.form_version, s.status FROM submissions s JOIN units u ON u.code = s.unit_code "
+        "WHERE s.form_id = ? AND s.cycle_year = ? ORDER BY u.cluster, u.code", [form_id, year]):
+        mine = values.get(r["id"], {})
+        rows.append([r["code"], r["name"], r["form_version"], "Đã nộp" if r["status"] == "submitted" else "Bản nháp"]
+                    + [mine.get(qid) for qid, _ in headers])
+    return header, rows
+
+
+def export(db: Database, year: int, fmt: str, out: Path | None = None) -> list[Path]:
+    """Write the year's export: an XLSX with two sheets, or two CSV files (results, and answers beside it)."""
+    head, rows = summary(db, year)
+    a_head, a_rows = answers(db, year)
+    if fmt == "xlsx":
+        path = Path(out or f"ket-qua-3-chu-dong-{year}.xlsx")
+        return [write(path, xlsx_bytes([(f"Kết quả {year}", head, rows), (f"Câu trả lời {year}", a_head, a_rows)]))]
+    path = Path(out or f"ket-qua-3-chu-dong-{year}.csv")
+    second = path.with_name(path.stem + "-cau-tra-loi" + path.suffix)
+    return [write(path, csv_bytes(head, rows)), write(second, csv_bytes(a_head, a_rows))]
