@@ -57,7 +57,7 @@ def build(data_dir: Path, units: int) -> dict[str, str]:
     from form_definitions import shipped_folder
     from forms_app.rules import accounts, registry, submitting as submissions
     from forms_app.data import connection as database
-    from forms_app.adapters.web.admin import grant_extension
+    from forms_app.rules.windows import grant_extension
     from forms_app.data.text import fold
 
     database.migrate(data_dir)

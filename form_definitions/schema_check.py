@@ -113,29 +113,35 @@ def _explain(error: ValidationError, file: str) -> Iterator[Problem]:
             "schema.type", file, where,
             {"value": show(value), "actual": Bilingual(*_type_name(value)), "expected": Bilingual(vi, en)},
         )
-    elif keyword in ("enum", "const"):
+    else:
+        yield _single(error, file, where)
+
+
+def _single(error: ValidationError, file: str, where: str) -> Problem:
+    """The Problem for a keyword that always gives exactly one (enum, pattern, bounds, sizes, format, anything else)."""
+    keyword, value = error.validator, error.instance
+    if keyword in ("enum", "const"):
         allowed = error.validator_value if keyword == "enum" else [error.validator_value]
-        yield Problem("schema.enum", file, where, {"value": show(value), "allowed": ", ".join(show(a) for a in allowed)})
-    elif keyword == "pattern":
+        return Problem("schema.enum", file, where, {"value": show(value), "allowed": ", ".join(show(a) for a in allowed)})
+    if keyword == "pattern":
         hint = Bilingual.of(error.schema.get("x-hint")) or Bilingual(
             f"khớp mẫu {error.validator_value}", f"matching {error.validator_value}"
         )
-        yield Problem("schema.pattern", file, where, {"value": show(value), "hint": hint})
-    elif keyword in ("minimum", "maximum", "exclusiveMinimum"):
+        return Problem("schema.pattern", file, where, {"value": show(value), "hint": hint})
+    if keyword in ("minimum", "maximum", "exclusiveMinimum"):
         code = {"minimum": "schema.minimum", "maximum": "schema.maximum", "exclusiveMinimum": "schema.exclusive_minimum"}[keyword]
-        yield Problem(code, file, where, {"value": show(value), "limit": error.validator_value})
-    elif keyword == "minItems":
-        yield Problem("schema.min_items", file, where, {"limit": error.validator_value})
-    elif keyword == "uniqueItems":
-        yield Problem("schema.unique_items", file, where, {})
-    elif keyword == "minLength":
-        yield Problem("schema.min_length", file, where, {})
-    elif keyword == "minProperties":
-        yield Problem("schema.min_properties", file, where, {})
-    elif keyword == "format":
-        yield Problem("schema.format", file, where, {"value": show(value), "format": error.validator_value})
-    else:
-        yield Problem("schema.other", file, where, {"reason": error.message[:200]})
+        return Problem(code, file, where, {"value": show(value), "limit": error.validator_value})
+    if keyword == "minItems":
+        return Problem("schema.min_items", file, where, {"limit": error.validator_value})
+    if keyword in _NO_PARAMS:
+        return Problem(_NO_PARAMS[keyword], file, where, {})
+    if keyword == "format":
+        return Problem("schema.format", file, where, {"value": show(value), "format": error.validator_value})
+    return Problem("schema.other", file, where, {"reason": error.message[:200]})
+
+
+_NO_PARAMS = {"uniqueItems": "schema.unique_items", "minLength": "schema.min_length",
+              "minProperties": "schema.min_properties"}
 
 
 def _allowed_keys(error: ValidationError) -> set[str]:

@@ -71,50 +71,10 @@ def score(definition: Definition, answers: Mapping[str, Any], adjustments: Mappi
     if errors:
         raise InvalidAnswers(errors)
     kept = {qid: value for qid, value in answers.items() if shown.get(qid) and is_answered(value)}
-    w = words(lang)
-
-    questions = []
-    for question in definition.questions:
-        result = score_question(question, kept, shown[question.id], lang)
-        maximum = rounded(question.maximum)
-        auto = rounded(result.points)
-        entry = {
-            "id": question.id,
-            "section": question.section,
-            "criterion": question.criterion,
-            "label": question.label.get(lang),
-            "visible": shown[question.id],
-            "answer": kept.get(question.id),
-            "points": auto,
-            "max_points": maximum,
-            "rule": result.rule,
-            "auto_points": auto,
-            "adjusted": False,
-        }
-        if question.id in adjusted:
-            change = adjusted[question.id]
-            points = rounded(min(max(change["points"], 0.0), maximum))
-            entry.update(points=points, adjusted=True, reason=change["reason"])
-            note = f"{w['adjusted']}: {fmt(points, lang)} ({w['auto']}: {fmt(auto, lang)}"
-            note += f"; {w['reason']}: {change['reason']})" if change["reason"] else ")"
-            entry["rule"] = f"{result.rule}; {note}"
-        questions.append(entry)
-
-    sections = []
-    for section in definition.sections:
-        mine = [q for q in questions if q["section"] == section.id]
-        section_score = _total(q["points"] for q in mine)
-        pass_min = None if section.pass_min is None else float(section.pass_min)
-        sections.append({
-            "id": section.id,
-            "title": section.title.get(lang),
-            "score": section_score,
-            "auto_score": _total(q["auto_points"] for q in mine),
-            "max": rounded(section.maximum),
-            "pass_min": pass_min,
-            "passed": pass_min is None or section_score >= pass_min,
-        })
-
+    questions = [_question_entry(question, kept, shown[question.id], adjusted.get(question.id), lang)
+                 for question in definition.questions]
+    sections = [_section_entry(section, [q for q in questions if q["section"] == section.id], lang)
+                for section in definition.sections]
     total = _total(s["score"] for s in sections)
     return {
         "form": {"id": definition.id, "version": definition.version},
@@ -127,6 +87,49 @@ def score(definition: Definition, answers: Mapping[str, Any], adjustments: Mappi
         "sections": sections,
         "questions": questions,
         "missing_required": missing_required(definition, answers, shown),
+    }
+
+
+def _question_entry(question, kept: Mapping[str, Any], visible: bool, change: dict | None, lang: str) -> dict:
+    """One question of the report: its automatic points and rule, and the reviewers' adjustment when there is one."""
+    result = score_question(question, kept, visible, lang)
+    maximum = rounded(question.maximum)
+    auto = rounded(result.points)
+    entry = {
+        "id": question.id,
+        "section": question.section,
+        "criterion": question.criterion,
+        "label": question.label.get(lang),
+        "visible": visible,
+        "answer": kept.get(question.id),
+        "points": auto,
+        "max_points": maximum,
+        "rule": result.rule,
+        "auto_points": auto,
+        "adjusted": False,
+    }
+    if change is not None:
+        w = words(lang)
+        points = rounded(min(max(change["points"], 0.0), maximum))
+        entry.update(points=points, adjusted=True, reason=change["reason"])
+        note = f"{w['adjusted']}: {fmt(points, lang)} ({w['auto']}: {fmt(auto, lang)}"
+        note += f"; {w['reason']}: {change['reason']})" if change["reason"] else ")"
+        entry["rule"] = f"{result.rule}; {note}"
+    return entry
+
+
+def _section_entry(section, questions: list[dict], lang: str) -> dict:
+    """One section of the report: its score (adjusted and automatic) against its pass mark."""
+    section_score = _total(q["points"] for q in questions)
+    pass_min = None if section.pass_min is None else float(section.pass_min)
+    return {
+        "id": section.id,
+        "title": section.title.get(lang),
+        "score": section_score,
+        "auto_score": _total(q["auto_points"] for q in questions),
+        "max": rounded(section.maximum),
+        "pass_min": pass_min,
+        "passed": pass_min is None or section_score >= pass_min,
     }
 
 

@@ -40,51 +40,6 @@ MESSAGES = {
 }
 
 
-# One sentence per problem of `forms-app decisions import` (forms_app/decisions_import.py), after "Dòng N: ".
-DECISION_PROBLEMS = {
-    "unreadable": {"vi": "Không đọc được tệp: {reason}.", "en": "Cannot read the file: {reason}."},
-    "empty": {"vi": "Tệp không có dòng dữ liệu nào.", "en": "The file has no data rows."},
-    "columns": {"vi": "Thiếu cột {missing}; dòng tiêu đề phải có ít nhất unit, form, year, decision, decision_no, decided_on "
-                      "(hoặc mã đơn vị, biểu mẫu, năm, quyết định, số quyết định, ngày quyết định).",
-                "en": "Missing column {missing}; the header row needs at least unit, form, year, decision, decision_no, decided_on."},
-    "unknown_unit": {"vi": "Không có đơn vị mang mã \"{unit}\".", "en": "No unit has the code \"{unit}\"."},
-    "unknown_form": {"vi": "Không có biểu mẫu \"{form}\".", "en": "No form has the id \"{form}\"."},
-    "year": {"vi": "Năm \"{value}\" không phải một chu kỳ của biểu mẫu {form} (các năm {years}).",
-             "en": "The year \"{value}\" is not a cycle of the form {form} (years {years})."},
-    "decision": {"vi": "Quyết định \"{value}\" không hợp lệ; dùng recognised (công nhận), not_recognised (không công nhận) "
-                       "hoặc withdrawn (thu hồi công nhận).",
-                 "en": "The decision \"{value}\" is invalid; use recognised, not_recognised or withdrawn."},
-    "decision_no": {"vi": "Thiếu số quyết định.", "en": "The decision number is missing."},
-    "decision_no_long": {"vi": "Số quyết định dài quá {max} ký tự.", "en": "The decision number is longer than {max} characters."},
-    "decided_on": {"vi": "Thiếu ngày quyết định.", "en": "The decision date is missing."},
-    "date": {"vi": "Ngày \"{value}\" không hợp lệ; dùng YYYY-MM-DD hoặc DD/MM/YYYY.",
-             "en": "The date \"{value}\" is invalid; use YYYY-MM-DD or DD/MM/YYYY."},
-    "decided_in_future": {"vi": "Ngày quyết định {date} ở sau hôm nay.", "en": "The decision date {date} is after today."},
-    "comment_long": {"vi": "Nhận xét dài quá {max} ký tự.", "en": "The comment is longer than {max} characters."},
-    "commendation_value": {"vi": "Cột tuyên dương \"{value}\" không hợp lệ; dùng 1/0, có/không hoặc để trống.",
-                           "en": "The commendation \"{value}\" is invalid; use 1/0, yes/no, or leave it empty."},
-    "commendation_needs_recognition": {"vi": "Chỉ đơn vị được công nhận mới được đề nghị tuyên dương.",
-                                       "en": "Only a recognised unit can be put forward for commendation."},
-    "not_submitted": {"vi": "Đơn vị {unit} chưa nộp biểu mẫu {form} năm {year}, nên chưa thể xét.",
-                      "en": "The unit {unit} has not submitted the form {form} for {year}, so it cannot be decided."},
-    "not_recognised_now": {"vi": "Chỉ thu hồi được khi đơn vị đang được công nhận.",
-                           "en": "Only a current recognition can be withdrawn."},
-    "duplicate": {"vi": "Đơn vị, biểu mẫu và năm này đã có ở dòng {first}.",
-                  "en": "This unit, form and year already appear on row {first}."},
-    "kind": {"vi": "Quyết định không hợp lệ.", "en": "Invalid decision."},
-    "unknown_cycle": {"vi": "Biểu mẫu {form} không có chu kỳ năm {year}.", "en": "The form {form} has no cycle {year}."},
-}
-
-
-def decision_problem(problem, lang: str) -> str:
-    """`Dòng 7: …` (or `Row 7: …`) for one problem of a decisions file."""
-    texts = DECISION_PROBLEMS.get(problem.code, {"vi": problem.code, "en": problem.code})
-    text = (texts.get(lang) or texts["vi"]).format_map({"value": "", **problem.params})
-    if not problem.row:
-        return text
-    return f"{'Row' if lang == 'en' else 'Dòng'} {problem.row}: {text}"
-
-
 def say(key: str, lang: str, **params) -> str:
     texts = MESSAGES[key]
     return (texts.get(lang) or texts["vi"]).format(**params)
@@ -234,7 +189,6 @@ def users_add(username: str, role: str, unit_code: str | None, clusters: tuple[s
     """Create an account; the password is read from stdin or prompted for, never given as an argument."""
     from forms_app.rules import accounts
     from forms_app.data import connection as database
-    from forms_app.rules.units import cluster_names, match_clusters
 
     data_dir = _data_dir(data_dir)
     database.migrate(data_dir)
@@ -245,14 +199,8 @@ def users_add(username: str, role: str, unit_code: str | None, clusters: tuple[s
     forms = database.open_forms(data_dir)
     accounts_db = database.open_accounts(data_dir)
     try:
-        if unit_code is not None and forms.execute("SELECT 1 FROM units WHERE code = ?", [unit_code]).fetchone() is None:
-            raise accounts.AccountError("unknown_unit")
-        if clusters and role != "reviewer":
-            raise accounts.AccountError("clusters_reviewer_only")
-        found, unknown = match_clusters(forms, list(clusters))
-        if unknown:
-            raise accounts.AccountError("unknown_cluster", cluster=unknown[0], known="; ".join(cluster_names(forms)) or "—")
-        accounts.add_user(accounts_db, username, password, role, unit_code, clusters=found)
+        _, found = accounts.create_account(accounts_db, forms, actor="cli", username=username, password=password,
+                                           role=role, unit_code=unit_code, clusters=clusters)
     except accounts.AccountError as exc:
         click.echo(exc.message(lang), err=True)
         sys.exit(1)
@@ -277,7 +225,7 @@ def decisions_import(file: Path, data_dir: Path | None, lang: str):
     """Record written decisions from CSV or XLSX (unit, form, year, decision, decision_no, decided_on); all rows or none."""
     from forms_app.rules.decisions_import import import_decisions
 
-    [count] = _import_file(file, data_dir, lang, import_decisions, lambda problem: decision_problem(problem, lang),
+    [count] = _import_file(file, data_dir, lang, import_decisions, lambda problem: problem.message(lang),
                            "decisions_failed")
     click.echo(say("decisions_done", lang, count=count))
 

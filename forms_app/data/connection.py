@@ -15,6 +15,10 @@ from forms_app.data.migrations import migrate_accounts, migrate_forms
 
 FORMS_DB = "forms.db"
 ACCOUNTS_DB = "accounts.db"
+# What a failing database raises, for callers above the data layer (which never import sqlite3): any error, and a
+# write that did not happen (a lock held too long, a full disk: see storage_trouble).
+DatabaseError = sqlite3.Error
+WriteError = sqlite3.OperationalError
 BUSY_TIMEOUT_MS = 5000  # FORMS_APP_BUSY_TIMEOUT_MS overrides it (tests lower it to meet a held lock quickly)
 
 
@@ -103,3 +107,14 @@ def storage_trouble(exc: BaseException) -> str | None:
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return "full"
     return None
+
+
+@contextlib.contextmanager
+def bulk_load(db: Database) -> Iterator[Database]:
+    """Writes not synced to disk one by one (a bulk load that is redone if interrupted), statistics renewed after."""
+    db.execute("PRAGMA synchronous = OFF")
+    try:
+        yield db
+    finally:
+        db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("ANALYZE")

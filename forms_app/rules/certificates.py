@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import secrets
-from dataclasses import dataclass
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from sqlite_utils import Database
 
 from exports.certificate import Certificate, Issuer, certificate_pdf
 
-from forms_app.data.connection import write
+from forms_app.data import audit, certificates as stored, connection as database
+from forms_app.data import decisions as data_decisions
 from forms_app.data.clock import stamp, today
+from forms_app.data.connection import Database, write
+from forms_app.rules.units import find_unit
 
 ASSESSMENT = "tu-danh-gia-3-chu-dong"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread on paper
@@ -50,6 +54,8 @@ def settings(data_dir: Path) -> tuple[Issuer, str]:
 
 @dataclass(frozen=True)
 class Issued:
+    """A certificate's serial and stored PDF; `created` when this call rendered it."""
+
     serial: str
     path: Path
     created: bool
@@ -57,21 +63,18 @@ class Issued:
 
 def recognition(db: Database, unit_code: str, year: int, form_id: str = ASSESSMENT) -> dict | None:
     """The current decision when it is 'recognised', else None."""
-    rows = list(db.query(
-        "SELECT * FROM current_decisions WHERE unit_code = ? AND form_id = ? AND cycle_year = ?", [unit_code, form_id, year]))
-    return rows[0] if rows and rows[0]["decision"] == "recognised" else None
+    decision = data_decisions.current(db, unit_code, form_id, year)
+    return decision if decision and decision["decision"] == "recognised" else None
 
 
 def _certificate(db: Database, data_dir: Path, unit_code: str, year: int, form_id: str) -> tuple[Certificate, dict, dict | None]:
     decision = recognition(db, unit_code, year, form_id)
     if decision is None:
         raise NotRecognised(unit_code)
-    existing = list(db.query("SELECT * FROM certificates WHERE unit_code = ? AND form_id = ? AND cycle_year = ?",
-                             [unit_code, form_id, year]))
-    existing = existing[0] if existing else None
+    existing = stored.find(db, unit_code, form_id, year)
     serial = existing["serial"] if existing else new_serial()
     issuer, public_url = settings(data_dir)
-    unit = db["units"].get(unit_code)
+    unit = find_unit(db, unit_code)
     decided = dt.date.fromisoformat(decision["decided_on"]) if decision["decided_on"] else dt.date.fromisoformat(decision["recorded_at"][:10])
     certificate = Certificate(
         unit_name=unit["name"], cycle_year=year, decision_no=decision["decision_no"] or "—", decided_on=decided,
@@ -108,26 +111,18 @@ def store(db: Database, data_dir: Path, certificate: Certificate, decision: dict
     temporary.write_bytes(pdf)
     os.replace(temporary, target)
     with write(db):
-        db.execute(
-            "INSERT INTO certificates (serial, unit_code, form_id, cycle_year, decision_id, file, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (unit_code, form_id, cycle_year) "
-            "DO UPDATE SET decision_id = excluded.decision_id, file = excluded.file",
-            [certificate.serial, unit_code, form_id, certificate.cycle_year, decision["id"], str(relative), stamp()])
-        db["audit_log"].insert({"at": stamp(), "actor": "system", "action": "certificate_issued", "unit_code": unit_code,
-                                "form_id": form_id, "cycle_year": certificate.cycle_year,
-                                "detail": json.dumps({"serial": certificate.serial, "decision_id": decision["id"]})})
+        stored.save(db, certificate.serial, unit_code, form_id, certificate.cycle_year, decision["id"], str(relative),
+                    stamp())
+        audit.record(db, "system", "certificate_issued", unit_code, form_id, certificate.cycle_year,
+                     {"serial": certificate.serial, "decision_id": decision["id"]})
     return Issued(certificate.serial, target, True)
 
 
 def verify(db: Database, serial: str) -> dict | None:
     """What the public verification page may say of a serial: unit, year, decision number and date, and status."""
-    rows = list(db.query(
-        "SELECT c.serial, c.cycle_year, c.form_id, c.unit_code, u.name AS unit_name, d.decision_no, d.decided_on "
-        "FROM certificates c JOIN units u ON u.code = c.unit_code JOIN decisions d ON d.id = c.decision_id "
-        "WHERE c.serial = ?", [normalise_serial(serial)]))
-    if not rows:
+    row = stored.by_serial(db, normalise_serial(serial))
+    if row is None:
         return None
-    row = rows[0]
     current = recognition(db, row["unit_code"], row["cycle_year"], row["form_id"])
     return {
         "serial": row["serial"], "unit_name": row["unit_name"], "cycle_year": row["cycle_year"],
@@ -137,9 +132,8 @@ def verify(db: Database, serial: str) -> dict | None:
 
 
 def recognised_units(db: Database, year: int, form_id: str = ASSESSMENT) -> list[str]:
-    return [r[0] for r in db.execute(
-        "SELECT unit_code FROM current_decisions WHERE form_id = ? AND cycle_year = ? AND decision = 'recognised' "
-        "ORDER BY unit_code", [form_id, year])]
+    """The codes of the units recognised for `year`, in code order: the units a batch makes certificates for."""
+    return stored.recognised_units(db, form_id, year)
 
 
 def _render(certificate: Certificate) -> bytes:
@@ -155,26 +149,10 @@ def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, p
     unit order while the pool renders the later ones. `workers` defaults to the cores this
     process may run on.
     """
-    import io
-    import shutil
-    from concurrent.futures import ProcessPoolExecutor
-
-    import pikepdf
-
-    from forms_app.data import connection as database
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    files = []
-    merged_pdf = pikepdf.new()
-    # qpdf copies a page's streams from its source only when the merged file is saved: every source stays
-    # open (in memory, not as a file handle) until then
-    sources = []
+    printing = _Printing(Path(out), year)
     forms = database.open_forms(data_dir)
     try:
-        units = recognised_units(forms, year, form_id)
-        prepared = {unit_code: prepare(forms, data_dir, unit_code, year, form_id) for unit_code in units}
-        pending = {unit_code: found for unit_code, found in prepared.items() if not isinstance(found, Issued)}
+        units, prepared, pending = _prepare_year(forms, data_dir, year, form_id)
         workers = min(workers or usable_cores(), len(pending) or 1)
         if pending:
             # Importing WeasyPrint takes ~0.4 s, most of a cold worker's first render: done once here, forked
@@ -190,25 +168,63 @@ def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, p
                 if unit_code in pending:
                     certificate, decision = pending[unit_code]
                     issued = store(forms, data_dir, certificate, decision, next(rendered), form_id, unit_code)
-                target = out / f"giay-chung-nhan-{year}-{unit_code}.pdf"
-                shutil.copyfile(issued.path, target)
-                files.append(target)
-                source = pikepdf.open(io.BytesIO(target.read_bytes()))
-                sources.append(source)
-                merged_pdf.pages.extend(source.pages)  # collected now, while the pool renders the next ones
+                printing.add(unit_code, issued)  # collected now, while the pool renders the next ones
                 if progress:
                     progress(1)
     finally:
         forms.close()
-    if not files:
-        return [], None
-    merged = out / f"giay-chung-nhan-{year}-tat-ca.pdf"
-    partial = merged.with_suffix(".part")
-    merged_pdf.save(partial)
-    os.replace(partial, merged)  # the merged file is whole or absent
-    for source in sources:
-        source.close()
-    return files, merged
+    return printing.finish()
+
+
+def _prepare_year(forms: Database, data_dir: Path, year: int, form_id: str) -> tuple[
+        list[str], dict[str, Issued | tuple[Certificate, dict]], dict[str, tuple[Certificate, dict]]]:
+    """(the recognised units, what `prepare` says of each, those of them that must be rendered)."""
+    units = recognised_units(forms, year, form_id)
+    prepared = {unit_code: prepare(forms, data_dir, unit_code, year, form_id) for unit_code in units}
+    pending = {unit_code: found for unit_code, found in prepared.items() if not isinstance(found, Issued)}
+    return units, prepared, pending
+
+
+@dataclass
+class _Printing:
+    """A batch's output folder: each certificate copied into it, and its pages added to one merged file for printing."""
+
+    out: Path
+    year: int
+    files: list[Path] = field(default_factory=list)
+    # qpdf copies a page's streams from its source only when the merged file is saved: every source stays
+    # open (in memory, not as a file handle) until then
+    sources: list = field(default_factory=list)
+    merged_pdf: object = None
+
+    def __post_init__(self) -> None:
+        import pikepdf
+
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.merged_pdf = pikepdf.new()
+
+    def add(self, unit_code: str, issued: Issued) -> None:
+        """Copy one certificate into the folder and append its pages to the merged file."""
+        import pikepdf
+
+        target = self.out / f"giay-chung-nhan-{self.year}-{unit_code}.pdf"
+        shutil.copyfile(issued.path, target)
+        self.files.append(target)
+        source = pikepdf.open(io.BytesIO(target.read_bytes()))
+        self.sources.append(source)
+        self.merged_pdf.pages.extend(source.pages)
+
+    def finish(self) -> tuple[list[Path], Path | None]:
+        """(the copied files, the merged file), the merged file written whole; ([], None) when there was none."""
+        if not self.files:
+            return [], None
+        merged = self.out / f"giay-chung-nhan-{self.year}-tat-ca.pdf"
+        partial = merged.with_suffix(".part")
+        self.merged_pdf.save(partial)
+        os.replace(partial, merged)  # the merged file is whole or absent
+        for source in self.sources:
+            source.close()
+        return self.files, merged
 
 
 def usable_cores() -> int:

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 from exports.charts import grouped_bars
+from forms_app.data import reporting
 from forms_app.data.reviewer_queries import ASSESSMENT
 
-TOTAL = "COALESCE(s.adjusted_total, s.total)"
 
+def charts(conn: reporting.Readable, year: str | None) -> list[dict]:
+    """Each chart as {"title", "description", "svg"}, computed from forms.db with one query each.
 
-def charts(conn, year: str | None) -> list[dict]:
-    """Each chart as {"title", "description", "svg"}, computed from forms.db with one query each."""
-    years = [r[0] for r in conn.execute(
-        "SELECT DISTINCT cycle_year FROM submissions WHERE form_id = ? AND status = 'submitted' ORDER BY 1", [ASSESSMENT])]
+    `conn` is the raw sqlite3 connection Datasette's `execute_fn` hands over (a sqlite-utils Database works too).
+    """
+    years = reporting.submitted_years(conn, ASSESSMENT)
     if not years:
         return []
     chosen = int(year) if year and year.isdigit() and int(year) in years else years[-1]
     return [_distribution(conn, years), _sections_by_cluster(conn, chosen), _recognition(conn, years)]
 
 
-def _distribution(conn, years: list[int]) -> dict:
+def _distribution(conn: reporting.Readable, years: list[int]) -> dict:
     buckets = [f"{b}–{b + 9}" if b < 90 else "90–100" for b in range(0, 100, 10)]
-    counts = {(y, b): n for y, b, n in conn.execute(
-        f"SELECT s.cycle_year, CAST(MIN({TOTAL}, 99.99) / 10 AS INTEGER), COUNT(*) FROM submissions s "
-        "WHERE s.form_id = ? AND s.status = 'submitted' GROUP BY 1, 2", [ASSESSMENT])}
+    counts = reporting.score_distribution(conn, ASSESSMENT)
     series = [(str(y), [counts.get((y, b), 0) for b in range(10)]) for y in years]
     top = max([n for _, values in series for n in values] + [1])
     return {
@@ -32,12 +31,8 @@ def _distribution(conn, years: list[int]) -> dict:
     }
 
 
-def _sections_by_cluster(conn, year: int) -> dict:
-    rows = conn.execute(
-        "SELECT u.cluster, ss.section_id, AVG(100.0 * COALESCE(ss.adjusted_score, ss.score) / ss.max) "
-        "FROM section_scores ss JOIN submissions s ON s.id = ss.submission_id JOIN units u ON u.code = s.unit_code "
-        "WHERE s.form_id = ? AND s.cycle_year = ? AND s.status = 'submitted' AND ss.max > 0 GROUP BY 1, 2 ORDER BY 1, 2",
-        [ASSESSMENT, year]).fetchall()
+def _sections_by_cluster(conn: reporting.Readable, year: int) -> dict:
+    rows = reporting.section_averages_by_cluster(conn, ASSESSMENT, year)
     clusters = sorted({r[0] for r in rows})
     sections = sorted({r[1] for r in rows})
     values = {(r[0], r[1]): round(r[2], 1) for r in rows}
@@ -58,12 +53,8 @@ def _section_name(section_id: str) -> str:
     return section_id
 
 
-def _recognition(conn, years: list[int]) -> dict:
-    rows = {r[0]: r[1:] for r in conn.execute(
-        "SELECT s.cycle_year, COUNT(*), SUM(s.recognised = 1), "
-        "SUM(EXISTS (SELECT 1 FROM current_decisions d WHERE d.unit_code = s.unit_code AND d.form_id = s.form_id "
-        "AND d.cycle_year = s.cycle_year AND d.decision = 'recognised')) "
-        "FROM submissions s WHERE s.form_id = ? AND s.status = 'submitted' GROUP BY 1", [ASSESSMENT])}
+def _recognition(conn: reporting.Readable, years: list[int]) -> dict:
+    rows = reporting.recognition_by_year(conn, ASSESSMENT)
     by_score = [round(100.0 * (rows[y][1] or 0) / rows[y][0], 1) if y in rows else None for y in years]
     decided = [round(100.0 * (rows[y][2] or 0) / rows[y][0], 1) if y in rows else None for y in years]
     return {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from exports.tables import csv_bytes, write, xlsx_bytes
 
+from forms_app.data import reporting
+from forms_app.data.connection import Database
 from forms_app.rules.certificates import ASSESSMENT
 
 DECISIONS_VI = {"recognised": "Công nhận", "not_recognised": "Không công nhận", "returned": "Trả lại để bổ sung",
@@ -17,10 +17,10 @@ DECISIONS_VI = {"recognised": "Công nhận", "not_recognised": "Không công nh
 
 def section_ids(db: Database, form_id: str = ASSESSMENT) -> list[tuple[str, str]]:
     """(section id, header) in form order, from the latest version."""
-    row = db.execute("SELECT definition FROM form_versions WHERE form_id = ? ORDER BY version DESC LIMIT 1", [form_id]).fetchone()
-    if row is None:
+    definition = reporting.latest_definition(db, form_id)
+    if definition is None:
         return []
-    document = json.loads(row[0])
+    document = json.loads(definition)
     out = []
     for section in document["sections"]:
         title = section["title"]
@@ -35,19 +35,9 @@ def summary(db: Database, year: int, form_id: str = ASSESSMENT) -> tuple[list[st
     header = ["Mã đơn vị", "Tên đơn vị", "Cụm thi đua", "Trạng thái"] + [h for _, h in sections] + [
         "Tổng điểm tự động", "Tổng điểm sau điều chỉnh", "Xếp loại", "Quyết định", "Số quyết định", "Ngày quyết định",
         "Số hiệu giấy chứng nhận"]
-    scores: dict[tuple[int, str], float] = {
-        (r[0], r[1]): r[2] for r in db.execute(
-            "SELECT ss.submission_id, ss.section_id, COALESCE(ss.adjusted_score, ss.score) FROM section_scores ss "
-            "JOIN submissions s ON s.id = ss.submission_id WHERE s.form_id = ? AND s.cycle_year = ?", [form_id, year])}
+    scores = reporting.section_scores(db, form_id, year)
     rows = []
-    for r in db.query(
-        "SELECT u.code, u.name, u.cluster, s.id AS sid, s.status, s.total, s.adjusted_total, s.band, "
-        "d.decision, d.decision_no, d.decided_on, c.serial "
-        "FROM units u "
-        "LEFT JOIN submissions s ON s.unit_code = u.code AND s.form_id = ? AND s.cycle_year = ? "
-        "LEFT JOIN current_decisions d ON d.unit_code = u.code AND d.form_id = ? AND d.cycle_year = ? "
-        "LEFT JOIN certificates c ON c.unit_code = u.code AND c.form_id = ? AND c.cycle_year = ? "
-        "ORDER BY u.cluster, u.code", [form_id, year] * 3):
+    for r in reporting.unit_results(db, form_id, year):
         status = {"submitted": "Đã nộp", "draft": "Bản nháp"}.get(r["status"], "Chưa có bài")
         rows.append([r["code"], r["name"], r["cluster"], status]
                     + [scores.get((r["sid"], sid)) for sid, _ in sections]
@@ -60,11 +50,9 @@ def question_headers(db: Database, form_id: str = ASSESSMENT) -> list[tuple[str,
     """(question id, header) in the latest version's order; a header is the label of the FIRST version that asked
     the question, so it never changes when a new version rewords a label."""
     first_label: dict[str, str] = {}
-    for qid, label in db.execute("SELECT question_id, label FROM questions WHERE form_id = ? ORDER BY version", [form_id]):
+    for qid, label in reporting.question_labels(db, form_id):
         first_label.setdefault(qid, label)
-    order = [r[0] for r in db.execute(
-        "SELECT question_id FROM questions WHERE form_id = ? AND version = (SELECT MAX(version) FROM questions "
-        "WHERE form_id = ?) ORDER BY position", [form_id, form_id])]
+    order = reporting.latest_question_order(db, form_id)
     order += [q for q in first_label if q not in order]  # asked only by older versions: kept, at the end
     return [(qid, f"{first_label[qid]} [{qid}]") for qid in order]
 
@@ -74,14 +62,10 @@ def answers(db: Database, year: int, form_id: str = ASSESSMENT) -> tuple[list[st
     headers = question_headers(db, form_id)
     header = ["Mã đơn vị", "Tên đơn vị", "Phiên bản biểu mẫu", "Trạng thái"] + [h for _, h in headers]
     values: dict[int, dict[str, object]] = {}
-    for sid, qid, value in db.execute(
-        "SELECT a.submission_id, a.question_id, a.value FROM answers a JOIN submissions s ON s.id = a.submission_id "
-        "WHERE s.form_id = ? AND s.cycle_year = ? AND a.visible = 1", [form_id, year]):
+    for sid, qid, value in reporting.visible_answers(db, form_id, year):
         values.setdefault(sid, {})[qid] = value
     rows = []
-    for r in db.query(
-        "SELECT s.id, u.code, u.name, s.form_version, s.status FROM submissions s JOIN units u ON u.code = s.unit_code "
-        "WHERE s.form_id = ? AND s.cycle_year = ? ORDER BY u.cluster, u.code", [form_id, year]):
+    for r in reporting.submissions_of_year(db, form_id, year):
         mine = values.get(r["id"], {})
         rows.append([r["code"], r["name"], r["form_version"], "Đã nộp" if r["status"] == "submitted" else "Bản nháp"]
                     + [mine.get(qid) for qid, _ in headers])

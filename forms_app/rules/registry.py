@@ -7,13 +7,14 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlite_utils import Database
-
 from form_definitions import Definition, DefinitionError, Problem, check_paths
 from form_definitions.model import build
 
-from forms_app.data.connection import write
+from forms_app.data import audit
+from forms_app.data import definitions as data
 from forms_app.data.clock import stamp
+from forms_app.data.connection import Database, write
+from forms_app.rules import windows
 
 _cache: dict[str, Definition] = {}
 _lock = threading.Lock()
@@ -31,7 +32,8 @@ def load_definitions_into(db: Database, paths: list[Path], actor: str = "system"
     """Check the definitions under `paths` and store the new versions; (id, version, added) for each.
 
     Nothing is stored when any definition is invalid (DefinitionError) or when a stored version
-    would change content (VersionClash): a new content needs a new version number.
+    would change content (VersionClash): a new content needs a new version number. A new version
+    gets the default windows of its schedule (a window an admin already set is kept).
     """
     definitions, problems = check_paths(paths)
     if problems:
@@ -39,49 +41,18 @@ def load_definitions_into(db: Database, paths: list[Path], actor: str = "system"
     outcome = []
     with write(db):
         for definition in definitions:
-            row = db.execute(
-                "SELECT sha256 FROM form_versions WHERE form_id = ? AND version = ?", [definition.id, definition.version]
-            ).fetchone()
-            if row is not None:
-                if row[0] != definition.sha256:
+            stored = data.stored_hash(db, definition.id, definition.version)
+            if stored is not None:
+                if stored[0] != definition.sha256:
                     raise VersionClash(definition)
                 outcome.append((definition.id, definition.version, False))
                 continue
-            _store(db, definition)
-            _add_cycles(db, definition)
-            db["audit_log"].insert({
-                "at": stamp(), "actor": actor, "action": "definition_loaded", "form_id": definition.id,
-                "detail": json.dumps({"version": definition.version, "sha256": definition.sha256, "file": definition.file}),
-            })
+            data.store(db, definition, stamp())
+            windows.add_default_windows(db, definition, definition.schedule.years)
+            audit.record(db, actor, "definition_loaded", form_id=definition.id, detail={
+                "version": definition.version, "sha256": definition.sha256, "file": definition.file})
             outcome.append((definition.id, definition.version, True))
     return outcome
-
-
-def _store(db: Database, definition: Definition) -> None:
-    lang = definition.default_language
-    db["form_versions"].insert({
-        "form_id": definition.id, "version": definition.version, "sha256": definition.sha256,
-        "title": definition.title.get(lang), "max_total": definition.maximum,
-        "definition": definition.source, "loaded_at": stamp(),
-    })
-    db["questions"].insert_all({
-        "form_id": definition.id, "version": definition.version, "question_id": q.id, "position": q.index,
-        "section_id": q.section, "criterion": q.criterion, "type": q.type, "label": q.label.get(lang),
-        "max_points": q.maximum,
-    } for q in definition.questions)
-    db["criteria"].insert_all({
-        "form_id": definition.id, "version": definition.version, "criterion": c.id, "label": c.label.get(lang),
-    } for c in definition.criteria)
-
-
-def _add_cycles(db: Database, definition: Definition) -> None:
-    """Default windows for the years of the schedule; a window an admin already set is kept."""
-    for year in definition.schedule.years:
-        opens, closes = definition.schedule.window(year)
-        db.execute(
-            "INSERT OR IGNORE INTO cycles (form_id, cycle_year, opens, closes) VALUES (?, ?, ?, ?)",
-            [definition.id, year, opens.isoformat(), closes.isoformat()],
-        )
 
 
 def definition(db: Database, form_id: str, version: int | None = None) -> Definition | None:
@@ -89,22 +60,14 @@ def definition(db: Database, form_id: str, version: int | None = None) -> Defini
 
     Only the hash is read on every call; the definition's text (tens of kilobytes) only the first time.
     """
-    if version is None:
-        row = db.execute(
-            "SELECT sha256, version FROM form_versions WHERE form_id = ? ORDER BY version DESC LIMIT 1", [form_id]
-        ).fetchone()
-    else:
-        row = db.execute(
-            "SELECT sha256, version FROM form_versions WHERE form_id = ? AND version = ?", [form_id, version]
-        ).fetchone()
-    if row is None:
+    stored = data.stored_hash(db, form_id, version)
+    if stored is None:
         return None
-    sha, version = row
+    sha, version = stored
     cached = _cache.get(sha)
     if cached is not None:
         return cached
-    source = db.execute("SELECT definition FROM form_versions WHERE form_id = ? AND version = ?",
-                        [form_id, version]).fetchone()[0]
+    source = data.source(db, form_id, version)
     with _lock:
         cached = _cache.get(sha)
         if cached is None:
@@ -130,8 +93,7 @@ def built_once(kind: str, definition: Definition, lang: str, build: Callable[[De
 
 def latest_definitions(db: Database) -> list[Definition]:
     """The latest version of every stored form, registration-like forms (no `requires`) first."""
-    ids = [row[0] for row in db.execute("SELECT DISTINCT form_id FROM form_versions ORDER BY form_id")]
-    found = [definition(db, form_id) for form_id in ids]
+    found = [definition(db, form_id) for form_id in data.form_ids(db)]
     return sorted((d for d in found if d), key=lambda d: (len(d.requires), d.id))
 
 

@@ -1,86 +1,35 @@
-"""A unit's submissions: windows and deadlines, immutable revisions, scores stored for reviewers."""
+"""A unit's submissions: immutable revisions of every save or submit, scores stored for reviewers."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
-from typing import Any
-
-from sqlite_utils import Database
+from typing import Any, Mapping
 
 from form_definitions import Definition
-from scoring import Points, points, rounded, visibility, visible_answers
-
-from forms_app.rules import registry
-from forms_app.data.connection import write
-from forms_app.data.clock import stamp, today, utcnow
-
-
-@dataclass(frozen=True)
-class Window:
-    """When a form is open for one unit and one cycle year (dates inclusive, in the deployment's time zone)."""
-
-    opens: dt.date
-    closes: dt.date
-    extended: bool = False
-    reopened_until: dt.date | None = None
-    decision: str | None = None  # the current decision of the standing committee, if any
-
-    def state(self, today: dt.date) -> str:
-        """not_open, open, closed, or decided (the committee's decision locks the form whatever the date)."""
-        from forms_app.rules.deciding import LOCKING
-
-        if self.decision in LOCKING:
-            return "decided"
-        if today < self.opens:
-            return "not_open"
-        if today > self.closes:
-            return "closed"
-        return "open"
-
-    def days_left(self, today: dt.date) -> int:
-        return (self.closes - today).days
-
-
-def window(db: Database, unit_code: str, form_id: str, cycle_year: int) -> Window | None:
-    """The cycle's window for one unit; None when the form has no such cycle.
-
-    The unit's extension applies; a current decision 'returned' reopens the form until the end of
-    its `reopen_until`; a current 'recognised', 'not_recognised' or 'withdrawn' locks it (state
-    "decided").
-    """
-    from forms_app.rules.deciding import current_decision
-
-    row = db.execute("SELECT opens, closes FROM cycles WHERE form_id = ? AND cycle_year = ?", [form_id, cycle_year]).fetchone()
-    if row is None:
-        return None
-    opens, closes = dt.date.fromisoformat(row[0]), dt.date.fromisoformat(row[1])
-    extended = False
-    extension = db.execute(
-        "SELECT closes FROM extensions WHERE unit_code = ? AND form_id = ? AND cycle_year = ?",
-        [unit_code, form_id, cycle_year],
-    ).fetchone()
-    if extension is not None and dt.date.fromisoformat(extension[0]) > closes:
-        closes, extended = dt.date.fromisoformat(extension[0]), True
-    decision = current_decision(db, unit_code, form_id, cycle_year)
-    reopened = None
-    if decision is not None and decision["decision"] == "returned" and decision["reopen_until"]:
-        reopened = dt.date.fromisoformat(decision["reopen_until"])
-        closes = max(closes, reopened)
-    return Window(opens, closes, extended=extended, reopened_until=reopened,
-                  decision=decision["decision"] if decision else None)
-
-
-def cycle_years(db: Database, form_id: str) -> list[int]:
-    return [r[0] for r in db.execute("SELECT cycle_year FROM cycles WHERE form_id = ? ORDER BY cycle_year DESC", [form_id])]
+from forms_app.data import audit
+from forms_app.data import decisions as data_decisions
+from forms_app.data import submissions as data
+from forms_app.data.clock import stamp, utcnow
+from forms_app.data.connection import Database, write
+from forms_app.data.submissions import stored_value
+from forms_app.rules import registry, windows
+from scoring import Points, points, rounded, score, visibility, visible_answers
 
 
 def find(db: Database, unit_code: str, form_id: str, cycle_year: int) -> dict | None:
-    rows = list(db.query(
-        "SELECT * FROM submissions WHERE unit_code = ? AND form_id = ? AND cycle_year = ?", [unit_code, form_id, cycle_year]
-    ))
-    return rows[0] if rows else None
+    """The unit's submission of a form for a year, or None."""
+    return data.find(db, unit_code, form_id, cycle_year)
+
+
+def revisions(db: Database, submission_id: int) -> list[dict]:
+    """Every revision of a submission (without its answers), newest first."""
+    return data.revisions(db, submission_id)
+
+
+def revision_answers(db: Database, submission_id: int, number: int) -> dict | None:
+    """The answers stored by one revision, or None when there is no such revision."""
+    return data.revision_answers(db, submission_id, number)
 
 
 def current_answers(db: Database, submission: dict | None) -> dict[str, Any]:
@@ -110,19 +59,6 @@ def definition_for(db: Database, submission: dict | None, form_id: str) -> Defin
     return registry.definition(db, form_id)
 
 
-def requirement_missing(db: Database, unit_code: str, definition: Definition, cycle_year: int) -> list[str]:
-    """Forms this one `requires` that the unit has not submitted for the same cycle year."""
-    missing = []
-    for required in definition.requires:
-        row = db.execute(
-            "SELECT status FROM submissions WHERE unit_code = ? AND form_id = ? AND cycle_year = ?",
-            [unit_code, required, cycle_year],
-        ).fetchone()
-        if row is None or row[0] != "submitted":
-            missing.append(required)
-    return missing
-
-
 @dataclass(frozen=True)
 class Outcome:
     """What happened to a save or submit: saved, submitted, duplicate, conflict or late."""
@@ -149,71 +85,51 @@ def record(db: Database, *, unit_code: str, definition: Definition, cycle_year: 
     kept = visible_answers(definition, answers, shown)
     result = points(definition, kept)
     moment = now or utcnow()
-    now = stamp(moment)
     with write(db):
-        if request_token:
-            seen = db.execute(
-                "SELECT r.number, r.action, r.submission_id FROM revisions r WHERE r.request_token = ?", [request_token]
-            ).fetchone()
-            if seen is not None:
-                return Outcome("duplicate", seen[0], seen[2])
-        submission = find(db, unit_code, definition.id, cycle_year)
-        if submission is None:
-            db["submissions"].insert({
-                "unit_code": unit_code, "form_id": definition.id, "cycle_year": cycle_year,
-                "form_version": definition.version, "status": "draft", "current_revision": 0,
-                "created_at": now, "updated_at": now,
-            })
-            submission = find(db, unit_code, definition.id, cycle_year)
-        submission_id = submission["id"]
+        seen = data.revision_for_request(db, request_token) if request_token else None
+        if seen is not None:
+            return Outcome("duplicate", *seen)
+        submission = (data.find(db, unit_code, definition.id, cycle_year)
+                      or data.create(db, unit_code, definition.id, cycle_year, definition.version, stamp(moment)))
         if submission["form_version"] != definition.version:
             raise ValueError("a submission keeps the definition version it was started on")
-        number = 1 + (db.execute("SELECT MAX(number) FROM revisions WHERE submission_id = ?", [submission_id]).fetchone()[0] or 0)
+        number = data.next_revision_number(db, submission["id"])
         stale = base_revision is not None and base_revision != submission["current_revision"]
         kind = "late" if late else ("conflict" if stale else action)
-        db.execute(
-            "INSERT INTO revisions (submission_id, number, action, author, created_at, answers, total, request_token, "
-            "after_deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [submission_id, number, kind, author, now, json.dumps(kept, ensure_ascii=False, sort_keys=True),
-             result.total, request_token, int(late or _after_deadline(db, unit_code, definition.id, cycle_year, moment))])
+        data.add_revision(db, submission["id"], number, kind, author, stamp(moment), kept, result.total, request_token,
+                          late or windows.after_deadline(db, unit_code, definition.id, cycle_year, moment))
         if kind == "conflict":
-            last = db.execute(
-                "SELECT author, created_at FROM revisions WHERE submission_id = ? AND number = ?",
-                [submission_id, submission["current_revision"]],
-            ).fetchone()
-            return Outcome("conflict", number, submission_id, *(last or (None, None)))
+            last = data.revision_author(db, submission["id"], submission["current_revision"])
+            return Outcome("conflict", number, submission["id"], *(last or (None, None)))
         if kind == "late":
-            audit(db, author, "late_submit_refused", unit_code, definition.id, cycle_year, {"revision": number})
-            return Outcome("late", number, submission_id)
-        changes = {"current_revision": number, "updated_at": now}
-        # Scores follow the submitted revision; a draft saved after a submit leaves the submission as submitted.
-        if action == "submit" or submission["submitted_revision"] is None:
-            changes.update({
-                "total": result.total, "max_total": rounded(definition.maximum), "band": result.band,
-                "recognised": None if result.recognised is None else int(result.recognised),
-            })
-            store_scores(db, *scored_rows(submission_id, definition, kept, result, shown,
-                                          cycle_year=cycle_year if action == "submit" else None))
+            audit.record(db, author, "late_submit_refused", unit_code, definition.id, cycle_year, {"revision": number})
+            return Outcome("late", number, submission["id"])
+        _make_current(db, submission, definition, number, action, (kept, result, shown), stamp(moment))
         if action == "submit":
-            changes.update({"status": "submitted", "submitted_revision": number, "submitted_at": now})
-        db["submissions"].update(submission_id, changes)
-        if action == "submit" and db.execute("SELECT 1 FROM adjustments WHERE submission_id = ? LIMIT 1", [submission_id]).fetchone():
-            # A resubmission (after a return) keeps the reviewers' adjustments: they apply to the new answers.
-            from forms_app.rules.deciding import refresh_adjusted_scores
-
-            refresh_adjusted_scores(db, submission_id)
-        if action == "submit":
-            audit(db, author, "submitted", unit_code, definition.id, cycle_year, {"revision": number, "total": result.total})
-        return Outcome("submitted" if action == "submit" else "saved", number, submission_id)
+            audit.record(db, author, "submitted", unit_code, definition.id, cycle_year,
+                         {"revision": number, "total": result.total})
+        return Outcome("submitted" if action == "submit" else "saved", number, submission["id"])
 
 
-def _after_deadline(db: Database, unit_code: str, form_id: str, cycle_year: int, moment: dt.datetime) -> bool:
-    """Whether `moment` is past the end of the unit's closing day (its extension included), in Vietnam."""
-    row = db.execute(
-        "SELECT COALESCE(e.closes, c.closes) FROM cycles c LEFT JOIN extensions e ON e.unit_code = ? "
-        "AND e.form_id = c.form_id AND e.cycle_year = c.cycle_year WHERE c.form_id = ? AND c.cycle_year = ?",
-        [unit_code, form_id, cycle_year]).fetchone()
-    return row is not None and today(moment) > dt.date.fromisoformat(row[0])
+def _make_current(db: Database, submission: dict, definition: Definition, number: int, action: str,
+                  scored: tuple[dict, Points, dict], now: str) -> None:
+    """The new revision becomes the one being edited; a submit (or a first save) also becomes the scored one."""
+    kept, result, shown = scored
+    changes: dict[str, Any] = {"current_revision": number, "updated_at": now}
+    # Scores follow the submitted revision; a draft saved after a submit leaves the submission as submitted.
+    if action == "submit" or submission["submitted_revision"] is None:
+        changes.update({
+            "total": result.total, "max_total": rounded(definition.maximum), "band": result.band,
+            "recognised": None if result.recognised is None else int(result.recognised),
+        })
+        data.replace_scores(db, *scored_rows(submission["id"], definition, kept, result, shown,
+                                             cycle_year=submission["cycle_year"] if action == "submit" else None))
+    if action == "submit":
+        changes.update({"status": "submitted", "submitted_revision": number, "submitted_at": now})
+    data.update(db, submission["id"], changes)
+    if action == "submit" and data_decisions.has_adjustments(db, submission["id"]):
+        # A resubmission (after a return) keeps the reviewers' adjustments: they apply to the new answers.
+        refresh_adjusted_scores(db, submission["id"])
 
 
 ScoreRows = tuple[int, list[tuple], list[tuple], list[tuple] | None]
@@ -249,58 +165,89 @@ def scored_rows(submission_id: int, definition: Definition, kept: dict[str, Any]
     return submission_id, answers, sections, criteria
 
 
-def store_scores(db: Database, submission_id: int, answers: list[tuple], sections: list[tuple],
-                 criteria: list[tuple] | None) -> None:
-    """Replace the long-form rows of one submission (inside the caller's transaction)."""
-    conn = db.conn
-    conn.execute("DELETE FROM answers WHERE submission_id = ?", [submission_id])
-    conn.execute("DELETE FROM section_scores WHERE submission_id = ?", [submission_id])
-    if criteria is not None:
-        conn.execute("DELETE FROM criterion_scores WHERE submission_id = ?", [submission_id])
-    insert_scores(db, answers, sections, criteria)
+def of_units(db: Database, unit_codes: list[str]) -> dict[str, list[dict]]:
+    """{unit: its submissions (form, year, status, total, band), oldest year first} for these units."""
+    found: dict[str, list[dict]] = {}
+    for row in data.of_units(db, unit_codes):
+        found.setdefault(row["unit_code"], []).append(row)
+    return found
 
 
-ANSWER_INSERT = ("INSERT INTO answers (submission_id, question_id, section_id, criterion, type, value, points, "
-                 "max_points, visible) VALUES (?,?,?,?,?,?,?,?,?)")
-SECTION_INSERT = "INSERT INTO section_scores (submission_id, section_id, score, max, pass_min, passed) VALUES (?,?,?,?,?,?)"
-CRITERION_INSERT = ("INSERT INTO criterion_scores (submission_id, form_id, cycle_year, criterion, points, "
-                    "adjusted_points, max_points) VALUES (?,?,?,?,?,?,?)")
+def year_summary(db: Database, clusters: list[str]) -> list[dict]:
+    """Per form and year: how many submitted, drafts, the average total and how many recognised (within `clusters`)."""
+    return data.year_summary(db, clusters)
 
 
-def insert_scores(db: Database, answers: list[tuple], sections: list[tuple], criteria: list[tuple] | None) -> None:
-    """Insert long-form rows (of one or many submissions: the demo batches them)."""
-    db.conn.executemany(ANSWER_INSERT, answers)
-    db.conn.executemany(SECTION_INSERT, sections)
-    if criteria:
-        db.conn.executemany(CRITERION_INSERT, criteria)
+def next_submission_id(db: Database) -> int:
+    """The id the next new submission gets (a bulk load numbers its rows itself)."""
+    return data.next_id(db)
 
 
-def stored_value(value: Any) -> Any:
-    """An answer as one SQLite value: numbers and text as they are, booleans as 0/1, lists as JSON."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+def record_many(db: Database, submissions: list[tuple], revisions: list[tuple], scores: tuple[list, list, list]) -> None:
+    """Store whole submitted submissions at once (the demo): their rows, first revisions (answers as dicts) and the
+    long-form rows `scored_rows` made for them, in one transaction."""
+    with write(db):
+        data.insert_many(db, submissions, revisions)
+        data.insert_scores(db, *scores)
 
 
-def revisions(db: Database, submission_id: int) -> list[dict]:
-    return list(db.query(
-        "SELECT number, action, author, created_at, total FROM revisions WHERE submission_id = ? ORDER BY number DESC",
-        [submission_id],
-    ))
+def submitted_scored(db: Database, form_ids: list[str], years: list[int]) -> list[tuple]:
+    """(id, unit, form, year, recognised, total) of every submitted, scored submission of these forms and years."""
+    return data.submitted_scored(db, form_ids, years)
 
 
-def revision_answers(db: Database, submission_id: int, number: int) -> dict | None:
-    row = db.execute("SELECT answers FROM revisions WHERE submission_id = ? AND number = ?", [submission_id, number]).fetchone()
-    return json.loads(row[0]) if row else None
+def first_scored_file(db: Database, submission_id: int) -> str | None:
+    """The first visible file question that earned points in the submission's scored revision, or None."""
+    return data.first_scored_file(db, submission_id)
 
 
-def audit(db: Database, actor: str, action: str, unit_code: str | None, form_id: str | None,
-           cycle_year: int | None, detail: dict | None = None) -> None:
-    db["audit_log"].insert({
-        "at": stamp(), "actor": actor, "action": action, "unit_code": unit_code, "form_id": form_id,
-        "cycle_year": cycle_year, "detail": json.dumps(detail or {}, ensure_ascii=False),
-    })
+# The reviewers' adjustments applied to the scored revision (recorded by forms_app.rules.deciding).
+
+def current_adjustments(db: Database, submission_id: int) -> dict[str, dict]:
+    """The adjustment in force per question ({question: {"points", "reason"}}); removed ones left out."""
+    return {qid: {"points": points, "reason": reason}
+            for qid, points, reason in data_decisions.latest_adjustments(db, submission_id) if points is not None}
 
 
+def effective_adjustments(db: Database, submission_id: int, definition, answers: Mapping[str, Any]) -> dict[str, dict]:
+    """The current adjustments that still apply to these answers (a resubmission may have hidden a question)."""
+    shown = visibility(definition, answers)
+    return {qid: change for qid, change in current_adjustments(db, submission_id).items()
+            if definition.question(qid) is not None and shown.get(qid)}
+
+
+def refresh_adjusted_scores(db: Database, submission_id: int) -> dict | None:
+    """Store the adjusted scores of a submission's scored revision (NULL where nothing is adjusted); its report.
+
+    Runs inside the caller's transaction. The automatic columns are never written here.
+    """
+    submission = data.by_id(db, submission_id)
+    if submission is None:
+        return None
+    definition = registry.definition(db, submission["form_id"], submission["form_version"])
+    number = scored_revision(submission)
+    answers = (revision_answers(db, submission_id, number) if number else None) or {}
+    changes = effective_adjustments(db, submission_id, definition, answers)
+    data_decisions.clear_adjusted_scores(db, submission_id)
+    if not changes:
+        data_decisions.store_adjusted_scores(db, submission_id, None)
+        return None
+    report = score(definition, answers, changes)
+    adjusted = [q for q in report["questions"] if q["adjusted"]]
+    touched = {q["section"] for q in adjusted}
+    by_criterion = _criterion_points(report)
+    data_decisions.store_adjusted_scores(
+        db, submission_id, report["total"],
+        questions=[(q["id"], q["points"]) for q in adjusted],
+        sections=[(s["id"], s["score"]) for s in report["sections"] if s["id"] in touched],
+        criteria=[(c, rounded(by_criterion[c])) for c in {q["criterion"] for q in adjusted} if c in by_criterion])
+    return report
+
+
+def _criterion_points(report: dict) -> dict[str, float]:
+    """The points of a report per criterion, over its scored questions (unrounded)."""
+    by_criterion: dict[str, float] = {}
+    for q in report["questions"]:
+        if q["criterion"] is not None and q["max_points"] > 0:
+            by_criterion[q["criterion"]] = by_criterion.get(q["criterion"], 0.0) + q["points"]
+    return by_criterion

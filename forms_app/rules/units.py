@@ -9,11 +9,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlite_utils import Database
-
-from forms_app.data.connection import write
+from forms_app.data import audit, units as data_units
 from forms_app.data.clock import stamp
-from forms_app.data.text import fold, fold_name, same_dashes
+from forms_app.data.connection import Database, write
+from forms_app.data.text import fold_name, same_dashes
+from forms_app.rules import messages
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 # Accepted header spellings, English and Vietnamese, compared without case or diacritics.
@@ -24,36 +24,34 @@ HEADERS = {
 }
 
 
+MESSAGES = {
+    "unreadable": {"vi": "Không đọc được tệp: {reason}.",
+                  "en": "Cannot read the file: {reason}."},
+    "columns": {"vi": "Thiếu cột {missing}; dòng tiêu đề phải có ít nhất code, name, cluster (hoặc mã, tên, cụm).",
+               "en": "Missing column {missing}; the header row needs at least code, name, cluster."},
+    "empty": {"vi": "Tệp không có dòng dữ liệu nào.",
+             "en": "The file has no data rows."},
+    "code": {"vi": "Mã đơn vị \"{value}\" không hợp lệ; dùng chữ, số, dấu chấm, gạch dưới hoặc gạch ngang, tối đa 32 ký tự.",
+            "en": "The unit code \"{value}\" is invalid; use letters, digits, dots, underscores or hyphens, at most 32."},
+    "name": {"vi": "Thiếu tên đơn vị (hoặc tên dài quá 200 ký tự).",
+            "en": "The unit name is missing (or longer than 200 characters)."},
+    "cluster": {"vi": "Tên cụm dài quá 100 ký tự.",
+               "en": "The cluster name is longer than 100 characters."},
+    "duplicate": {"vi": "Mã đơn vị \"{value}\" đã xuất hiện ở dòng {first}.",
+                 "en": "The unit code \"{value}\" already appears on row {first}."},
+}
+
+
 @dataclass(frozen=True)
 class RowError:
+    """A problem of an imported units file: its row as a spreadsheet shows it (0: the whole file), a code, its values."""
+
     row: int
     code: str
     params: dict
 
-    MESSAGES = {
-        "vi": {
-            "unreadable": "Không đọc được tệp: {reason}.",
-            "columns": "Thiếu cột {missing}; dòng tiêu đề phải có ít nhất code, name, cluster (hoặc mã, tên, cụm).",
-            "empty": "Tệp không có dòng dữ liệu nào.",
-            "code": "Mã đơn vị \"{value}\" không hợp lệ; dùng chữ, số, dấu chấm, gạch dưới hoặc gạch ngang, tối đa 32 ký tự.",
-            "name": "Thiếu tên đơn vị (hoặc tên dài quá 200 ký tự).",
-            "cluster": "Tên cụm dài quá 100 ký tự.",
-            "duplicate": "Mã đơn vị \"{value}\" đã xuất hiện ở dòng {first}.",
-        },
-        "en": {
-            "unreadable": "Cannot read the file: {reason}.",
-            "columns": "Missing column {missing}; the header row needs at least code, name, cluster.",
-            "empty": "The file has no data rows.",
-            "code": "The unit code \"{value}\" is invalid; use letters, digits, dots, underscores or hyphens, at most 32.",
-            "name": "The unit name is missing (or longer than 200 characters).",
-            "cluster": "The cluster name is longer than 100 characters.",
-            "duplicate": "The unit code \"{value}\" already appears on row {first}.",
-        },
-    }
-
     def message(self, lang: str = "vi") -> str:
-        text = self.MESSAGES.get(lang, self.MESSAGES["vi"])[self.code].format(**self.params)
-        return f"Dòng {self.row}: {text}" if lang == "vi" and self.row else (f"Row {self.row}: {text}" if self.row else text)
+        return messages.row_prefix(self.row, lang) + messages.text(MESSAGES, self.code, lang, **self.params)
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -129,31 +127,55 @@ def parse(path: Path) -> tuple[list[dict], list[RowError]]:
     return units, errors
 
 
-def import_units(db: Database, path: Path) -> tuple[int, int, list[RowError]]:
+def import_units(db: Database, path: Path, actor: str = "cli") -> tuple[int, int, list[RowError]]:
     """Insert new units and update existing ones in one transaction: (added, updated, errors); nothing written on error."""
     units, errors = parse(path)
     if errors:
         return 0, 0, errors
     now = stamp()
-    added = updated = 0
     with write(db):
-        for unit in units:
-            exists = db.execute("SELECT 1 FROM units WHERE code = ?", [unit["code"]]).fetchone()
-            if exists:
-                db.execute("UPDATE units SET name = ?, name_ascii = ?, cluster = ?, updated_at = ? WHERE code = ?",
-                           [unit["name"], fold(unit["name"]), unit["cluster"], now, unit["code"]])
-                updated += 1
-            else:
-                db["units"].insert({**unit, "name_ascii": fold(unit["name"]), "created_at": now, "updated_at": now})
-                added += 1
-        db["audit_log"].insert({"at": now, "actor": "cli", "action": "units_imported",
-                                "detail": f'{{"file": "{path.name}", "added": {added}, "updated": {updated}}}'})
+        added, updated = data_units.save(db, units, now)
+        audit.record(db, actor, "units_imported", detail={"file": path.name, "added": added, "updated": updated}, at=now)
     return added, updated, []
+
+
+def save_units(db: Database, units: list[dict]) -> tuple[int, int]:
+    """Insert or update units ({code, name, cluster}) already checked: (added, updated)."""
+    with write(db):
+        return data_units.save(db, units, stamp())
+
+
+def add_units(db: Database, units: list[dict]) -> None:
+    """Insert many new units ({code, name, cluster}) at once, inside the caller's transaction (the demo)."""
+    data_units.insert_many(db, units, stamp())
+
+
+def count_units(db: Database) -> int:
+    return data_units.count(db)
+
+
+def find_unit(db: Database, code: str) -> dict | None:
+    """A unit's row ({code, name, cluster, …}), or None."""
+    return data_units.find(db, code)
+
+
+def unit_exists(db: Database, code: str) -> bool:
+    return data_units.exists(db, code)
 
 
 def cluster_names(db: Database) -> list[str]:
     """The emulation clusters the units belong to."""
-    return [row[0] for row in db.execute("SELECT DISTINCT cluster FROM units WHERE cluster != '' ORDER BY cluster")]
+    return data_units.cluster_names(db)
+
+
+def in_clusters(db: Database, code: str, clusters: list[str]) -> bool:
+    """Whether the unit belongs to one of `clusters` (False for an unknown unit)."""
+    return data_units.cluster_of(db, code) in clusters
+
+
+def search_units(db: Database, *, clusters: list[str], query: str, page: int, per_page: int) -> tuple[int, list[dict]]:
+    """(how many match, the units of `page`) by cluster and name, limited to `clusters` when given."""
+    return data_units.search(db, clusters=clusters, query=query, limit=per_page, offset=(page - 1) * per_page)
 
 
 def match_clusters(db: Database, wanted: list[str]) -> tuple[list[str], list[str]]:

@@ -7,12 +7,11 @@ import os
 import secrets
 from pathlib import Path
 
-from sqlite_utils import Database
-from werkzeug.datastructures import FileStorage
 
 from form_definitions import Question
 
-from forms_app.data.connection import write
+from forms_app.data import uploads as data
+from forms_app.data.connection import Database, write
 from forms_app.data.clock import stamp
 
 # The first bytes each accepted type starts with: an extension alone proves nothing.
@@ -52,8 +51,9 @@ def extension(filename: str) -> str:
 
 
 def store(db: Database, data_dir: Path, *, unit_code: str, form_id: str, cycle_year: int, question: Question,
-          upload: FileStorage, author: str) -> str:
-    """Check and keep one uploaded file; its token is the answer's reference."""
+          upload, author: str) -> str:
+    """Check and keep one uploaded file (a werkzeug FileStorage or anything with `filename` and `stream`); its token is
+    the answer's reference."""
     name = os.path.basename((upload.filename or "").replace("\\", "/"))[:200] or "tep"
     ext = extension(name)
     if ext not in question.accept:
@@ -80,7 +80,7 @@ def store(db: Database, data_dir: Path, *, unit_code: str, form_id: str, cycle_y
             raise
     token = secrets.token_urlsafe(18)
     with write(db):
-        db["uploads"].insert({
+        data.insert(db, {
             "token": token, "unit_code": unit_code, "form_id": form_id, "cycle_year": cycle_year,
             "question_id": question.id, "original_name": name, "sha256": digest, "size": len(content),
             "uploaded_by": author, "uploaded_at": stamp(),
@@ -93,8 +93,8 @@ def blob_path(data_dir: Path, digest: str) -> Path:
 
 
 def find(db: Database, token: str) -> dict | None:
-    rows = list(db.query("SELECT * FROM uploads WHERE token = ?", [token]))
-    return rows[0] if rows else None
+    """The row of one upload, or None."""
+    return data.find(db, token)
 
 
 def owned(db: Database, token: str, unit_code: str, form_id: str, cycle_year: int, question_id: str) -> bool:
@@ -105,7 +105,5 @@ def owned(db: Database, token: str, unit_code: str, form_id: str, cycle_year: in
 
 
 def describe(db: Database, tokens: list[str]) -> dict[str, dict]:
-    if not tokens:
-        return {}
-    marks = ",".join("?" * len(tokens))
-    return {r["token"]: r for r in db.query(f"SELECT * FROM uploads WHERE token IN ({marks})", tokens)}
+    """{token: row} of the uploads among `tokens` (other answers are left out)."""
+    return data.by_tokens(db, tokens)

@@ -23,14 +23,12 @@ import json
 import os
 import secrets
 import shutil
-import sqlite3
 import stat
-import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from urllib.parse import quote
 
-from forms_app.data import clock, connection as database
+from forms_app.data import clock, maintenance
+from forms_app.data import connection as database
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -175,50 +173,14 @@ def backup(data_dir: Path, dest: Path) -> Summary:
 
 
 def _copy_database(source: Path, target: Path) -> dict:
-    """A consistent copy of one live database (the backup API, in steps, under one read snapshot) and its check."""
-    name = source.name
+    """A consistent copy of one live database and its check (forms_app.data.maintenance), refusals as BackupError."""
     try:
-        src = sqlite3.connect(f"file:{quote(str(source))}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_S,
-                              isolation_level=None, check_same_thread=False)
-    except sqlite3.Error as exc:
-        raise BackupError("database_error", name=name, reason=str(exc)) from None
-    dst = None
-    try:
-        src.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
-        wal = src.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
-        if wal:
-            # Hold one read snapshot for the whole copy: the steps then never restart however much the
-            # server writes, and in WAL mode this reader never blocks a writer.
-            src.execute("BEGIN")
-            src.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        dst = sqlite3.connect(str(target), isolation_level=None)
-        os.chmod(target, 0o600)
-        src.backup(dst, pages=PAGES_PER_STEP, progress=lambda *_: time.sleep(PAUSE_BETWEEN_STEPS), sleep=0.05)
-        if wal:
-            src.execute("COMMIT")
-        dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file; connect() turns WAL back on
-        problems = [row[0] for row in dst.execute("PRAGMA integrity_check").fetchall()]
-        if problems != ["ok"]:
-            raise BackupError("integrity", name=name, detail="; ".join(problems[:3]))
-        return _database_facts(dst, name) | {"integrity_check": "ok"}
-    except sqlite3.Error as exc:
-        if _disk_full(exc):
-            raise BackupError("disk_full", path=target) from None
-        raise BackupError("database_error", name=name, reason=str(exc)) from None
+        return maintenance.copy_live(source, target, pages_per_step=PAGES_PER_STEP, pause=PAUSE_BETWEEN_STEPS,
+                                     busy_timeout_s=BUSY_TIMEOUT_S)
+    except maintenance.DatabaseProblem as exc:
+        raise BackupError(exc.code, **exc.params) from None
     except OSError as exc:
         raise _io_error(exc, target) from None
-    finally:
-        if dst is not None:
-            dst.close()
-        src.close()
-
-
-def _database_facts(conn: sqlite3.Connection, name: str) -> dict:
-    user_version = conn.execute("PRAGMA user_version").fetchone()[0]
-    migrations: list[str] = []
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'").fetchone():
-        migrations = [f"{s}:{n}" for s, n in conn.execute("SELECT migration_set, name FROM _sqlite_migrations ORDER BY rowid")]
-    return {"user_version": user_version, "migrations": migrations}
 
 
 def _data_files(data_dir: Path) -> list[str]:
@@ -328,8 +290,8 @@ def restore(source: Path, data_dir: Path) -> Summary:
         staging.rmdir()
         try:
             database.migrate(data_dir)  # an older backup is brought up to date
-        except sqlite3.Error as exc:
-            if _disk_full(exc):
+        except database.DatabaseError as exc:
+            if maintenance.disk_full(exc):
                 raise BackupError("disk_full", path=data_dir) from None
             raise BackupError("database_error", name=database.FORMS_DB, reason=str(exc)) from None
     except BaseException:
@@ -429,24 +391,11 @@ def _verify_files(source: Path, files: list[dict]) -> None:
 
 def _check_restored_databases(staging: Path) -> None:
     """Both copies pass integrity_check and carry no migration this version does not know."""
-    from forms_app.data.migrations import accounts_migrations, forms_migrations
-
-    known = {f"{m.name}:{step.name}" for m in (forms_migrations, accounts_migrations) for step in m._migrations}
     for name in DATABASES:
         try:
-            conn = sqlite3.connect(f"file:{quote(str(staging / name))}?mode=rw", uri=True, isolation_level=None)
-            try:
-                problems = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
-                facts = _database_facts(conn, name)
-            finally:
-                conn.close()
-        except sqlite3.Error as exc:
-            raise BackupError("database_error", name=name, reason=str(exc)) from None
-        if problems != ["ok"]:
-            raise BackupError("integrity", name=name, detail="; ".join(problems[:3]))
-        unknown = [m for m in facts["migrations"] if m.split(":", 1)[0] in ("forms", "accounts") and m not in known]
-        if unknown:
-            raise BackupError("newer_backup", name=name, migrations=", ".join(unknown[:3]))
+            maintenance.check_copy(staging / name)
+        except maintenance.DatabaseProblem as exc:
+            raise BackupError(exc.code, **exc.params) from None
 
 
 # --- shared -------------------------------------------------------------------------------------
@@ -487,10 +436,6 @@ def _io_error(exc: OSError, path: Path) -> BackupError:
 
 def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
-
-
-def _disk_full(exc: sqlite3.Error) -> bool:
-    return "full" in str(exc).lower() or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
 
 
 def _fsync_dir(path: Path) -> None:

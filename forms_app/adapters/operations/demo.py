@@ -18,12 +18,12 @@ from typing import Any, Callable
 from form_definitions import Definition, Question, shipped_folder
 from scoring import points, rounded, score, visibility, visible_answers
 
-from forms_app.rules import accounts, registry
-from forms_app.data import connection as database
 from forms_app.data import clock
-from forms_app.data.clock import stamp, utcnow
-from forms_app.rules.submitting import insert_scores, scored_rows, today
-from forms_app.data.text import fold
+from forms_app.data import connection as database
+from forms_app.data.clock import stamp, today
+from forms_app.rules import accounts, deciding, registry, submitting, windows
+from forms_app.rules import units as units_rules
+from forms_app.rules.submitting import scored_rows
 
 FACULTIES = [
     "Khoa Toán – Tin", "Khoa Vật lý", "Khoa Hoá học", "Khoa Sinh học", "Khoa Ngữ văn", "Khoa Lịch sử",
@@ -151,30 +151,23 @@ def make_demo(data_dir: Path, *, units: int, first_year: int, last_year: int, se
     forms = database.open_forms(data_dir)
     accounts_db = database.open_accounts(data_dir)
     try:
-        if forms.execute("SELECT COUNT(*) FROM units").fetchone()[0]:
+        if units_rules.count_units(forms):
             raise DemoError(f"{data_dir} đã có đơn vị; dữ liệu mẫu chỉ tạo trong một thư mục dữ liệu trống.")
         registry.load_definitions_into(forms, [shipped_folder()], actor="demo")
         definitions = registry.latest_definitions(forms)
         years = [y for y in range(first_year, last_year + 1)]
-        for d in definitions:
-            for y in years:
-                opens, closes = d.schedule.window(y)
-                forms.execute("INSERT OR IGNORE INTO cycles (form_id, cycle_year, opens, closes) VALUES (?, ?, ?, ?)",
-                              [d.id, y, opens.isoformat(), closes.isoformat()])
         rng = random.Random(seed)
         unit_rows = unit_list(units, rng)
-        now = stamp()
-        forms.conn.execute("PRAGMA synchronous = OFF")
-        with database.write(forms):
-            forms["units"].insert_all(({**u, "name_ascii": fold(u["name"]), "created_at": now, "updated_at": now}
-                                       for u in unit_rows), batch_size=5000)
-        demo_units = [u["code"] for u in unit_rows[:DEMO_ACCOUNTS]]
-        _make_accounts(accounts_db, forms, rng, demo_units, data_dir)
-        counts = _make_submissions(forms, definitions, unit_rows, years, rng, set(demo_units), progress)
-        decided = _make_decisions(forms, definitions, years, seed)
-        _open_for_demo_units(forms, definitions, demo_units, years[-1])
-        forms.conn.execute("PRAGMA synchronous = NORMAL")
-        forms.execute("ANALYZE")
+        with database.bulk_load(forms):
+            with database.write(forms):
+                for d in definitions:
+                    windows.add_default_windows(forms, d, years)
+                units_rules.add_units(forms, unit_rows)
+            demo_units = [u["code"] for u in unit_rows[:DEMO_ACCOUNTS]]
+            _make_accounts(accounts_db, forms, rng, demo_units, data_dir)
+            counts = _make_submissions(forms, definitions, unit_rows, years, rng, set(demo_units), progress)
+            decided = _make_decisions(forms, definitions, years, seed)
+            _open_for_demo_units(forms, definitions, demo_units, years[-1])
     finally:
         forms.close()
         accounts_db.close()
@@ -208,7 +201,8 @@ def _make_accounts(accounts_db, forms, rng: random.Random, unit_codes: list[str]
     ] + [{"username": code.lower(), "role": "unit", "unit": code} for code in unit_codes]
     for row in rows:
         row["password"] = _password(rng)
-        accounts.add_user(accounts_db, row["username"], row["password"], row["role"], row["unit"] or None)
+        accounts.add_user(accounts_db, row["username"], row["password"], row["role"], row["unit"] or None,
+                          hasher=accounts.CHEAP_HASHER)  # demo passwords are printed anyway; a sign-in rehashes them
     with (data_dir / "demo-accounts.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=["username", "password", "role", "unit"])
         writer.writeheader()
@@ -229,7 +223,7 @@ def _make_submissions(forms, definitions: list[Definition], units: list[dict], y
     makers = {d.id: AnswerMaker(d) for d in definitions}
     registration = [d for d in definitions if not d.requires]
     assessments = [d for d in definitions if d.requires]
-    next_id = 1 + (forms.execute("SELECT COALESCE(MAX(id), 0) FROM submissions").fetchone()[0])
+    next_id = submitting.next_submission_id(forms)
     count = 0
     buffers: dict[str, list[tuple]] = {"submissions": [], "revisions": [], "answers": [], "section_scores": [],
                                        "criterion_scores": []}
@@ -263,7 +257,7 @@ def _make_submissions(forms, definitions: list[Definition], units: list[dict], y
                     submitted_at, submitted_at, submitted_at,
                 ))
                 buffers["revisions"].append((sid, 1, "submit", unit["code"].lower(), submitted_at,
-                                             json.dumps(kept, ensure_ascii=False, sort_keys=True), result.total))
+                                             kept, result.total))
                 _sid, answer_rows, section_rows, criterion_rows = scored_rows(sid, definition, kept, result, shown,
                                                                               cycle_year=year)
                 buffers["answers"].extend(answer_rows)
@@ -277,16 +271,8 @@ def _make_submissions(forms, definitions: list[Definition], units: list[dict], y
 
 
 def _flush(forms, buffers: dict[str, list[tuple]]) -> None:
-    with database.write(forms):
-        forms.conn.executemany(
-            "INSERT INTO submissions (id, unit_code, form_id, cycle_year, form_version, status, current_revision, "
-            "submitted_revision, total, max_total, band, recognised, created_at, updated_at, submitted_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            buffers["submissions"])
-        forms.conn.executemany(
-            "INSERT INTO revisions (submission_id, number, action, author, created_at, answers, total) VALUES (?,?,?,?,?,?,?)",
-            buffers["revisions"])
-        insert_scores(forms, buffers["answers"], buffers["section_scores"], buffers["criterion_scores"])
+    submitting.record_many(forms, buffers["submissions"], buffers["revisions"],
+                           (buffers["answers"], buffers["section_scores"], buffers["criterion_scores"]))
     for rows in buffers.values():
         rows.clear()
 
@@ -308,8 +294,6 @@ def _make_decisions(forms, definitions: list[Definition], years: list[int], seed
     commendation. The demo accounts' units have no last-year submission, so that year stays open
     and undecided for them. Drawn from its own generator, so the answers above do not depend on it.
     """
-    from forms_app.rules.deciding import refresh_adjusted_scores
-
     rng = random.Random(seed * 1009 + 17)
     assessed = [d for d in definitions if d.result is not None and d.result.has_recognition_rule]
     by_id = {d.id: d for d in assessed}
@@ -317,11 +301,7 @@ def _make_decisions(forms, definitions: list[Definition], years: list[int], seed
     if not assessed or not decided_years:
         return 0
     meetings = {y: (f"{rng.randint(100, 399)}-QĐ/ĐTN", dt.date(y, 10, rng.randint(12, DECISION_DAY[1]))) for y in decided_years}
-    marks = ",".join("?" * len(assessed)), ",".join("?" * len(decided_years))
-    submitted = forms.execute(
-        f"SELECT id, unit_code, form_id, cycle_year, recognised, total FROM submissions WHERE status = 'submitted' "
-        f"AND recognised IS NOT NULL AND form_id IN ({marks[0]}) AND cycle_year IN ({marks[1]}) ORDER BY id",
-        [d.id for d in assessed] + decided_years).fetchall()
+    submitted = submitting.submitted_scored(forms, [d.id for d in assessed], decided_years)
     # Commendation: among units recognised in every decided year, the best of the last one.
     recognised_years: dict[tuple[str, str], int] = {}
     for _sid, unit, form_id, _year, recognised, _total in submitted:
@@ -336,23 +316,13 @@ def _make_decisions(forms, definitions: list[Definition], years: list[int], seed
         number, day = meetings[year]
         moment = stamp(dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=clock.TIME_ZONE))
         if recognised:
-            rows.append((unit, form_id, year, "recognised", None, number, day.isoformat(),
-                         int(year == last and (unit, form_id) in commended), moment))
+            rows.append((unit, form_id, year, "recognised", None, None, number, day.isoformat(),
+                         int(year == last and (unit, form_id) in commended), "import", "demo", moment))
         else:
-            rows.append((unit, form_id, year, "not_recognised", rng.choice(NOT_RECOGNISED_COMMENTS), number,
-                         day.isoformat(), 0, moment))
+            rows.append((unit, form_id, year, "not_recognised", rng.choice(NOT_RECOGNISED_COMMENTS), None, number,
+                         day.isoformat(), 0, "import", "demo", moment))
     adjustments = _demo_adjustments(forms, by_id, [r for r in submitted if r[4]], rng, meetings)
-    with database.write(forms):
-        forms.conn.executemany(
-            "INSERT INTO decisions (unit_code, form_id, cycle_year, decision, comment, decision_no, decided_on, "
-            "commendation, source, recorded_by, recorded_at) VALUES (?,?,?,?,?,?,?,?,'import','demo',?)", rows)
-        forms.conn.executemany(
-            "INSERT INTO adjustments (submission_id, question_id, points, reason, recorded_by, recorded_at) "
-            "VALUES (?,?,?,?,'kiemtra',?)", adjustments)
-        for sid in dict.fromkeys(a[0] for a in adjustments):
-            refresh_adjusted_scores(forms, sid)
-        forms["audit_log"].insert({"at": stamp(), "actor": "demo", "action": "demo_decisions",
-                                   "detail": json.dumps({"decisions": len(rows), "adjustments": len(adjustments)})})
+    deciding.record_many(forms, rows, adjustments, actor="demo")
     return len(rows)
 
 
@@ -362,18 +332,15 @@ def _demo_adjustments(forms, definitions: dict[str, Definition], recognised: lis
     chosen = []
     for sid, _unit, form_id, year, _recognised, _total in rng.sample(recognised, min(len(recognised), 40)):
         definition = definitions[form_id]
-        row = forms.execute(
-            "SELECT question_id FROM answers WHERE submission_id = ? AND type = 'file' AND visible = 1 AND points > 0 "
-            "ORDER BY question_id LIMIT 1", [sid]).fetchone()
-        if row is None:
+        question = submitting.first_scored_file(forms, sid)
+        if question is None:
             continue
-        answers = json.loads(forms.execute("SELECT answers FROM revisions WHERE submission_id = ? AND number = 1",
-                                           [sid]).fetchone()[0])
-        if not score(definition, answers, {row[0]: 0})["recognised"]:
+        answers = submitting.revision_answers(forms, sid, 1)
+        if not score(definition, answers, {question: 0})["recognised"]:
             continue
         day = meetings[year][1] - dt.timedelta(days=5)
         moment = stamp(dt.datetime(day.year, day.month, day.day, 14, 0, tzinfo=clock.TIME_ZONE))
-        chosen.append((sid, row[0], 0.0, ADJUSTMENT_REASON, moment))
+        chosen.append((sid, question, 0.0, ADJUSTMENT_REASON, "kiemtra", moment))
         if len(chosen) == 2:
             break
     return chosen
@@ -381,13 +348,8 @@ def _demo_adjustments(forms, definitions: dict[str, Definition], recognised: lis
 
 def _open_for_demo_units(forms, definitions: list[Definition], unit_codes: list[str], year: int) -> None:
     """The demo accounts' units get the last year's self-assessment extended to a month from today, to try it."""
-    until = (today() + dt.timedelta(days=30)).isoformat()
-    with database.write(forms):
-        for definition in definitions:
-            if not definition.requires:
-                continue
+    until = clock.today() + dt.timedelta(days=30)
+    for definition in definitions:
+        if definition.requires:
             for code in unit_codes:
-                forms["extensions"].upsert({
-                    "unit_code": code, "form_id": definition.id, "cycle_year": year, "closes": until,
-                    "reason": "Dữ liệu mẫu: mở để dùng thử", "granted_by": "demo", "granted_at": stamp(utcnow()),
-                }, pk=("unit_code", "form_id", "cycle_year"))
+                windows.grant_extension(forms, code, definition.id, year, until, "Dữ liệu mẫu: mở để dùng thử", "demo")

@@ -14,7 +14,7 @@ from datasette.app import Datasette
 from forms_app.adapters.reviewers import plugin as datasette_plugin
 from forms_app.data.connection import FORMS_DB
 from forms_app.data.reviewer_queries import canned_queries
-from forms_app.data.migrations import DESCRIPTIONS
+from forms_app.data.descriptions import DESCRIPTIONS
 
 BASE_URL = "/data/"
 SQL_TIME_LIMIT_MS = 1000

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from datasette import hookimpl
 from datasette.plugins import pm
 from datasette.utils.asgi import Response
+
+from forms_app.data import reviewer_access
 
 from forms_app.adapters.web.context import SESSION_COOKIE
 from forms_app.rules import accounts
@@ -14,8 +14,6 @@ from forms_app.data import connection as database
 
 REVIEWER_ROLES = ("reviewer", "admin")
 READ_ACTIONS = {"view-instance", "view-database", "view-table", "view-query", "execute-sql", "view-database-download"}
-# Columns no reviewer's SQL can read: Datasette gets NULL in their place.
-SECRET_COLUMNS = {("revisions", "request_token"), ("uploads", "token")}
 
 
 def register() -> None:
@@ -38,7 +36,7 @@ def actor_from_request(datasette, request):
         user = accounts.session_user(conn, token)
         if user is None:
             return None
-        clusters = [row[0] for row in conn.execute("SELECT cluster FROM reviewer_clusters WHERE username = ?", [user.username])]
+        clusters = accounts.reviewer_clusters(conn, user.username)
     finally:
         conn.close()
     return {"id": user.username, "role": user.role, "clusters": clusters}
@@ -59,22 +57,15 @@ def permission_allowed(datasette, actor, action, resource):
     return None
 
 
-def _authorizer(action, first, second, dbname, source):
-    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
-        return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_READ and (first, second) in SECRET_COLUMNS:
-        return sqlite3.SQLITE_IGNORE
-    return sqlite3.SQLITE_OK
-
-
 @hookimpl
 def prepare_connection(conn, database, datasette):
     """No ATTACH (so no other database file, accounts.db included, can ever be read), no secret columns."""
-    conn.set_authorizer(_authorizer)
+    conn.set_authorizer(reviewer_access.authorizer)
 
 
 @hookimpl
 def menu_links(datasette, actor, request):
+    """Reviewers' menu: the charts page, and the way back to the web app."""
     if actor and actor.get("role") in REVIEWER_ROLES:
         return [
             {"href": datasette.urls.path("/-/bieu-do"), "label": "Biểu đồ"},
@@ -85,6 +76,7 @@ def menu_links(datasette, actor, request):
 
 @hookimpl
 def register_routes():
+    """The charts page, /-/bieu-do."""
     return [(r"^/-/bieu-do$", charts_page)]
 
 

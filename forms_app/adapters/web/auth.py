@@ -18,7 +18,6 @@ from forms_app.adapters.web.i18n import VietnameseMeta, current_language
 
 bp = Blueprint("auth", __name__)
 
-STASH_COOKIE = "forms_pending"
 
 
 def account_message(error: AccountError) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import g
+from flask import current_app, g
 
-from forms_app.data import connection
+from forms_app.data import clock, connection
+from forms_app.rules import accounts, units
 
 SESSION_COOKIE = "forms_session"
 
@@ -31,3 +32,28 @@ def close_databases(exc) -> None:
         conn = g.pop(key, None)
         if conn is not None:
             conn.close()
+
+
+def limited_clusters() -> list[str]:
+    """The clusters the signed-in reviewer is limited to (a cluster lead); empty for every unit (and for admins)."""
+    if g.user is None or g.user.role != "reviewer":
+        return []
+    if "reviewer_clusters" not in g:
+        g.reviewer_clusters = accounts.reviewer_clusters(accounts_db(), g.user.username)
+    return g.reviewer_clusters
+
+
+def may_review(unit_code: str) -> bool:
+    """Whether the signed-in reviewer or admin may read and decide for this unit (a cluster lead: only in their clusters)."""
+    clusters = limited_clusters()
+    return not clusters or units.in_clusters(forms_db(), unit_code, clusters)
+
+
+def now():
+    """The app's clock: the configured NOW in tests, else None (the real clock)."""
+    return current_app.config.get("NOW")
+
+
+def today():
+    """Today in the deployment's time zone, by the app's clock."""
+    return clock.today(now())

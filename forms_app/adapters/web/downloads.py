@@ -5,14 +5,14 @@ from __future__ import annotations
 import io
 import zipfile
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, g, send_file
 
 from exports.report import report_pdf
 from exports.tables import csv_bytes, xlsx_bytes
 
-from forms_app.rules import certificates
-from forms_app.adapters.web.context import forms_db
 from forms_app.adapters.web.auth import role_required
+from forms_app.adapters.web.context import forms_db
+from forms_app.rules import certificates, windows
 from forms_app.rules.exporting import answers, summary
 from forms_app.rules.year_report import report_data
 
@@ -20,7 +20,7 @@ bp = Blueprint("downloads", __name__, url_prefix="/exports")
 
 
 def _year(year: int) -> int:
-    if not forms_db().execute("SELECT 1 FROM cycles WHERE cycle_year = ?", [year]).fetchone():
+    if not windows.year_exists(forms_db(), year):
         abort(404)
     return year
 
@@ -58,8 +58,6 @@ def csv_zip(year: int):
 @role_required("reviewer", "admin")
 def report(year: int):
     """The year-end conference report."""
-    from flask import g
-
     issuer, _url = certificates.settings(g.data_dir)
     data = report_pdf(report_data(forms_db(), _year(year), issuer.union, issuer.organisation))
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"bao-cao-so-ket-{year}.pdf", mimetype="application/pdf")

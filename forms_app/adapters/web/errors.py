@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from forms_app.adapters.web import stash
+from forms_app.data.connection import WriteError, storage_trouble
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +18,7 @@ log = logging.getLogger(__name__)
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(HTTPException, _http)
-    app.register_error_handler(sqlite3.OperationalError, _database_busy)
+    app.register_error_handler(WriteError, _database_busy)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -41,27 +43,17 @@ def _page(code: int, message: str | None = None):
 
 def _csrf(error: CSRFError):
     # A form page keeps what was typed even when its security token is stale.
-    if request.method == "POST" and request.blueprint == "fill" and same_origin():
-        from forms_app.adapters.web.fill import stash_after_csrf_failure
-
-        return stash_after_csrf_failure()
+    if request.method == "POST" and request.blueprint == "fill" and stash.same_origin():
+        return stash.stash_after_csrf_failure()
     return _page(400, _("Mã bảo mật của biểu mẫu đã hết hạn hoặc không hợp lệ; hãy tải lại trang và thử lại."))
-
-
-def same_origin() -> bool:
-    """False when the browser says the POST came from another site (it is refused, never kept)."""
-    from urllib.parse import urlparse
-
-    origin = request.headers.get("Origin") or request.headers.get("Referer")
-    return not origin or urlparse(origin).netloc == request.host
 
 
 def _http(error: HTTPException):
     return _page(error.code or 500)
 
 
-def _database_busy(error: sqlite3.OperationalError):
-    if any(word in str(error) for word in ("locked", "busy", "disk is full", "disk I/O")):
+def _database_busy(error: WriteError):
+    if storage_trouble(error):
         return _page(503)
     log.exception("database error")
     return _page(500)

@@ -5,79 +5,34 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from forms_app.rules import accounts, deciding as decisions
-from forms_app.adapters.web.context import accounts_db, forms_db
-from forms_app.adapters.web import fill
-from forms_app.rules import submitting as store
-from forms_app.rules import uploads
+from forms_app.adapters.web import reports
 from forms_app.adapters.web.auth import role_required
-from forms_app.rules.deciding import DecisionError, OutsideClusters, Refusal
+from forms_app.adapters.web.context import forms_db, limited_clusters, may_review, today
+from forms_app.adapters.web.fill import load_form
 from forms_app.adapters.web.forms import parse_number
 from forms_app.adapters.web.i18n import current_language, format_date
+from forms_app.rules import deciding as decisions
+from forms_app.rules import submitting as store
+from forms_app.rules import uploads
+from forms_app.rules.deciding import DecisionError, OutsideClusters, Refusal
+from forms_app.rules.unit_form import UnitForm
+from scoring.rules import fmt
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
 DECISION_FIELDS = ("decision", "comment", "reopen_until", "decision_no", "decided_on", "commendation")
 
 
-def limited_clusters() -> list[str]:
-    """The clusters the signed-in reviewer is limited to (a cluster lead); empty for every unit (and for admins)."""
-    if g.user is None or g.user.role != "reviewer":
-        return []
-    if "reviewer_clusters" not in g:
-        g.reviewer_clusters = accounts.reviewer_clusters(accounts_db(), g.user.username)
-    return g.reviewer_clusters
-
-
-def may_review(unit_code: str) -> bool:
-    """Whether the signed-in reviewer or admin may decide for this unit."""
-    clusters = limited_clusters()
-    if not clusters:
-        return True
-    row = forms_db().execute("SELECT cluster FROM units WHERE code = ?", [unit_code]).fetchone()
-    return row is not None and row[0] in clusters
-
-
-def _context(unit_code: str, form_id: str, year: int) -> dict:
-    """fill's context for the unit's form and year: 403 outside the reviewer's clusters, 404 for what does not exist."""
+def _context(unit_code: str, form_id: str, year: int) -> UnitForm:
+    """The unit's form and year: 403 outside the reviewer's clusters, 404 for what does not exist."""
     if not may_review(unit_code):
         abort(403)
-    if forms_db().execute("SELECT 1 FROM units WHERE code = ?", [unit_code]).fetchone() is None:
-        abort(404)
-    return fill._context(form_id, year, unit_code)
+    return load_form(form_id, year, unit_code)
 
 
 def refusal_message(refusal: Refusal, about: str = "decision") -> str:
-    """One sentence for a refused decision (`about="decision"`) or adjustment (`about="adjustment"`)."""
-    p = refusal.params
-    if refusal.code == "not_submitted":
-        return (_("Đơn vị chưa nộp biểu mẫu này nên chưa thể điều chỉnh điểm.") if about == "adjustment"
-                else _("Đơn vị chưa nộp biểu mẫu này nên chưa thể công nhận, không công nhận hay trả lại."))
-    messages = {
-        "kind": lambda: _("Hãy chọn một quyết định: công nhận, không công nhận, trả lại để bổ sung hoặc thu hồi công nhận."),
-        "unknown_unit": lambda: _("Không có đơn vị này."),
-        "unknown_cycle": lambda: _("Biểu mẫu này không có chu kỳ năm %(year)s.", year=p.get("year")),
-        "comment_long": lambda: _("Nhận xét dài quá %(max)s ký tự.", max=p.get("max")),
-        "decision_no_long": lambda: _("Số quyết định dài quá %(max)s ký tự.", max=p.get("max")),
-        "date": lambda: _("Ngày không hợp lệ; hãy nhập dạng ngày/tháng/năm, ví dụ 20/10/2022."),
-        "decided_in_future": lambda: _("Ngày quyết định không thể sau hôm nay."),
-        "reopen_needed": lambda: _("Khi trả lại, hãy cho biết biểu mẫu được mở lại đến hết ngày nào."),
-        "reopen_past": lambda: _("Ngày mở lại phải từ hôm nay trở đi."),
-        "comment_needed": lambda: _("Khi trả lại, hãy ghi nhận xét để đơn vị biết cần bổ sung gì."),
-        "not_recognised_now": lambda: _("Chỉ thu hồi được khi đơn vị đang được công nhận."),
-        "commendation_needs_recognition": lambda: _("Chỉ đơn vị được công nhận mới được đề nghị tuyên dương."),
-        "outside_clusters": lambda: _("Đơn vị này không thuộc cụm thi đua bạn phụ trách."),
-        "no_submission": lambda: _("Đơn vị chưa có bài nộp."),
-        "unknown_question": lambda: _("Biểu mẫu không có câu hỏi “%(question)s”.", question=p.get("question")),
-        "hidden_question": lambda: _("Câu hỏi “%(question)s” đang bị ẩn theo câu trả lời của đơn vị nên không có điểm để điều chỉnh.",
-                                     question=p.get("question")),
-        "unscored_question": lambda: _("Câu hỏi “%(question)s” không tính điểm.", question=p.get("question")),
-        "nothing_to_remove": lambda: _("Hãy nhập điểm sau điều chỉnh (chỉ để trống khi huỷ một điều chỉnh đã có)."),
-        "points": lambda: _("Hãy nhập một số, ví dụ 2,5."),
-        "reason_needed": lambda: _("Hãy ghi lý do điều chỉnh."),
-        "reason_long": lambda: _("Lý do dài quá %(max)s ký tự.", max=p.get("max")),
-    }
-    return messages[refusal.code]() if refusal.code in messages else refusal.code
+    """One sentence, in the page's language, for a refused decision (`about="decision"`) or adjustment (`"adjustment"`)."""
+    return decisions.message(refusal.code, current_language(), about, **refusal.params)
 
 
 @bp.route("/<unit_code>/<form_id>/<int:year>")
@@ -100,7 +55,7 @@ def decide(unit_code: str, form_id: str, year: int):
             forms_db(), unit_code, form_id, year, kind, g.user.username, comment=values["comment"],
             reopen_until=values["reopen_until"], decision_no=values["decision_no"][:200],
             decided_on=values["decided_on"], commendation=bool(values["commendation"]), source="web",
-            clusters=limited_clusters(), today=store.today(fill._now()))
+            clusters=limited_clusters(), today=today())
     except OutsideClusters:
         abort(403)
     except DecisionError as exc:
@@ -108,7 +63,7 @@ def decide(unit_code: str, form_id: str, year: int):
         for refusal in exc.refusals:
             errors.setdefault(refusal.field or "decision", []).append(refusal_message(refusal))
         return _page(ctx, decision_errors={k: " ".join(v) for k, v in errors.items()}, decision_values=values, status=422)
-    flash(_("Đã ghi quyết định: %(decision)s.", decision=fill.decision_label(kind)), "ok")
+    flash(_("Đã ghi quyết định: %(decision)s.", decision=reports.decision_label(kind)), "ok")
     return redirect(url_for("review.review", unit_code=unit_code, form_id=form_id, year=year), 303)
 
 
@@ -117,7 +72,7 @@ def decide(unit_code: str, form_id: str, year: int):
 def adjust(unit_code: str, form_id: str, year: int):
     """Adjust one question's points with a reason (empty points remove the adjustment); CSRF-checked."""
     ctx = _context(unit_code, form_id, year)
-    if ctx["submission"] is None:
+    if ctx.submission is None:
         abort(404)
     question_id = (request.form.get("question") or "").strip()[:100]
     text = (request.form.get("points") or "").strip()[:40]
@@ -131,7 +86,7 @@ def adjust(unit_code: str, form_id: str, year: int):
             error = {"field": "points", "message": refusal_message(Refusal("points", "points"), "adjustment")}
             return _page(ctx, adjust_errors={question_id: error}, adjust_values=kept, status=422)
     try:
-        row = decisions.record_adjustment(forms_db(), ctx["submission"]["id"], question_id, points, reason,
+        row = decisions.record_adjustment(forms_db(), ctx.submission["id"], question_id, points, reason,
                                           g.user.username, clusters=limited_clusters())
     except OutsideClusters:
         abort(403)
@@ -140,7 +95,7 @@ def adjust(unit_code: str, form_id: str, year: int):
         message = " ".join(refusal_message(r, "adjustment") for r in exc.refusals)
         return _page(ctx, adjust_errors={question_id: {"field": refusal.field, "message": message}},
                      adjust_values=kept, status=422)
-    question = ctx["definition"].question(question_id)
+    question = ctx.definition.question(question_id)
     label = question.label.get(current_language())
     if row["points"] is None:
         flash(_("Đã huỷ điều chỉnh điểm của câu “%(question)s”.", question=label), "ok")
@@ -153,32 +108,28 @@ def adjust(unit_code: str, form_id: str, year: int):
 
 
 def _fmt(value: float) -> str:
-    from scoring.rules import fmt
-
     return fmt(value, current_language())
 
 
-def _page(ctx: dict, *, decision_errors=None, decision_values=None, adjust_errors=None, adjust_values=None,
+def _page(form: UnitForm, *, decision_errors=None, decision_values=None, adjust_errors=None, adjust_values=None,
           status: int = 200):
     db = forms_db()
-    submission = ctx["submission"]
     report, number, described, adjustments = None, None, {}, []
-    if submission is not None and submission["current_revision"]:
-        number, answers, report = fill.scored_report(ctx)
+    if form.has_answers:
+        number, answers, report = reports.scored_report(form)
         described = uploads.describe(db, [v for v in answers.values() if isinstance(v, str)])
-        adjustments = decisions.adjustment_history(db, submission["id"])
-    decision = ctx["decision"]
-    resubmitted = (decision is not None and decision["decision"] == "returned"
-                   and decisions.submitted_since_decision(db, ctx["unit_code"], ctx["definition"].id, ctx["year"]))
+        adjustments = decisions.adjustment_history(db, form.submission["id"])
+    key = (form.unit_code, form.definition.id, form.year)
+    resubmitted = (form.decision is not None and form.decision["decision"] == "returned"
+                   and decisions.submitted_since_decision(db, *key))
     lang = current_language()
-    labels = {q.id: q.label.get(lang) for q in ctx["definition"].questions}
     return render_template(
-        "review/page.html", ctx=ctx, report=report, number=number, described=described, decision=decision,
-        history=decisions.history(db, ctx["unit_code"], ctx["definition"].id, ctx["year"]), adjustments=adjustments,
-        labels=labels, reviewing=report is not None, resubmitted=resubmitted,
-        adjust_url=url_for("review.adjust", unit_code=ctx["unit_code"], form_id=ctx["definition"].id, year=ctx["year"]),
+        "review/page.html", ctx=form, report=report, number=number, described=described, decision=form.decision,
+        history=decisions.history(db, *key), adjustments=adjustments,
+        labels={q.id: q.label.get(lang) for q in form.definition.questions}, reviewing=report is not None,
+        resubmitted=resubmitted, adjust_url=url_for("review.adjust", unit_code=key[0], form_id=key[1], year=key[2]),
         adjust_errors=adjust_errors or {}, adjust_values=adjust_values or {},
         decision_errors=decision_errors or {}, decision_values=decision_values or {},
-        newer_draft=store.has_unsubmitted_draft(submission), format_date=format_date,
+        newer_draft=store.has_unsubmitted_draft(form.submission), format_date=format_date,
         clusters=limited_clusters(),
     ), status

@@ -1,0 +1,343 @@
+-- The current schema of a data directory's two databases, generated from the migrations in
+-- forms_app/data/migrations/ (read them for why). Do not edit: regenerate with
+--   python -m forms_app.data.migrations > forms_app/data/schema.sql
+
+-- forms.db
+CREATE TABLE adjustments (
+            id INTEGER PRIMARY KEY,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            question_id TEXT NOT NULL,
+            points REAL,
+            reason TEXT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+CREATE TABLE answers (
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            question_id TEXT NOT NULL,
+            section_id TEXT NOT NULL,
+            criterion TEXT,
+            type TEXT NOT NULL,
+            value,
+            points REAL NOT NULL,
+            max_points REAL NOT NULL,
+            visible INTEGER NOT NULL, adjusted_points REAL,
+            PRIMARY KEY (submission_id, question_id)
+        ) WITHOUT ROWID;
+CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            unit_code TEXT,
+            form_id TEXT,
+            cycle_year INTEGER,
+            detail TEXT
+        );
+CREATE TABLE certificates (
+            serial TEXT PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            decision_id INTEGER NOT NULL REFERENCES decisions(id),
+            file TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (unit_code, form_id, cycle_year)
+        );
+CREATE TABLE criteria (
+            form_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            criterion TEXT NOT NULL,
+            label TEXT NOT NULL,
+            PRIMARY KEY (form_id, version, criterion),
+            FOREIGN KEY (form_id, version) REFERENCES form_versions(form_id, version)
+        );
+CREATE TABLE criterion_scores (
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            criterion TEXT NOT NULL,
+            points REAL NOT NULL,
+            adjusted_points REAL,
+            max_points REAL NOT NULL,
+            PRIMARY KEY (submission_id, criterion)
+        ) WITHOUT ROWID;
+CREATE TABLE criterion_totals (
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            criterion TEXT NOT NULL,
+            submissions INTEGER NOT NULL,
+            points REAL NOT NULL,
+            final_points REAL NOT NULL,
+            max_points REAL NOT NULL,
+            PRIMARY KEY (form_id, cycle_year, criterion)
+        ) WITHOUT ROWID;
+CREATE TABLE cycles (
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            opens TEXT NOT NULL,
+            closes TEXT NOT NULL,
+            changed_by TEXT,
+            changed_at TEXT,
+            PRIMARY KEY (form_id, cycle_year)
+        );
+CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('recognised', 'not_recognised', 'returned', 'withdrawn')),
+            comment TEXT,
+            reopen_until TEXT,
+            decision_no TEXT,
+            decided_on TEXT,
+            commendation INTEGER NOT NULL DEFAULT 0,
+            source TEXT NOT NULL DEFAULT 'web' CHECK (source IN ('web', 'import')),
+            recorded_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        , is_current INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE extensions (
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            closes TEXT NOT NULL,
+            reason TEXT,
+            granted_by TEXT NOT NULL,
+            granted_at TEXT NOT NULL,
+            PRIMARY KEY (unit_code, form_id, cycle_year)
+        );
+CREATE TABLE form_versions (
+            form_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            title TEXT NOT NULL,
+            max_total REAL NOT NULL,
+            definition TEXT NOT NULL,
+            loaded_at TEXT NOT NULL,
+            PRIMARY KEY (form_id, version)
+        );
+CREATE TABLE questions (
+            form_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            question_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            section_id TEXT NOT NULL,
+            criterion TEXT,
+            type TEXT NOT NULL,
+            label TEXT NOT NULL,
+            max_points REAL NOT NULL,
+            PRIMARY KEY (form_id, version, question_id),
+            FOREIGN KEY (form_id, version) REFERENCES form_versions(form_id, version)
+        );
+CREATE TABLE revisions (
+            id INTEGER PRIMARY KEY,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            number INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('save', 'submit', 'late', 'conflict')),
+            author TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            total REAL,
+            request_token TEXT, after_deadline INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (submission_id, number)
+        );
+CREATE TABLE section_scores (
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            section_id TEXT NOT NULL,
+            score REAL NOT NULL,
+            max REAL NOT NULL,
+            pass_min REAL,
+            passed INTEGER NOT NULL, adjusted_score REAL,
+            PRIMARY KEY (submission_id, section_id)
+        ) WITHOUT ROWID;
+CREATE TABLE submissions (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            form_version INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('draft', 'submitted')),
+            current_revision INTEGER NOT NULL DEFAULT 0,
+            total REAL,
+            max_total REAL,
+            band TEXT,
+            recognised INTEGER,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            submitted_at TEXT, submitted_revision INTEGER, adjusted_total REAL,
+            UNIQUE (unit_code, form_id, cycle_year),
+            FOREIGN KEY (form_id, form_version) REFERENCES form_versions(form_id, version)
+        );
+CREATE TABLE tong_quan (
+            submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
+            unit_code TEXT NOT NULL, unit_name TEXT NOT NULL, cluster TEXT NOT NULL,
+            form_id TEXT NOT NULL, cycle_year INTEGER NOT NULL, status TEXT NOT NULL,
+            total REAL, adjusted_total REAL, final_total REAL, band TEXT, recognised INTEGER,
+            decision TEXT, decision_no TEXT, decided_on TEXT, commendation INTEGER, submitted_at TEXT
+        );
+CREATE TABLE units (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            cluster TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        , name_ascii TEXT NOT NULL DEFAULT '');
+CREATE VIRTUAL TABLE "units_fts" USING FTS5 (
+    "name", "name_ascii",
+    tokenize='unicode61 remove_diacritics 2',
+    content="units"
+);
+CREATE TABLE 'units_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+CREATE TABLE 'units_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+CREATE TABLE 'units_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+CREATE TABLE 'units_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+CREATE TABLE uploads (
+            token TEXT PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            question_id TEXT NOT NULL,
+            original_name TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            uploaded_by TEXT NOT NULL,
+            uploaded_at TEXT NOT NULL
+        );
+CREATE VIEW current_decisions AS SELECT * FROM decisions WHERE is_current = 1;
+CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
+    ON "_sqlite_migrations" ("migration_set", "name");
+CREATE INDEX idx_adjustments_submission ON adjustments(submission_id, question_id, id);
+CREATE INDEX idx_answers_criterion ON answers(criterion);
+CREATE INDEX idx_answers_question ON answers(question_id);
+CREATE INDEX idx_audit_action ON audit_log(action);
+CREATE INDEX idx_audit_unit ON audit_log(unit_code, form_id, cycle_year);
+CREATE INDEX idx_certificates_year ON certificates(form_id, cycle_year);
+CREATE INDEX idx_decisions_current ON decisions(form_id, decision, is_current, unit_code, cycle_year);
+CREATE INDEX idx_decisions_cycle_year ON decisions(cycle_year);
+CREATE INDEX idx_decisions_decision ON decisions(decision);
+CREATE INDEX idx_decisions_key ON decisions(unit_code, form_id, cycle_year, id);
+CREATE INDEX idx_decisions_year ON decisions(form_id, cycle_year, decision);
+CREATE INDEX idx_revisions_action ON revisions(action);
+CREATE INDEX idx_revisions_after_deadline ON revisions(created_at) WHERE after_deadline = 1;
+CREATE INDEX idx_revisions_created ON revisions(created_at);
+CREATE UNIQUE INDEX idx_revisions_request ON revisions(request_token) WHERE request_token IS NOT NULL;
+CREATE INDEX idx_section_scores_section ON section_scores(section_id);
+CREATE INDEX idx_submissions_band ON submissions(band);
+CREATE INDEX idx_submissions_cycle_year ON submissions(cycle_year);
+CREATE INDEX idx_submissions_form_id_cycle_year_status ON submissions(form_id, cycle_year, status);
+CREATE INDEX idx_submissions_recognised ON submissions(recognised);
+CREATE INDEX idx_submissions_total ON submissions(total);
+CREATE INDEX idx_submissions_unit_code ON submissions(unit_code);
+CREATE INDEX idx_tong_quan_band ON tong_quan(band);
+CREATE INDEX idx_tong_quan_cluster ON tong_quan(cluster);
+CREATE INDEX idx_tong_quan_cycle_year ON tong_quan(cycle_year);
+CREATE INDEX idx_tong_quan_decision ON tong_quan(decision);
+CREATE INDEX idx_tong_quan_final_total ON tong_quan(final_total);
+CREATE INDEX idx_tong_quan_rank ON tong_quan(form_id, cycle_year, status, cluster, final_total, submission_id, unit_code);
+CREATE INDEX idx_tong_quan_recognition ON tong_quan(form_id, decision, unit_code, cycle_year, final_total, commendation);
+CREATE INDEX idx_tong_quan_scores ON tong_quan(form_id, status, cycle_year, final_total);
+CREATE INDEX idx_tong_quan_status ON tong_quan(status);
+CREATE INDEX idx_tong_quan_submitted_units ON tong_quan(form_id, cycle_year, status, unit_code);
+CREATE INDEX idx_tong_quan_unit ON tong_quan(unit_code, form_id, cycle_year);
+CREATE INDEX idx_units_cluster ON units(cluster);
+CREATE INDEX idx_uploads_unit ON uploads(unit_code, form_id, cycle_year);
+CREATE TRIGGER criterion_totals_adjust AFTER UPDATE OF adjusted_points ON criterion_scores BEGIN
+            UPDATE criterion_totals
+            SET final_points = final_points - COALESCE(OLD.adjusted_points, OLD.points)
+                                            + COALESCE(NEW.adjusted_points, NEW.points)
+            WHERE form_id = NEW.form_id AND cycle_year = NEW.cycle_year AND criterion = NEW.criterion;
+        END;
+CREATE TRIGGER criterion_totals_delete AFTER DELETE ON criterion_scores BEGIN
+            UPDATE criterion_totals SET submissions = submissions - 1, points = points - OLD.points,
+                final_points = final_points - COALESCE(OLD.adjusted_points, OLD.points),
+                max_points = max_points - OLD.max_points
+            WHERE form_id = OLD.form_id AND cycle_year = OLD.cycle_year AND criterion = OLD.criterion;
+        END;
+CREATE TRIGGER criterion_totals_insert AFTER INSERT ON criterion_scores BEGIN
+            INSERT INTO criterion_totals (form_id, cycle_year, criterion, submissions, points, final_points, max_points)
+            VALUES (NEW.form_id, NEW.cycle_year, NEW.criterion, 1, NEW.points,
+                    COALESCE(NEW.adjusted_points, NEW.points), NEW.max_points)
+            ON CONFLICT (form_id, cycle_year, criterion) DO UPDATE SET
+                submissions = submissions + 1, points = points + excluded.points,
+                final_points = final_points + excluded.final_points, max_points = max_points + excluded.max_points;
+        END;
+CREATE TRIGGER decisions_current AFTER INSERT ON decisions BEGIN
+            UPDATE decisions SET is_current = (id = (
+                SELECT MAX(id) FROM decisions
+                WHERE unit_code = NEW.unit_code AND form_id = NEW.form_id AND cycle_year = NEW.cycle_year))
+            WHERE unit_code = NEW.unit_code AND form_id = NEW.form_id AND cycle_year = NEW.cycle_year;
+            UPDATE tong_quan SET (decision, decision_no, decided_on, commendation) = (
+                SELECT decision, decision_no, decided_on, commendation FROM decisions
+                WHERE unit_code = NEW.unit_code AND form_id = NEW.form_id AND cycle_year = NEW.cycle_year
+                  AND is_current = 1)
+            WHERE unit_code = NEW.unit_code AND form_id = NEW.form_id AND cycle_year = NEW.cycle_year;
+        END;
+CREATE TRIGGER tong_quan_delete AFTER DELETE ON submissions BEGIN
+            DELETE FROM tong_quan WHERE submission_id = OLD.id;
+        END;
+CREATE TRIGGER tong_quan_insert AFTER INSERT ON submissions BEGIN
+            INSERT INTO tong_quan 
+        SELECT s.id, s.unit_code, u.name, u.cluster, s.form_id, s.cycle_year, s.status,
+               s.total, s.adjusted_total, COALESCE(s.adjusted_total, s.total), s.band, s.recognised,
+               d.decision, d.decision_no, d.decided_on, d.commendation, s.submitted_at
+        FROM submissions s
+        JOIN form_versions f ON f.form_id = s.form_id AND f.version = s.form_version AND f.max_total > 0
+        JOIN units u ON u.code = s.unit_code
+        LEFT JOIN decisions d ON d.unit_code = s.unit_code AND d.form_id = s.form_id AND d.cycle_year = s.cycle_year
+             AND d.is_current = 1 WHERE s.id = NEW.id;
+        END;
+CREATE TRIGGER tong_quan_update AFTER UPDATE ON submissions BEGIN
+            UPDATE tong_quan SET status = NEW.status, total = NEW.total, adjusted_total = NEW.adjusted_total,
+                final_total = COALESCE(NEW.adjusted_total, NEW.total), band = NEW.band, recognised = NEW.recognised,
+                submitted_at = NEW.submitted_at
+            WHERE submission_id = NEW.id;
+        END;
+CREATE TRIGGER tong_quan_unit AFTER UPDATE OF name, cluster ON units BEGIN
+            UPDATE tong_quan SET unit_name = NEW.name, cluster = NEW.cluster WHERE unit_code = NEW.code;
+        END;
+CREATE TRIGGER "units_ad" AFTER DELETE ON "units" BEGIN
+  INSERT INTO "units_fts" ("units_fts", rowid, "name", "name_ascii") VALUES('delete', old.rowid, old."name", old."name_ascii");
+END;
+CREATE TRIGGER "units_ai" AFTER INSERT ON "units" BEGIN
+  INSERT INTO "units_fts" (rowid, "name", "name_ascii") VALUES (new.rowid, new."name", new."name_ascii");
+END;
+CREATE TRIGGER "units_au" AFTER UPDATE ON "units" BEGIN
+  INSERT INTO "units_fts" ("units_fts", rowid, "name", "name_ascii") VALUES('delete', old.rowid, old."name", old."name_ascii");
+  INSERT INTO "units_fts" (rowid, "name", "name_ascii") VALUES (new.rowid, new."name", new."name_ascii");
+END;
+
+-- accounts.db
+CREATE TABLE pending_posts (
+            token_hash TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+CREATE TABLE reviewer_clusters (
+            username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+            cluster TEXT NOT NULL,
+            PRIMARY KEY (username, cluster)
+        );
+CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+CREATE TABLE users (
+            username TEXT PRIMARY KEY COLLATE NOCASE,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('unit', 'reviewer', 'admin')),
+            unit_code TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            created_at TEXT NOT NULL,
+            password_changed_at TEXT NOT NULL,
+            CHECK ((role = 'unit') = (unit_code IS NOT NULL))
+        );
+CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
+    ON "_sqlite_migrations" ("migration_set", "name");
+CREATE INDEX idx_sessions_user ON sessions(username);
+CREATE INDEX idx_users_unit ON users(unit_code);

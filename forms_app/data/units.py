@@ -1,0 +1,91 @@
+"""Units (Đoàn cơ sở) in forms.db: the `units` table and its diacritic-free search."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlite_utils import Database
+
+from forms_app.data.text import fold
+
+DESCRIPTIONS = {
+    "units": {
+        "title": "Đơn vị (Đoàn cơ sở)",
+        "description": "Các Đoàn cơ sở trực thuộc, theo cụm thi đua.",
+        "columns": {
+            "code": "Mã đơn vị", "name": "Tên đơn vị", "cluster": "Cụm thi đua",
+            "name_ascii": "Tên đơn vị viết không dấu (để tìm kiếm)",
+            "created_at": "Thời điểm tạo (UTC)", "updated_at": "Thời điểm cập nhật gần nhất (UTC)",
+        },
+    },
+}
+
+
+def find(db: Database, code: str) -> dict | None:
+    """One unit's row, or None."""
+    row = db.execute("SELECT code, name, cluster, name_ascii, created_at, updated_at FROM units WHERE code = ?",
+                     [code]).fetchone()
+    if row is None:
+        return None
+    return dict(zip(("code", "name", "cluster", "name_ascii", "created_at", "updated_at"), row))
+
+
+def exists(db: Database, code: str) -> bool:
+    return db.execute("SELECT 1 FROM units WHERE code = ?", [code]).fetchone() is not None
+
+
+def count(db: Database) -> int:
+    return db.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+
+
+def save(db: Database, units: Iterable[dict], now: str) -> tuple[int, int]:
+    """Insert new units and update the name and cluster of known ones (inside the caller's transaction): (added, updated)."""
+    added = updated = 0
+    for unit in units:
+        changed = db.execute(
+            "UPDATE units SET name = ?, name_ascii = ?, cluster = ?, updated_at = ? WHERE code = ?",
+            [unit["name"], fold(unit["name"]), unit["cluster"], now, unit["code"]]).rowcount
+        if changed:
+            updated += 1
+            continue
+        db.execute("INSERT INTO units (code, name, cluster, name_ascii, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   [unit["code"], unit["name"], unit["cluster"], fold(unit["name"]), now, now])
+        added += 1
+    return added, updated
+
+
+def insert_many(db: Database, units: Iterable[dict], now: str) -> None:
+    """Insert new units in one statement per batch (the demo's thousands)."""
+    db.conn.executemany(
+        "INSERT INTO units (code, name, cluster, name_ascii, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [(u["code"], u["name"], u["cluster"], fold(u["name"]), now, now) for u in units])
+
+
+def cluster_names(db: Database) -> list[str]:
+    """The emulation clusters the units belong to."""
+    return [row[0] for row in db.execute("SELECT DISTINCT cluster FROM units WHERE cluster != '' ORDER BY cluster")]
+
+
+def cluster_of(db: Database, code: str) -> str | None:
+    row = db.execute("SELECT cluster FROM units WHERE code = ?", [code]).fetchone()
+    return row[0] if row else None
+
+
+def _filter(clusters: list[str], query: str) -> tuple[str, list]:
+    conditions, params = [], []
+    if clusters:
+        conditions.append(f"u.cluster IN ({','.join('?' * len(clusters))})")
+        params += clusters
+    if query:
+        conditions.append("(u.code LIKE ? OR u.name LIKE ? OR u.cluster LIKE ?)")
+        params += [f"%{query}%"] * 3
+    return ("WHERE " + " AND ".join(conditions)) if conditions else "", params
+
+
+def search(db: Database, *, clusters: list[str], query: str, limit: int, offset: int) -> tuple[int, list[dict]]:
+    """(how many units match, one page of them by cluster and name), limited to `clusters` when given."""
+    where, params = _filter(clusters, query)
+    total = db.execute(f"SELECT COUNT(*) FROM units u {where}", params).fetchone()[0]
+    units = list(db.query(f"SELECT u.code, u.name, u.cluster FROM units u {where} ORDER BY u.cluster, u.name "
+                          "LIMIT ? OFFSET ?", params + [limit, offset]))
+    return total, units

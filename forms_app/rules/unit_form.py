@@ -1,0 +1,81 @@
+"""The form of one unit for one cycle year, read in one place: what every page about it needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from form_definitions import Definition
+from forms_app.data import decisions as data_decisions
+from forms_app.data.connection import Database
+from forms_app.rules import registry, submitting, units, windows
+
+
+@dataclass(frozen=True)
+class UnitForm:
+    """One unit's form for one cycle year: the unit, the definition version it is (or will be) answered on, its window
+    for this unit, its submission and the standing committee's decision in force, and what the unit may do now."""
+
+    unit_code: str
+    unit: dict | None
+    definition: Definition
+    year: int
+    window: windows.Window
+    today: dt.date
+    submission: dict | None
+    decision: dict | None
+    missing: tuple[str, ...]  # forms this one requires that the unit has not submitted for the year
+
+    @property
+    def state(self) -> str:
+        """not_open, open, closed or decided (see `Window.state`)."""
+        return self.window.state(self.today)
+
+    @property
+    def blocked_by(self) -> str | None:
+        """Why the unit cannot change the form now — decided, waiting (for a required form), not_open, closed — or None."""
+        if self.state == "decided":
+            return "decided"
+        if self.missing:
+            return "waiting"
+        if self.state in ("not_open", "closed"):
+            return self.state
+        return None
+
+    @property
+    def keeps_late_posts(self) -> bool:
+        """A post after the deadline is refused but kept (a 'late' revision); before the window or while waiting, not."""
+        return self.state == "closed" and not self.missing
+
+    @property
+    def has_answers(self) -> bool:
+        return bool(self.submission and self.submission["current_revision"])
+
+
+def load(db: Database, unit_code: str, form_id: str, year: int, today: dt.date) -> UnitForm | None:
+    """The unit's form for the year; None when the form, its cycle for that year or the unit does not exist."""
+    unit = units.find_unit(db, unit_code)
+    if unit is None:
+        return None
+    submission = submitting.find(db, unit_code, form_id, year)
+    definition = submitting.definition_for(db, submission, form_id)
+    if definition is None:
+        return None
+    decision = data_decisions.current(db, unit_code, form_id, year)
+    window = windows.window(db, unit_code, form_id, year, decision=decision)
+    if window is None:
+        return None
+    missing = tuple(windows.requirement_missing(db, unit_code, definition, year))
+    return UnitForm(unit_code, unit, definition, year, window, today, submission, decision, missing)
+
+
+def of_unit(db: Database, unit_code: str, today: dt.date) -> list[UnitForm]:
+    """Every form of every cycle year for one unit (its dashboard), newest year first, required forms first."""
+    found = []
+    for definition in registry.latest_definitions(db):
+        for year in windows.cycle_years(db, definition.id):
+            form = load(db, unit_code, definition.id, year, today)
+            if form is not None:
+                found.append(form)
+    found.sort(key=lambda f: (-f.year, len(registry.definition(db, f.definition.id).requires)))
+    return found
