@@ -21,8 +21,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import (OPEN_DAY, PASSWORD, PDF, SELF, Server, SELF_URL, build_data_dir, complete_self_assessment, form_fields,
-                      open_for_toan_today, pdf_upload, post_answers, register, sign_in, start_session)
+from support.data import OPEN_DAY, PASSWORD, SELF, build_data_dir, open_for_toan_today, register
+from support.server import Server
+from support.web import (
+    PDF, SELF_URL, complete_self_assessment, form_fields, pdf_upload, post_answers, sign_in, start_session,
+)
 from forms_app.adapters.cli import cli
 
 FORMS_APP = str(Path(sys.executable).parent / "forms-app")

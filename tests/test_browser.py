@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, Server, build_data_dir, open_for_toan_today, register
+from support.data import PASSWORD, build_data_dir, open_for_toan_today, register
+from support.server import Server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -17,6 +18,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 FORM = "tu-danh-gia-3-chu-dong"
+
+pytestmark = pytest.mark.slow  # a real Chromium and a real server: `pytest -m "not slow"` leaves them out
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OPEN_DAY, build_data_dir, register, sign_in
+from support.data import OPEN_DAY, build_data_dir, register
+from support.web import sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 SELF = "tu-danh-gia-3-chu-dong"

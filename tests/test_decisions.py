@@ -9,19 +9,8 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from conftest import (
-    SELF,
-    SELF_URL,
-    FormPage,
-    complete_self_assessment,
-    csrf_token,
-    forms_sql,
-    post_answers,
-    register,
-    revision_rows,
-    submission_row,
-    unescape,
-)
+from support.data import SELF, forms_sql, register, revision_rows, submission_row
+from support.web import SELF_URL, FormPage, complete_self_assessment, csrf_token, post_answers, unescape
 
 UTC = dt.timezone.utc
 AFTER_DEADLINE = dt.datetime(2022, 10, 5, 3, 0, tzinfo=UTC)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REGISTRATION, SELF, complete_self_assessment, forms_sql, post_answers, register
+from support.data import REGISTRATION, SELF, forms_sql, register
+from support.web import complete_self_assessment, post_answers
 
 HEADER = "unit,form,year,decision,decision_no,decided_on,comment,commendation\n"
 

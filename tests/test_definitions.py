@@ -152,6 +152,7 @@ def test_no_question_collects_names_of_young_people(shipped):
                 assert question.multiline is False or question.max_length, question.id
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_the_definitions_and_the_schema(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],

@@ -110,6 +110,7 @@ def test_question_headers_stay_the_same_when_a_new_version_rewords_a_label(expor
     forms.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by scripts/setup.sh --test")
 def test_the_xlsx_opens_in_libreoffice_without_repair(exported, tmp_path):
     out = tmp_path / "ket-qua.xlsx"
@@ -138,7 +139,7 @@ def test_the_year_end_report_renders_with_a_chart(exported, tmp_path):
 def test_reviewers_download_exports_and_the_report_and_units_cannot(exported):
     from forms_app.adapters.web.app import create_app
 
-    from conftest import sign_in
+    from support.web import sign_in
 
     app = create_app({"DATA_DIR": exported, "TESTING": True})
     reviewer = app.test_client()

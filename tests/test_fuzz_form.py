@@ -23,7 +23,8 @@ from urllib.parse import quote_from_bytes
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from conftest import PDF, SELF, SELF_URL, complete_self_assessment, csrf_token
+from support.data import SELF
+from support.web import PDF, SELF_URL, complete_self_assessment, csrf_token
 
 MAX_CONTENT = 40 * 1024 * 1024
 
@@ -152,7 +153,7 @@ def _post(client, state: State, csrf: str, example) -> object:
 
 
 def _check_stored(state: State) -> None:
-    from forms_app.rules.submitting import stored_value
+    from forms_app.data.submissions import stored_value
     from scoring import validate_answers, visible_answers
 
     submission = state.query("SELECT * FROM submissions WHERE unit_code = 'TOAN' AND form_id = ?", [SELF])

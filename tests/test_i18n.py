@@ -18,7 +18,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-from conftest import csrf_token, form_fields, register, sign_in
+from support.data import register
+from support.web import csrf_token, form_fields, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "forms_app"

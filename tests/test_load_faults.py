@@ -23,11 +23,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (
-    Server,
-    OPEN_DAY, PASSWORD, REGISTRATION, REGISTRATION_ANSWERS, SELF, SELF_URL, FormPage, _cheap_hash,
-    build_data_dir, complete_self_assessment, form_fields, pdf_upload, post_answers, register, revision_rows,
-    start_session, submission_row, unescape,
+from support.data import (
+    OPEN_DAY, PASSWORD, REGISTRATION, REGISTRATION_ANSWERS, SELF, build_data_dir, register, revision_rows,
+    submission_row,
+)
+from support.server import Server
+from support.web import (
+    SELF_URL, FormPage, complete_self_assessment, form_fields, pdf_upload, post_answers, start_session, unescape,
 )
 
 TRY_AGAIN = "Hệ thống đang bận, chưa lưu được; hãy bấm lưu lại — những gì bạn nhập vẫn còn dưới đây"
@@ -53,7 +55,7 @@ def _prepare(data_dir: Path, count: int) -> dict[str, str]:
     (extension to today + 30 days) and a live session; returns unit code → session token."""
     from forms_app.rules import accounts, registry, submitting as submissions
     from forms_app.data import connection as database
-    from forms_app.adapters.web.admin import grant_extension
+    from forms_app.rules.windows import grant_extension
     from forms_app.data.text import fold
 
     build_data_dir(data_dir)
@@ -69,7 +71,7 @@ def _prepare(data_dir: Path, count: int) -> dict[str, str]:
         closes = dt.date.today() + dt.timedelta(days=30)
         tokens = {}
         for code in codes:
-            accounts.add_user(accounts_db, code.lower(), PASSWORD, "unit", code, password_hash=_cheap_hash("unit"))
+            accounts.add_user(accounts_db, code.lower(), PASSWORD, "unit", code, hasher=accounts.CHEAP_HASHER)
             submissions.record(forms, unit_code=code, definition=registration, cycle_year=2022,
                                answers=REGISTRATION_ANSWERS, action="submit", author="test", base_revision=None,
                                request_token=None)
@@ -390,7 +392,7 @@ def test_an_upload_or_a_late_post_under_a_lock_gets_the_same_page(app, toan, mon
     assert "Đã hết hạn nộp" in unescape(late.get_data(as_text=True))  # and why the form is closed
     assert 'name="action" value="submit"' in late.get_data(as_text=True)  # with a button to send it again
     assert revision_rows(app, "TOAN") == []
-    from conftest import forms_sql
+    from support.data import forms_sql
 
     assert forms_sql(app, "SELECT COUNT(*) FROM uploads") == [(0,)]
     assert [p for p in (data_dir / "uploads").rglob("*.part")] == []
@@ -501,7 +503,7 @@ def test_a_full_disk_gives_the_form_back_and_stores_nothing(small_tmpfs):
     assert revision_rows(app, "TOAN") == [] and submission_row(app, "TOAN") is None
     assert _integrity(data_dir / "forms.db") == "ok"
     assert _integrity(data_dir / "accounts.db") == "ok"
-    from conftest import forms_sql
+    from support.data import forms_sql
 
     assert forms_sql(app, "SELECT COUNT(*) FROM uploads") == [(0,)]
 

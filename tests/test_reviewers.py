@@ -11,7 +11,7 @@ from werkzeug.test import Client
 
 from pathlib import Path
 
-from conftest import OPEN_DAY, PASSWORD, build_data_dir, register
+from support.data import OPEN_DAY, PASSWORD, build_data_dir, register
 
 SELF = "tu-danh-gia-3-chu-dong"
 

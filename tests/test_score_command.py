@@ -8,7 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from conftest import make_definition, minimal_document
+from support.definitions import make_definition, minimal_document
 from forms_app.adapters.cli import cli, main
 from scoring import score
 
@@ -325,11 +325,16 @@ def test_adjustments_that_are_not_an_object_exit_1_with_a_sentence(files, conten
     assert_clean_failure(result)
 
 
-def test_console_script_never_prints_a_traceback_even_on_unexpected_errors(files, capsys):
-    (files / "list.json").write_text("[]", "utf-8")
+def test_console_script_never_prints_a_traceback_even_on_unexpected_errors(tmp_path, capsys, monkeypatch):
+    """No command expects a forms.db that is not a database: the entry point's last line of defence answers."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "forms.db").write_text("Đây không phải là một cơ sở dữ liệu SQLite, chỉ là chữ.", "utf-8")
+    monkeypatch.setenv("FORMS_APP_LANG", "en")
     with pytest.raises(SystemExit) as exited:
-        main(["score", "mau-thu.json", "list.json"])
+        main(["report", "--year", "2022", "--data-dir", str(data_dir), "--out", str(tmp_path / "bao-cao.pdf")])
     assert exited.value.code == 1
     captured = capsys.readouterr()
-    assert "Traceback" not in captured.err and captured.err.strip()
-    assert captured.out == ""
+    assert captured.err == ("Unexpected error (DatabaseError): file is not a database. "
+                            "Please report it to the administrator.\n")
+    assert captured.out == "" and not (tmp_path / "bao-cao.pdf").exists()

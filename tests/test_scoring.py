@@ -11,7 +11,7 @@ import math
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import MINIMAL, make_definition, minimal_document
+from support.definitions import MINIMAL, make_definition, minimal_document
 from form_definitions import load_definitions
 from form_definitions.model import Condition, Definition, build
 from form_definitions.schema_check import check_schema
@@ -781,7 +781,7 @@ def test_section_without_pass_min_has_null_pass_min_and_passes():
 def test_form_without_result_has_no_band():
     report = score(form(BOOL), {"b": True})
     assert report["band"] is None
-    assert report["recognised"] is not False
+    assert report["recognised"] is None  # no recognised_if: the question is not asked
     assert report["total"] == 4.0 and report["max_total"] == 4.0
 
 
@@ -790,7 +790,7 @@ def test_form_with_bands_but_no_recognition_rule_gets_a_band():
     assert score(definition, {"b": True})["band"] == "Đủ"
     assert score(definition, {"b": False})["band"] == "Thiếu"
     assert score(definition, {"b": True}, lang="en")["band"] == "Đủ"  # vi-only label falls back
-    assert score(definition, {"b": False})["recognised"] is not False
+    assert score(definition, {"b": True})["recognised"] is None and score(definition, {"b": False})["recognised"] is None
 
 
 def counting_form(pass_min=None, result=None, second_section_pass_min=None) -> Definition:

@@ -8,8 +8,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
-from conftest import SELF, complete_self_assessment, forms_sql, post_answers, register, submission_row
+from support.data import SELF, forms_sql, register, submission_row
+from support.web import complete_self_assessment, post_answers
 
 UTC = dt.timezone.utc
 TODAY = dt.date(2022, 9, 15)
@@ -173,29 +175,38 @@ def test_the_migration_builds_the_summaries_from_the_data_already_there(app, sig
     assert before["after_deadline"] and before["criterion_scores"] and before["tong_quan"]
 
     forms.close()
-    path = Path(app.config["DATA_DIR"]) / "forms.db"
-    conn = sqlite3.connect(path)
-    conn.executescript("""
-        DROP TABLE tong_quan; DROP TABLE criterion_scores; DROP TABLE criterion_totals;
-        DROP TRIGGER tong_quan_insert; DROP TRIGGER tong_quan_update; DROP TRIGGER tong_quan_delete;
-        DROP TRIGGER tong_quan_unit; DROP TRIGGER decisions_current;
-        DROP VIEW current_decisions;
-        DROP INDEX idx_decisions_current; DROP INDEX idx_decisions_cycle_year; DROP INDEX idx_decisions_decision;
-        DROP INDEX idx_submissions_total; DROP INDEX idx_revisions_after_deadline; DROP INDEX idx_revisions_created;
-        DROP INDEX idx_revisions_action;
-        ALTER TABLE decisions DROP COLUMN is_current;
-        ALTER TABLE revisions DROP COLUMN after_deadline;
-        CREATE VIEW current_decisions AS SELECT d.* FROM decisions d WHERE d.id = (SELECT MAX(d2.id) FROM decisions d2
-            WHERE d2.unit_code = d.unit_code AND d2.form_id = d.form_id AND d2.cycle_year = d.cycle_year);
-        CREATE VIEW tong_quan AS SELECT 1 AS submission_id;
-        DELETE FROM _sqlite_migrations WHERE name IN ('m007_summaries', 'm008_units_not_submitted');
-    """)
-    conn.close()
+    rebuild_before(Path(app.config["DATA_DIR"]), "m007_summaries")
+    assert forms_sql(app, "SELECT type FROM sqlite_master WHERE name = 'tong_quan'") == [("view",)]  # m005's
 
     database.migrate(app.config["DATA_DIR"])
     after = {name: stored for name, (stored, _expected) in summaries(app).items()}
     assert after == before
     assert_summaries_hold(app)
+
+
+def rebuild_before(data_dir: Path, migration: str) -> None:
+    """Replace forms.db by one that the migrations before `migration` built, holding the same rows.
+
+    Each table of the older schema gets the rows of its namesake, in the columns it has, in name order; a row
+    that a trigger of the older schema already wrote (into tong_quan or criterion_totals, which come after the
+    decisions, submissions and criterion_scores whose inserts fire those triggers) is replaced by the copied one.
+    """
+    from forms_app.data.migrations import forms_migrations
+
+    older_path = data_dir / "forms-older.db"
+    older = Database(older_path)
+    forms_migrations.apply(older, stop_before=migration)
+    older.execute("ATTACH DATABASE ? AS newer", [str(data_dir / "forms.db")])
+    tables = [name for name, kind in older.execute("SELECT name, type FROM pragma_table_list WHERE schema = 'main'")
+              if kind == "table" and not name.startswith(("sqlite_", "_sqlite_"))]
+    with older.conn:
+        for table in sorted(tables):
+            columns = ", ".join(f'"{c.name}"' for c in older[table].columns)
+            older.execute(f'INSERT OR REPLACE INTO main."{table}" ({columns}) SELECT {columns} FROM newer."{table}"')
+    older.execute("DETACH DATABASE newer")
+    older.close()
+    assert not (data_dir / "forms.db-wal").exists()  # every connection closed: the file alone is the database
+    older_path.replace(data_dir / "forms.db")
 
 
 def _plan(path: Path, name: str) -> str:
@@ -225,13 +236,11 @@ def test_the_ranking_and_the_units_not_submitted_each_read_their_own_index(app, 
     assert "idx_tong_quan_submitted_units" in _plan(path, "chua_nop")
     assert "COVERING INDEX idx_tong_quan_rank" in _plan(path, "xep_hang_trong_cum")
 
-    conn = sqlite3.connect(path)  # a database from before m008, analysed as the demo leaves it
-    conn.executescript("""
-        DROP INDEX idx_tong_quan_submitted_units;
-        DELETE FROM _sqlite_migrations WHERE name = 'm008_units_not_submitted';
-        ANALYZE;
-    """)
+    rebuild_before(path.parent, "m008_units_not_submitted")  # a database from before m008,
+    conn = sqlite3.connect(path)
+    conn.execute("ANALYZE")  # analysed as the demo leaves it
     conn.close()
+    assert "idx_tong_quan_submitted_units" not in _plan(path, "chua_nop")
     database.migrate(app.config["DATA_DIR"])
     assert "idx_tong_quan_submitted_units" in _plan(path, "chua_nop")
     assert "COVERING INDEX idx_tong_quan_rank" in _plan(path, "xep_hang_trong_cum")

@@ -6,22 +6,9 @@ import sqlite3
 
 import pytest
 
-from conftest import (
-    OPEN_DAY,
-    PASSWORD,
-    SELF,
-    SELF_URL,
-    build_data_dir,
-    complete_self_assessment,
-    csrf_token,
-    current_answers,
-    forms_sql,
-    pdf_upload,
-    post_answers,
-    register,
-    revision_rows,
-    start_session,
-    unescape,
+from support.data import OPEN_DAY, PASSWORD, SELF, build_data_dir, current_answers, forms_sql, register, revision_rows
+from support.web import (
+    SELF_URL, complete_self_assessment, csrf_token, pdf_upload, post_answers, start_session, unescape,
 )
 
 SECRET = "Ghi chú riêng của Đoàn khoa Toán số 7391"

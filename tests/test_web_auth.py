@@ -1,10 +1,14 @@
-"""Accounts through the web: sign-in, lock-out, cookies, sign-out, password change and reset, hashes; health and language."""
+"""Accounts through the web: sign-in, lock-out, cookies, sign-out, password change and reset, hashes; health.
+
+The pages' language (default, switching, the login error in English) is tested in test_i18n.py.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 
-from conftest import PASSWORD, csrf_token, sign_in, start_session, unescape
+from support.data import PASSWORD
+from support.web import csrf_token, sign_in, start_session, unescape
 
 WRONG = "khong-dung-mat-khau"
 NEW_PASSWORD = "mat-khau-moi-rat-dai"
@@ -208,7 +212,7 @@ def test_after_sign_in_only_local_pages_are_followed(app, client):
 
 
 def test_the_page_asked_for_before_signing_in_is_shown_after(app, client):
-    from conftest import SELF_URL
+    from support.web import SELF_URL
 
     first = client.get(SELF_URL + "/history")
     assert first.status_code == 302
@@ -224,29 +228,6 @@ def test_healthz_answers_ok_without_signing_in(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
-
-
-def test_pages_are_in_vietnamese_by_default(client):
-    html = client.get("/login").get_data(as_text=True)
-    assert '<html lang="vi">' in html
-    assert "Đăng nhập" in html
-
-
-def test_lang_en_switches_the_pages_to_english_and_is_remembered(client):
-    html = client.get("/login?lang=en").get_data(as_text=True)
-    assert '<html lang="en">' in html
-    assert "Sign in" in html
-    assert "Đăng nhập" not in html
-    again = client.get("/login").get_data(as_text=True)
-    assert '<html lang="en">' in again
-    back = client.get("/login?lang=vi").get_data(as_text=True)
-    assert '<html lang="vi">' in back and "Đăng nhập" in back
-
-
-def test_a_wrong_password_is_told_in_english_on_an_english_page(app, client):
-    client.get("/login?lang=en")
-    response = _login(client, "toan", WRONG)
-    assert "Wrong username or password." in response.get_data(as_text=True)
 
 
 def test_signing_in_uses_the_login_form_with_the_documented_field_names(client):

@@ -8,22 +8,8 @@ import shutil
 
 import pytest
 
-from conftest import (
-    REGISTRATION,
-    SELF,
-    SELF_URL,
-    FormPage,
-    complete_self_assessment,
-    current_answers,
-    form_fields,
-    forms_sql,
-    post_answers,
-    register,
-    revision_rows,
-    sign_in,
-    submission_row,
-    unescape,
-)
+from support.data import REGISTRATION, SELF, current_answers, forms_sql, register, revision_rows, submission_row
+from support.web import SELF_URL, FormPage, complete_self_assessment, form_fields, post_answers, sign_in, unescape
 
 UTC = dt.timezone.utc
 BEFORE_OPENING = dt.datetime(2022, 7, 20, 3, 0, tzinfo=UTC)
@@ -142,7 +128,7 @@ def test_without_a_submitted_registration_the_self_assessment_is_read_only_and_r
 
 
 def test_a_registration_saved_only_as_a_draft_does_not_open_the_self_assessment(app, signed_in):
-    from conftest import REGISTRATION_ANSWERS
+    from support.data import REGISTRATION_ANSWERS
     from forms_app.data import connection as database
     from forms_app.rules import registry, submitting as submissions
 
@@ -337,7 +323,7 @@ def test_a_post_from_a_browser_without_any_session_is_sent_to_sign_in(app):
 
 
 def test_a_refused_post_stores_no_uploaded_file(app, signed_in):
-    from conftest import pdf_upload
+    from support.web import pdf_upload
 
     toan = signed_in("toan")  # no registration: the self-assessment is refused
     response = post_answers(toan, {"co_chuong_trinh_hanh_dong": "true"}, "save",
@@ -348,7 +334,7 @@ def test_a_refused_post_stores_no_uploaded_file(app, signed_in):
 
 
 def test_a_registration_submitted_through_the_web_opens_the_self_assessment(app, signed_in):
-    from conftest import pdf_upload
+    from support.web import pdf_upload
 
     registration_url = f"/forms/{REGISTRATION}/2022"
     toan = signed_in("toan")

@@ -1,0 +1,148 @@
+"""Data directories for the tests, built through the product's own functions, and what the tests read back.
+
+A data directory (migrations, the shipped definitions, WEB_UNITS, one account per role) takes ~0.2 s
+to build and ~2 ms to copy: each kind is built once per test session (per xdist worker), in the
+folder the session fixture `data_templates` hands to `TEMPLATES`, and copied for every test that asks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Callable, Iterator
+
+from forms_app.data import connection
+from forms_app.data.connection import Database
+from forms_app.rules import accounts, registry, submitting, units, windows
+
+PASSWORD = "mat-khau-thu-nghiem"
+WEB_UNITS = [
+    {"code": "TOAN", "name": "Đoàn khoa Toán – Tin", "cluster": "Cụm 1 – Khoa học Tự nhiên"},
+    {"code": "VAN", "name": "Đoàn khoa Ngữ văn", "cluster": "Cụm 2 – Khoa học Xã hội"},
+    {"code": "LY", "name": "Đoàn khoa Vật lý", "cluster": "Cụm 1 – Khoa học Tự nhiên"},
+]
+ACCOUNTS = [("toan", "unit", "TOAN"), ("toan2", "unit", "TOAN"), ("van", "unit", "VAN"),
+            ("vanphong", "reviewer", None), ("admin", "admin", None)]
+# Inside the 2022 self-assessment window (1 Aug – 1 Oct 2022) and after the 2022 registration closed.
+OPEN_DAY = dt.datetime(2022, 9, 15, 3, 0, tzinfo=dt.timezone.utc)
+SELF = "tu-danh-gia-3-chu-dong"
+REGISTRATION = "dang-ky-3-chu-dong"
+REGISTRATION_ANSWERS = {
+    "cam_ket_xay_dung": True, "file_ke_hoach_3_chu_dong": "ke-hoach.pdf", "so_can_bo_phu_trach": 3,
+    "da_dang_ky_voi_cap_uy": True,
+}
+
+
+class Templates:
+    """Data directories built once and copied: `copy(name, build, data_dir)` builds `name` the first time."""
+
+    def __init__(self) -> None:
+        self.root: Path | None = None
+        self.built: dict[str, Path] = {}
+
+    def start(self, root: Path) -> None:
+        """Build templates under `root` from now on (a test session's temporary folder)."""
+        self.root, self.built = root, {}
+
+    def copy(self, name: str, build: Callable[[Path], Path], data_dir: Path) -> Path:
+        """`data_dir` as `build` leaves it: a copy of the template (every database closed), or built there outside a session."""
+        if self.root is None:
+            return build(data_dir)
+        if name not in self.built:
+            self.built[name] = build(self.root / name)
+        shutil.copytree(self.built[name], data_dir, dirs_exist_ok=True)
+        return data_dir
+
+
+TEMPLATES = Templates()
+
+
+@contextlib.contextmanager
+def opened(data_dir: Path, which: Callable[[Path], Database] = connection.open_forms) -> Iterator[Database]:
+    """One of the data directory's databases, closed after the block."""
+    db = which(data_dir)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def build_data_dir(data_dir: Path) -> Path:
+    """A migrated data directory with the shipped definitions, WEB_UNITS and accounts for every role."""
+    return TEMPLATES.copy("web", _build_web, data_dir)
+
+
+def _build_web(data_dir: Path) -> Path:
+    from form_definitions import shipped_folder
+
+    connection.migrate(data_dir)
+    with opened(data_dir) as forms:
+        registry.load_definitions_into(forms, [shipped_folder()])
+        units.save_units(forms, WEB_UNITS)
+    with opened(data_dir, connection.open_accounts) as accounts_db:
+        for username, role, unit in ACCOUNTS:
+            accounts.add_user(accounts_db, username, PASSWORD, role, unit, hasher=accounts.CHEAP_HASHER)
+    return data_dir
+
+
+def open_for_toan_today(data_dir: Path) -> Path:
+    """`build_data_dir`, with TOAN registered for 2022 and its self-assessment open until today + 30 days
+    (for `forms-app serve`, which reads the real clock)."""
+    return TEMPLATES.copy("toan-today", _build_open_for_toan_today, data_dir)
+
+
+def _build_open_for_toan_today(data_dir: Path) -> Path:
+    build_data_dir(data_dir)
+    _register(data_dir, "TOAN", 2022)
+    with opened(data_dir) as forms:
+        windows.grant_extension(forms, "TOAN", SELF, 2022, dt.date.today() + dt.timedelta(days=30), "thử nghiệm", "admin")
+    return data_dir
+
+
+def register(app, unit_code: str, year: int = 2022) -> None:
+    """Record a submitted registration for a unit (the self-assessment requires it)."""
+    _register(app.config["DATA_DIR"], unit_code, year)
+
+
+def _register(data_dir: Path, unit_code: str, year: int) -> None:
+    with opened(data_dir) as forms:
+        submitting.record(forms, unit_code=unit_code, definition=registry.definition(forms, REGISTRATION),
+                          cycle_year=year, answers=REGISTRATION_ANSWERS, action="submit", author="test",
+                          base_revision=None, request_token=None)
+
+
+# What the tests read back, through the product's functions.
+
+def submission_row(app, unit_code: str, form_id: str = SELF, year: int = 2022) -> dict | None:
+    """The unit's submission (its row of `submissions`), or None."""
+    with opened(app.config["DATA_DIR"]) as forms:
+        return submitting.find(forms, unit_code, form_id, year)
+
+
+def current_answers(app, unit_code: str, form_id: str = SELF, year: int = 2022) -> dict:
+    """The answers of the revision being edited ({} before the first save)."""
+    with opened(app.config["DATA_DIR"]) as forms:
+        return submitting.current_answers(forms, submitting.find(forms, unit_code, form_id, year))
+
+
+def revision_rows(app, unit_code: str, form_id: str = SELF, year: int = 2022) -> list[dict]:
+    """Every revision of a unit's submission, oldest first, with its answers and its request token."""
+    with opened(app.config["DATA_DIR"]) as forms:
+        submission = submitting.find(forms, unit_code, form_id, year)
+        if submission is None:
+            return []
+        # No product function hands out a revision's request token (only "which revision had this token").
+        tokens = dict(forms.execute("SELECT number, request_token FROM revisions WHERE submission_id = ?",
+                                    [submission["id"]]).fetchall())
+        return [{"number": r["number"], "action": r["action"], "author": r["author"],
+                 "answers": submitting.revision_answers(forms, submission["id"], r["number"]), "total": r["total"],
+                 "request_token": tokens[r["number"]]}
+                for r in reversed(submitting.revisions(forms, submission["id"]))]
+
+
+def forms_sql(app, sql: str, params=()) -> list[tuple]:
+    """Raw rows of a query on forms.db: for assertions on a table's rows that no product function reads."""
+    with opened(app.config["DATA_DIR"]) as forms:
+        return forms.execute(sql, params).fetchall()
