@@ -11,8 +11,19 @@ from pathlib import Path
 import pytest
 
 from forms_app.adapters.web.app import create_app
-from support.data import OPEN_DAY, TEMPLATES, build_data_dir, register
-from support.web import start_session
+
+# Besides what the fixtures use, the helpers that tests written before the move to support/ import from here
+# (new tests import them from support).
+from support.data import (  # noqa: F401
+    OPEN_DAY, PASSWORD, REGISTRATION, REGISTRATION_ANSWERS, SELF, TEMPLATES, WEB_UNITS, build_data_dir, current_answers,
+    forms_sql, open_for_toan_today, register, revision_rows, submission_row,
+)
+from support.definitions import MINIMAL, make_definition, minimal_document  # noqa: F401
+from support.server import Server, free_port  # noqa: F401
+from support.web import (  # noqa: F401
+    PDF, SELF_URL, FormPage, complete_self_assessment, csrf_token, form_fields, pdf_upload, post_answers, sign_in,
+    start_session, unescape,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,7 +60,7 @@ def client(app):
 
 @pytest.fixture
 def signed_in(app):
-    """A factory of test clients on `app`, each signed in as one of the accounts (the login form is tested elsewhere)."""
+    """A factory of test clients on `app`, each signed in as one of the accounts (the login form has its own tests)."""
 
     def make(username: str):
         client = app.test_client()
@@ -64,16 +75,3 @@ def toan(app, signed_in):
     """A client signed in as toan (unit TOAN), whose 2022 registration is submitted: the self-assessment is open."""
     register(app, "TOAN")
     return signed_in("toan")
-
-
-# Tests written before the helpers moved to support/ import them from here; new tests import from support.
-from support.data import (  # noqa: E402, F401
-    PASSWORD, REGISTRATION, REGISTRATION_ANSWERS, SELF, WEB_UNITS, current_answers, forms_sql, open_for_toan_today,
-    revision_rows, submission_row,
-)
-from support.definitions import MINIMAL, make_definition, minimal_document  # noqa: E402, F401
-from support.server import Server, free_port  # noqa: E402, F401
-from support.web import (  # noqa: E402, F401
-    PDF, SELF_URL, FormPage, complete_self_assessment, csrf_token, form_fields, pdf_upload, post_answers, sign_in,
-    unescape,
-)

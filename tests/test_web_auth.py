@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 
 from support.data import PASSWORD
-from support.web import csrf_token, sign_in, start_session, unescape
+from support.web import csrf_token, sign_in, unescape
 
 WRONG = "khong-dung-mat-khau"
 NEW_PASSWORD = "mat-khau-moi-rat-dai"

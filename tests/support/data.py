@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Callable, Iterator
 
+from form_definitions import shipped_folder
 from forms_app.data import connection
 from forms_app.data.connection import Database
 from forms_app.rules import accounts, registry, submitting, units, windows
@@ -47,11 +48,12 @@ class Templates:
         self.root, self.built = root, {}
 
     def copy(self, name: str, build: Callable[[Path], Path], data_dir: Path) -> Path:
-        """`data_dir` as `build` leaves it: a copy of the template (every database closed), or built there outside a session."""
+        """`data_dir` as `build` leaves it: a copy of the template; built in place outside a test session."""
         if self.root is None:
             return build(data_dir)
         if name not in self.built:
             self.built[name] = build(self.root / name)
+        # The builders close every connection they open: the .db files alone hold the data (no -wal beside them).
         shutil.copytree(self.built[name], data_dir, dirs_exist_ok=True)
         return data_dir
 
@@ -75,8 +77,6 @@ def build_data_dir(data_dir: Path) -> Path:
 
 
 def _build_web(data_dir: Path) -> Path:
-    from form_definitions import shipped_folder
-
     connection.migrate(data_dir)
     with opened(data_dir) as forms:
         registry.load_definitions_into(forms, [shipped_folder()])
@@ -97,7 +97,8 @@ def _build_open_for_toan_today(data_dir: Path) -> Path:
     build_data_dir(data_dir)
     _register(data_dir, "TOAN", 2022)
     with opened(data_dir) as forms:
-        windows.grant_extension(forms, "TOAN", SELF, 2022, dt.date.today() + dt.timedelta(days=30), "thử nghiệm", "admin")
+        closes = dt.date.today() + dt.timedelta(days=30)
+        windows.grant_extension(forms, "TOAN", SELF, 2022, closes, "thử nghiệm", "admin")
     return data_dir
 
 

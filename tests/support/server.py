@@ -31,7 +31,8 @@ class Server:
                    "--port", str(self.port), *arguments]
         env = {k: v for k, v in os.environ.items() if k != "FORMS_APP_BUSY_TIMEOUT_MS"}
         with log.open("ab") as out:
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                            env=env)
         self._wait_healthy()
 
     def _wait_healthy(self) -> None:

@@ -21,14 +21,16 @@ PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R
 def csrf_token(client, url: str = "/login") -> str:
     """The CSRF token a page hands out (the session cookie that goes with it stays in the client)."""
     text = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', text)
+    match = (re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text)
+             or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', text))
     assert match, f"no csrf_token on {url}"
     return match.group(1)
 
 
 def sign_in(client, username: str, password: str = PASSWORD):
     """Sign in through the login form (a 302 is asserted)."""
-    response = client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(client)})
+    form = {"username": username, "password": password, "csrf_token": csrf_token(client)}
+    response = client.post("/login", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
 
