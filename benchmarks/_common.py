@@ -103,7 +103,7 @@ def profile_summary(fn: Callable[[], object], *, top: int = 18, sorts: tuple[str
         pstats.Stats(profiler, stream=buffer).sort_stats(sort).print_stats(top)
         lines = buffer.getvalue().splitlines()
         start = next((i for i, line in enumerate(lines) if "function calls" in line), 0)
-        parts.append(f"--- profile sorted by {sort} ---\n" + "\n".join(l for l in lines[start:] if l.strip()))
+        parts.append(f"--- profile sorted by {sort} ---\n" + "\n".join(ln for ln in lines[start:] if ln.strip()))
     text = _clean("\n".join(parts))
     if out is not None:
         out.write_text(text)
@@ -178,7 +178,7 @@ def start_server(data_dir: Path, port: int, extra: list[str] | None = None, time
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
                 stop_server(process)
-                raise RuntimeError("forms-app serve did not start: " + (Path(data_dir) / "serve.log").read_text(errors="replace"))
+                raise RuntimeError("forms-app serve did not start: " + (Path(data_dir) / "serve.log").read_text(errors="replace")) from None
             time.sleep(0.2)
 
 

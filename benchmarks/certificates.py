@@ -51,8 +51,8 @@ def make_demo(path: Path, units: int) -> None:
 
 def keep_only(data_dir: Path, count: int) -> list[str]:
     """Remove the year's decisions of every recognised unit but the first `count` (in this copy only)."""
-    from forms_app.rules import certificates
     from forms_app.data import connection as database
+    from forms_app.rules import certificates
 
     forms = database.open_forms(data_dir)
     try:
@@ -71,8 +71,8 @@ def keep_only(data_dir: Path, count: int) -> list[str]:
 
 def pipeline_vs_weasyprint(data_dir: Path, units: list[str], profile: bool) -> tuple[float, float, list, list, str | None]:
     from exports.certificate import render_html, render_pdf
-    from forms_app.rules import certificates
     from forms_app.data import connection as database
+    from forms_app.rules import certificates
 
     forms = database.open_forms(data_dir)
     try:

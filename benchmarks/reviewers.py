@@ -36,8 +36,8 @@ DETAIL = ("answers", "section_scores", "criterion_scores")
 
 
 def pages(first_unit: str, submission: int) -> list[tuple[str, str]]:
-    from forms_app.data.reviewer_queries import QUERIES
     from forms_app.adapters.reviewers import FACETS
+    from forms_app.data.reviewer_queries import QUERIES
 
     found = []
     for name, query in QUERIES.items():
@@ -121,9 +121,9 @@ class PythonProfiler:
     def page(self, url: str, top: int = 12) -> str:
         import asyncio
 
-        from forms_app.adapters.web.context import SESSION_COOKIE
-
         from _common import profile_summary
+
+        from forms_app.adapters.web.context import SESSION_COOKIE
 
         path = url[len("/data"):]  # Datasette's client adds its base_url
 
@@ -146,11 +146,11 @@ def main() -> int:
 
     from werkzeug.test import Client
 
-    from forms_app.adapters.web.context import SESSION_COOKIE
-    from forms_app.rules import accounts
-    from forms_app.data import connection as database
     from forms_app.adapters.reviewers import SQL_TIME_LIMIT_MS
+    from forms_app.adapters.web.context import SESSION_COOKIE
     from forms_app.adapters.wsgi import create_wsgi
+    from forms_app.data import connection as database
+    from forms_app.rules import accounts
 
     database.migrate(data_dir)  # a demo made by an older version gets the summaries first (not timed)
     forms = database.open_forms(data_dir)

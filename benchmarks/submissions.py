@@ -55,10 +55,11 @@ HIDDEN = ("csrf_token", "base_revision", "request_token")
 def build(data_dir: Path, units: int) -> dict[str, str]:
     """The data directory; {unit code: session token of its unit account}."""
     from form_definitions import shipped_folder
-    from forms_app.rules import accounts, registry, submitting as submissions
     from forms_app.data import connection as database
-    from forms_app.rules.windows import grant_extension
     from forms_app.data.text import fold
+    from forms_app.rules import accounts, registry
+    from forms_app.rules import submitting as submissions
+    from forms_app.rules.windows import grant_extension
 
     database.migrate(data_dir)
     forms = database.open_forms(data_dir)
@@ -325,9 +326,10 @@ def least_work(app, data_dir: Path, fields, health: float, parse: float, trivial
     ratio from above, for a submit counted as GET + POST and for the POST alone."""
     from werkzeug.datastructures import MultiDict
 
-    from forms_app.data import connection as database
-    from forms_app.rules import registry, submitting as submissions
     from forms_app.adapters.web.forms import build_form_class
+    from forms_app.data import connection as database
+    from forms_app.rules import registry
+    from forms_app.rules import submitting as submissions
     from scoring import points, validate_answers
 
     forms = database.open_forms(data_dir)
@@ -377,12 +379,11 @@ def in_process(data_dir: Path, session: str, fields, files, profile: bool, round
     import io
     import pstats
 
+    from _common import _clean
     from werkzeug.test import Client as WClient
 
     from forms_app.adapters.web.context import SESSION_COOKIE
     from forms_app.adapters.wsgi import create_wsgi
-
-    from _common import _clean
 
     app = create_wsgi(data_dir)
     client = WClient(app)

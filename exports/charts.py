@@ -64,7 +64,8 @@ def grouped_bars(categories: list[str], series: list[tuple[str, list[float | Non
         value = maximum * step / 4
         y = top + inner_h - inner_h * step / 4
         parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="chart-label">{escape(fmt(value, lang))}{escape(unit)}</text>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="chart-label">'
+                     f'{escape(fmt(value, lang))}{escape(unit)}</text>')
     for g, category in enumerate(categories):
         x0 = left + g * per_group + (per_group - bar_w * len(series)) / 2
         for s, (name, values) in enumerate(series):

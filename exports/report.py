@@ -33,17 +33,21 @@ tr.total td { font-weight: bold; background: #f6f6f6; }
 <table><thead><tr><th>Cụm thi đua</th><th class="num">Số đơn vị</th><th class="num">Đăng ký</th><th class="num">Nộp báo cáo</th>
 <th class="num">Được công nhận</th><th class="num">Tỉ lệ công nhận*</th></tr></thead><tbody>
 {% for c in clusters %}<tr><td>{{ c.cluster or "—" }}</td><td class="num">{{ c.units }}</td><td class="num">{{ c.registered }}</td>
-<td class="num">{{ c.submitted }}</td><td class="num">{{ c.recognised }}</td><td class="num">{{ pct(c.recognised, c.submitted) }}</td></tr>{% endfor %}
+<td class="num">{{ c.submitted }}</td><td class="num">{{ c.recognised }}</td>\
+<td class="num">{{ pct(c.recognised, c.submitted) }}</td></tr>{% endfor %}
 <tr class="total"><td>Toàn trường</td><td class="num">{{ totals.units }}</td><td class="num">{{ totals.registered }}</td>
-<td class="num">{{ totals.submitted }}</td><td class="num">{{ totals.recognised }}</td><td class="num">{{ pct(totals.recognised, totals.submitted) }}</td></tr>
+<td class="num">{{ totals.submitted }}</td><td class="num">{{ totals.recognised }}</td>\
+<td class="num">{{ pct(totals.recognised, totals.submitted) }}</td></tr>
 </tbody></table>
 <p class="note">* Tỉ lệ đơn vị được Ban Thường vụ công nhận trên số đơn vị đã nộp báo cáo tự đánh giá.</p>
 
 <h2>2. Tỉ lệ công nhận qua các năm của giai đoạn</h2>
 {{ trend_chart }}
-<table><thead><tr><th>Năm</th><th class="num">Nộp báo cáo</th><th class="num">Được công nhận</th><th class="num">Tỉ lệ</th><th class="num">Điểm trung bình</th></tr></thead><tbody>
+<table><thead><tr><th>Năm</th><th class="num">Nộp báo cáo</th><th class="num">Được công nhận</th>\
+<th class="num">Tỉ lệ</th><th class="num">Điểm trung bình</th></tr></thead><tbody>
 {% for y in trend %}<tr{% if y.year == year %} class="total"{% endif %}><td>{{ y.year }}</td><td class="num">{{ y.submitted }}</td>
-<td class="num">{{ y.recognised }}</td><td class="num">{{ pct(y.recognised, y.submitted) }}</td><td class="num">{{ num(y.average) }}</td></tr>{% endfor %}
+<td class="num">{{ y.recognised }}</td><td class="num">{{ pct(y.recognised, y.submitted) }}</td>\
+<td class="num">{{ num(y.average) }}</td></tr>{% endfor %}
 </tbody></table>
 
 <h2>3. Các tiêu chí còn yếu (năm {{ year }})</h2>

@@ -151,7 +151,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "\"{key}\" is {value} but the question has only {count} choice(s); lower it to at most {count}.",
     },
     "pass_min_unreachable": {
-        "vi": "điểm đạt của phần là {pass_min} nhưng phần này tối đa chỉ được {max} điểm; hãy hạ \"pass_min\" hoặc thêm điểm cho các câu hỏi.",
+        "vi": "điểm đạt của phần là {pass_min} nhưng phần này tối đa chỉ được {max} điểm; "
+              "hãy hạ \"pass_min\" hoặc thêm điểm cho các câu hỏi.",
         "en": "the section's pass mark is {pass_min} but it can score at most {max}; lower \"pass_min\" or give its questions more points.",
     },
     "total_unreachable": {

@@ -46,9 +46,11 @@ def check_references(definition: Definition, raw: Mapping) -> Iterator[Problem]:
 
 
 _CONDITION_HINTS = {
-    "at_least": {"vi": "\"at_least\" chỉ dùng cho câu hỏi kiểu integer hoặc number", "en": "\"at_least\" only applies to integer or number questions"},
+    "at_least": {"vi": "\"at_least\" chỉ dùng cho câu hỏi kiểu integer hoặc number",
+                 "en": "\"at_least\" only applies to integer or number questions"},
     "file": {"vi": "với câu hỏi tệp chỉ dùng \"answered\"", "en": "on a file question use \"answered\" only"},
-    "value": {"vi": "giá trị so sánh phải cùng kiểu với câu trả lời ({expected})", "en": "the compared value must have the answer's type ({expected})"},
+    "value": {"vi": "giá trị so sánh phải cùng kiểu với câu trả lời ({expected})",
+              "en": "the compared value must have the answer's type ({expected})"},
 }
 
 

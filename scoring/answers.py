@@ -15,8 +15,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_an_object": {"vi": "Câu trả lời phải là một đối tượng JSON {{\"id câu hỏi\": giá trị}}.",
                       "en": "The answers must be a JSON object {{\"question id\": value}}."},
     "adjustments_not_an_object": {
-        "vi": "Điều chỉnh điểm phải là một đối tượng JSON {{\"id câu hỏi\": điểm}} hoặc {{\"id câu hỏi\": {{\"points\": p, \"reason\": \"…\"}}}}.",
-        "en": "Adjustments must be a JSON object {{\"question id\": points}} or {{\"question id\": {{\"points\": p, \"reason\": \"…\"}}}}."},
+        "vi": "Điều chỉnh điểm phải là một đối tượng JSON {{\"id câu hỏi\": điểm}} "
+              "hoặc {{\"id câu hỏi\": {{\"points\": p, \"reason\": \"…\"}}}}.",
+        "en": "Adjustments must be a JSON object {{\"question id\": points}} "
+              "or {{\"question id\": {{\"points\": p, \"reason\": \"…\"}}}}."},
     "unknown_question": {"vi": "\"{id}\" không phải là câu hỏi của biểu mẫu này.",
                          "en": "\"{id}\" is not a question of this form."},
     "required": {"vi": "Câu hỏi \"{label}\" là bắt buộc.", "en": "\"{label}\" is required."},
@@ -31,7 +33,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                  "en": "\"{label}\": at most {limit} characters ({length} given)."},
     "date": {"vi": "\"{label}\": hãy nhập ngày dạng YYYY-MM-DD.", "en": "\"{label}\": enter a date as YYYY-MM-DD."},
     "date_before_min": {"vi": "\"{label}\": ngày phải từ {limit} trở đi.", "en": "\"{label}\": the date must be on or after {limit}."},
-    "date_after_max": {"vi": "\"{label}\": ngày phải đến {limit} là muộn nhất.", "en": "\"{label}\": the date must be on or before {limit}."},
+    "date_after_max": {"vi": "\"{label}\": ngày phải đến {limit} là muộn nhất.",
+                       "en": "\"{label}\": the date must be on or before {limit}."},
     "choice": {"vi": "\"{label}\": {value} không phải là một lựa chọn; hãy chọn một trong: {allowed}.",
                "en": "\"{label}\": {value} is not a choice; pick one of: {allowed}."},
     "choices_list": {"vi": "\"{label}\": hãy gửi danh sách các lựa chọn.", "en": "\"{label}\": send a list of choices."},

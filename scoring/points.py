@@ -46,7 +46,7 @@ class Points(NamedTuple):
     @property
     def questions(self) -> dict[str, float]:
         """Points of every question with a rule ({id: points}; 0 for a hidden or unanswered one)."""
-        return dict(zip(self.scored_ids, self.scored_points))
+        return dict(zip(self.scored_ids, self.scored_points, strict=True))
 
 
 def _answered(name: str) -> str:
@@ -189,7 +189,7 @@ class Scorer:
     def __call__(self, answers: Mapping[str, Any], lang: str = "vi") -> Points:
         section_scores, earned = self._compiled(answers)
         sections = tuple((sid, value, pass_min is None or value >= pass_min)
-                         for (sid, pass_min), value in zip(self._sections, section_scores))
+                         for (sid, pass_min), value in zip(self._sections, section_scores, strict=True))
         total = rounded(math.fsum(section_scores))
         bands = self._bands.get(lang)
         if bands is None:

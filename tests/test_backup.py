@@ -20,12 +20,19 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from support.data import OPEN_DAY, PASSWORD, SELF, build_data_dir, open_for_toan_today, register
 from support.server import Server
 from support.web import (
-    PDF, SELF_URL, complete_self_assessment, form_fields, pdf_upload, post_answers, sign_in, start_session,
+    PDF,
+    SELF_URL,
+    complete_self_assessment,
+    form_fields,
+    pdf_upload,
+    post_answers,
+    sign_in,
+    start_session,
 )
+
 from forms_app.adapters.cli import cli
 
 FORMS_APP = str(Path(sys.executable).parent / "forms-app")
@@ -120,7 +127,8 @@ def filled(tmp_path):
     """A data directory with submissions (one with an uploaded file), decisions, a certificate file and settings."""
     from forms_app.adapters.web.app import create_app
     from forms_app.data import connection as database
-    from forms_app.rules import registry, submitting as submissions
+    from forms_app.rules import registry
+    from forms_app.rules import submitting as submissions
     from forms_app.rules.deciding import record_decision
 
     data_dir = build_data_dir(tmp_path / "data")

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from support.data import PASSWORD, build_data_dir, open_for_toan_today, register
 from support.server import Server
 
@@ -168,7 +167,8 @@ def submitted_server(tmp_path):
     """`forms-app serve` where TOAN has submitted its 2022 self-assessment (the example answers)."""
     from forms_app.adapters.web.app import create_app
     from forms_app.data import connection as database
-    from forms_app.rules import registry, submitting as submissions
+    from forms_app.rules import registry
+    from forms_app.rules import submitting as submissions
 
     data_dir = build_data_dir(tmp_path / "data")
     app = create_app({"DATA_DIR": data_dir})

@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-
 from support.data import OPEN_DAY, build_data_dir, register
 from support.web import sign_in
 
@@ -41,7 +39,8 @@ def recognised(tmp_path):
     """TOAN recognised for 2022; VAN (renamed to an injection attempt) recognised; LY submitted, not recognised."""
     from forms_app.adapters.web.app import create_app
     from forms_app.data import connection as database
-    from forms_app.rules import registry, submitting as submissions
+    from forms_app.rules import registry
+    from forms_app.rules import submitting as submissions
     from forms_app.rules.deciding import record_decision
 
     data_dir = build_data_dir(tmp_path / "data")
@@ -63,8 +62,8 @@ def recognised(tmp_path):
 
 
 def _issue(app, unit: str):
-    from forms_app.rules import certificates
     from forms_app.data import connection as database
+    from forms_app.rules import certificates
 
     forms = database.open_forms(app.config["DATA_DIR"])
     try:
@@ -167,8 +166,8 @@ def test_no_certificate_for_a_unit_not_recognised(recognised):
 
 
 def _issue_year(app, unit, year):
-    from forms_app.rules import certificates
     from forms_app.data import connection as database
+    from forms_app.rules import certificates
 
     forms = database.open_forms(app.config["DATA_DIR"])
     try:
@@ -262,8 +261,8 @@ def test_the_batch_counts_only_the_cores_it_may_run_on():
 
 
 def test_batch_on_two_workers_keeps_unit_order_and_reuses_stored_certificates(recognised, tmp_path):
-    from forms_app.rules import certificates
     from forms_app.data import connection as database
+    from forms_app.rules import certificates
 
     data_dir = recognised.config["DATA_DIR"]
     stored = _issue(recognised, "VAN")  # current before the batch: reused, not rendered again

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from support.definitions import minimal_document
+
 from form_definitions import check_paths, shipped_folder
 from form_definitions.errors import MESSAGES
 from forms_app.adapters.cli import cli

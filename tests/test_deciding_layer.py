@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import SELF, complete_self_assessment, csrf_token, forms_sql, post_answers, submission_row, unescape
+
 from forms_app.data import decisions as data
 from forms_app.rules import deciding, decisions_import
 from forms_app.rules.messages import LANGS
@@ -42,7 +42,9 @@ def flagged(app, unit: str = "TOAN") -> list[tuple]:
 # One decision in force
 
 def test_the_current_decision_is_the_flagged_row_and_the_latest_after_several_decisions(app, submitted, forms):
-    decide = lambda kind, **kw: deciding.record_decision(forms, "TOAN", SELF, 2022, kind, "vanphong", today=TODAY, **kw)
+    def decide(kind, **kw):
+        return deciding.record_decision(forms, "TOAN", SELF, 2022, kind, "vanphong", today=TODAY, **kw)
+
     decide("returned", comment="Bổ sung minh chứng", reopen_until="2022-09-30")
     decide("recognised", decision_no="7-QĐ/ĐTN")
     decide("withdrawn", comment="Sai sót")

@@ -8,7 +8,6 @@ import re
 
 import pytest
 from click.testing import CliRunner
-
 from support.data import SELF, forms_sql, register, revision_rows, submission_row
 from support.web import SELF_URL, FormPage, complete_self_assessment, csrf_token, post_answers, unescape
 
@@ -422,8 +421,8 @@ def test_an_unknown_unit_or_cycle_is_not_found(submitted, signed_in):
 @pytest.fixture
 def lead(app, signed_in):
     """vanphong limited to the cluster of VAN (not TOAN's)."""
-    from forms_app.rules import accounts
     from forms_app.data import connection as database
+    from forms_app.rules import accounts
 
     accounts_db = database.open_accounts(app.config["DATA_DIR"])
     try:
@@ -466,12 +465,13 @@ def test_a_cluster_leads_dashboard_lists_only_their_clusters(app, submitted, lea
 
 
 def test_an_admin_sets_a_reviewers_clusters_on_the_accounts_page(app, signed_in):
-    from forms_app.rules import accounts
     from forms_app.data import connection as database
+    from forms_app.rules import accounts
 
     admin = signed_in("admin")
     token = csrf_token(admin, "/admin/users")
-    assert admin.post("/admin/users/vanphong/clusters", data={"csrf_token": token, "clusters": "cum 2 - khoa hoc xa hoi"}).status_code == 303
+    assert admin.post("/admin/users/vanphong/clusters",
+                      data={"csrf_token": token, "clusters": "cum 2 - khoa hoc xa hoi"}).status_code == 303
     refused = admin.post("/admin/users/vanphong/clusters", data={"csrf_token": token, "clusters": "Cụm 9"})
     assert refused.status_code == 400 and "Cụm 9" in unescape(refused.get_data(as_text=True))
     assert admin.post("/admin/users/toan/clusters", data={"csrf_token": token, "clusters": CLUSTER_2}).status_code == 400
@@ -491,9 +491,9 @@ def test_an_admin_sets_a_reviewers_clusters_on_the_accounts_page(app, signed_in)
 
 
 def test_users_add_takes_clusters_for_a_reviewer_only(app):
-    from forms_app.rules import accounts
-    from forms_app.data import connection as database
     from forms_app.adapters.cli import cli
+    from forms_app.data import connection as database
+    from forms_app.rules import accounts
 
     data_dir = str(app.config["DATA_DIR"])
     runner = CliRunner()

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from support.data import REGISTRATION, SELF, forms_sql, register
 from support.web import complete_self_assessment, post_answers
 

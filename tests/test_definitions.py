@@ -74,7 +74,7 @@ def test_the_13_criteria_are_declared_with_their_labels(assessment):
 def test_self_assessment_has_one_section_per_group_and_totals_100(assessment):
     assert len(assessment.sections) == 3
     assert assessment.maximum == 100
-    for section, group in zip(assessment.sections, sorted(CRITERIA)):
+    for section, group in zip(assessment.sections, sorted(CRITERIA), strict=True):
         assert {q.criterion for q in section.questions if q.criterion} == set(CRITERIA[group])
         assert section.pass_min is not None and 0 < section.pass_min <= section.maximum
 

@@ -12,10 +12,9 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from test_certificates import pdf_text, recognised  # noqa: F401  (the fixture)
 
 from forms_app.adapters.cli import cli
-
-from test_certificates import pdf_text, recognised  # noqa: F401  (the fixture)
 
 SELF = "tu-danh-gia-3-chu-dong"
 
@@ -28,7 +27,7 @@ def _stored(data_dir) -> dict:
         "LEFT JOIN current_decisions d ON d.unit_code = s.unit_code AND d.form_id = s.form_id AND d.cycle_year = s.cycle_year "
         "LEFT JOIN certificates c ON c.unit_code = s.unit_code AND c.cycle_year = s.cycle_year "
         "WHERE s.form_id = ? AND s.cycle_year = 2022", [SELF])}
-    for unit, row in rows.items():
+    for row in rows.values():
         row["sections"] = dict(conn.execute("SELECT section_id, score FROM section_scores WHERE submission_id = ?", [row["id"]]))
         row["answers"] = dict(conn.execute("SELECT question_id, value FROM answers WHERE submission_id = ? AND visible = 1", [row["id"]]))
     conn.close()
@@ -37,8 +36,8 @@ def _stored(data_dir) -> dict:
 
 @pytest.fixture
 def exported(recognised, tmp_path):  # noqa: F811
-    from forms_app.rules import certificates
     from forms_app.data import connection as database
+    from forms_app.rules import certificates
 
     data_dir = recognised.config["DATA_DIR"]
     forms = database.open_forms(data_dir)
@@ -56,7 +55,7 @@ def test_xlsx_export_reads_back_equal_to_what_is_stored(exported, tmp_path):
     header = [c.value for c in summary[1]]
     assert header[:3] == ["Mã đơn vị", "Tên đơn vị", "Cụm thi đua"]
     assert {"Điểm 2.1", "Điểm 2.2", "Điểm 2.3", "Tổng điểm tự động", "Xếp loại", "Quyết định", "Số hiệu giấy chứng nhận"} <= set(header)
-    rows = {r[0]: dict(zip(header, r)) for r in summary.iter_rows(min_row=2, values_only=True)}
+    rows = {r[0]: dict(zip(header, r, strict=True)) for r in summary.iter_rows(min_row=2, values_only=True)}
     assert set(rows) == {"TOAN", "VAN", "LY"}
     stored = _stored(exported)
     for unit, row in stored.items():
@@ -69,7 +68,7 @@ def test_xlsx_export_reads_back_equal_to_what_is_stored(exported, tmp_path):
     assert rows["VAN"]["Tên đơn vị"].startswith("<img")  # exported as typed, never interpreted
     a_header = [c.value for c in answers[1]]
     assert "Tổng số đoàn viên của Đoàn cơ sở [so_doan_vien]" in a_header
-    a_rows = {r[0]: dict(zip(a_header, r)) for r in answers.iter_rows(min_row=2, values_only=True)}
+    a_rows = {r[0]: dict(zip(a_header, r, strict=True)) for r in answers.iter_rows(min_row=2, values_only=True)}
     assert a_rows["TOAN"]["Tổng số đoàn viên của Đoàn cơ sở [so_doan_vien]"] == stored["TOAN"]["answers"]["so_doan_vien"]
 
 
@@ -117,8 +116,8 @@ def test_the_xlsx_opens_in_libreoffice_without_repair(exported, tmp_path):
     CliRunner().invoke(cli, ["export", "--year", "2022", "--format", "xlsx", "--out", str(out), "--data-dir", str(exported)])
     profile = tmp_path / "lo-profile"
     result = subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path / "lo"),
-         str(out)], capture_output=True, text=True, timeout=180)
+        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
+         "--outdir", str(tmp_path / "lo"), str(out)], capture_output=True, text=True, timeout=180)
     converted = tmp_path / "lo" / "ket-qua.csv"
     assert converted.exists(), result.stdout + result.stderr
     text = converted.read_text("utf-8", errors="replace")
@@ -137,9 +136,9 @@ def test_the_year_end_report_renders_with_a_chart(exported, tmp_path):
 
 
 def test_reviewers_download_exports_and_the_report_and_units_cannot(exported):
-    from forms_app.adapters.web.app import create_app
-
     from support.web import sign_in
+
+    from forms_app.adapters.web.app import create_app
 
     app = create_app({"DATA_DIR": exported, "TESTING": True})
     reviewer = app.test_client()

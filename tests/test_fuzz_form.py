@@ -21,8 +21,8 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote_from_bytes
 
-from hypothesis import HealthCheck, example, given, settings, strategies as st
-
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from support.data import SELF
 from support.web import PDF, SELF_URL, complete_self_assessment, csrf_token
 

@@ -17,7 +17,6 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
-
 from support.data import register
 from support.web import csrf_token, form_fields, sign_in
 
@@ -100,7 +99,7 @@ def test_translations_keep_the_placeholders_of_their_msgid():
     for message in catalogue():
         if not message.id or not message.string:
             continue
-        pairs = zip(message.id, message.string) if isinstance(message.id, tuple) else [(message.id, message.string)]
+        pairs = zip(message.id, message.string, strict=False) if isinstance(message.id, tuple) else [(message.id, message.string)]
         for source, target in pairs:
             if sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(target)):
                 wrong[source] = target

@@ -22,14 +22,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from support.data import (
-    OPEN_DAY, PASSWORD, REGISTRATION, REGISTRATION_ANSWERS, SELF, build_data_dir, register, revision_rows,
+    OPEN_DAY,
+    PASSWORD,
+    REGISTRATION,
+    REGISTRATION_ANSWERS,
+    SELF,
+    build_data_dir,
+    register,
+    revision_rows,
     submission_row,
 )
 from support.server import Server
 from support.web import (
-    SELF_URL, FormPage, complete_self_assessment, form_fields, pdf_upload, post_answers, start_session, unescape,
+    SELF_URL,
+    FormPage,
+    complete_self_assessment,
+    form_fields,
+    pdf_upload,
+    post_answers,
+    start_session,
+    unescape,
 )
 
 TRY_AGAIN = "Hệ thống đang bận, chưa lưu được; hãy bấm lưu lại — những gì bạn nhập vẫn còn dưới đây"
@@ -53,10 +66,11 @@ def _definition():
 def _prepare(data_dir: Path, count: int) -> dict[str, str]:
     """UNITS units (L00…), each with one account, a submitted registration, an open self-assessment
     (extension to today + 30 days) and a live session; returns unit code → session token."""
-    from forms_app.rules import accounts, registry, submitting as submissions
     from forms_app.data import connection as database
-    from forms_app.rules.windows import grant_extension
     from forms_app.data.text import fold
+    from forms_app.rules import accounts, registry
+    from forms_app.rules import submitting as submissions
+    from forms_app.rules.windows import grant_extension
 
     build_data_dir(data_dir)
     forms = database.open_forms(data_dir)

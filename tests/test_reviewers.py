@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-
-import pytest
-from werkzeug.test import Client
-
 from pathlib import Path
 
+import pytest
 from support.data import OPEN_DAY, PASSWORD, build_data_dir, register
+from werkzeug.test import Client
 
 SELF = "tu-danh-gia-3-chu-dong"
 
@@ -19,9 +17,10 @@ SELF = "tu-danh-gia-3-chu-dong"
 @pytest.fixture(scope="module")
 def product(tmp_path_factory):
     """The whole product (web app + Datasette) on a data directory with two submitted self-assessments."""
-    from forms_app.data import connection as database
-    from forms_app.rules import registry, submitting as submissions
     from forms_app.adapters.wsgi import create_wsgi
+    from forms_app.data import connection as database
+    from forms_app.rules import registry
+    from forms_app.rules import submitting as submissions
 
     data_dir = build_data_dir(tmp_path_factory.mktemp("reviewers") / "data")
     application = create_wsgi(data_dir, {"TESTING": True, "NOW": OPEN_DAY})

@@ -7,8 +7,8 @@ import re
 
 import pytest
 from click.testing import CliRunner
-
 from support.definitions import make_definition, minimal_document
+
 from forms_app.adapters.cli import cli, main
 from scoring import score
 

@@ -9,9 +9,10 @@ import json
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support.definitions import MINIMAL, make_definition, minimal_document
+
 from form_definitions import load_definitions
 from form_definitions.model import Condition, Definition, build
 from form_definitions.schema_check import check_schema

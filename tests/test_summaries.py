@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
-
 from support.data import SELF, forms_sql, register, submission_row
 from support.web import complete_self_assessment, post_answers
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-
 from support.data import OPEN_DAY, PASSWORD, SELF, build_data_dir, current_answers, forms_sql, register, revision_rows
 from support.web import (
-    SELF_URL, complete_self_assessment, csrf_token, pdf_upload, post_answers, start_session, unescape,
+    SELF_URL,
+    complete_self_assessment,
+    csrf_token,
+    pdf_upload,
+    post_answers,
+    start_session,
+    unescape,
 )
 
 SECRET = "Ghi chú riêng của Đoàn khoa Toán số 7391"
@@ -167,8 +172,8 @@ def test_admin_posts_without_a_csrf_token_are_refused(app, signed_in, url, data)
     response = admin.post(url, data=data)
     assert response.status_code == 400
     assert _dump(app) == before
-    from forms_app.rules import accounts
     from forms_app.data import connection as database
+    from forms_app.rules import accounts
 
     accounts_db = database.open_accounts(app.config["DATA_DIR"])
     try:

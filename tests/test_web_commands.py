@@ -186,6 +186,7 @@ def test_units_import_again_updates_existing_units(data_dir, tmp_path):
 
 def test_users_add_reads_the_password_from_stdin_and_the_account_can_sign_in(data_dir, tmp_path):
     from support.web import csrf_token
+
     from forms_app.adapters.web.app import create_app
 
     assert run("units", "import", _units_file(tmp_path), "--data-dir", data_dir).exit_code == 0
@@ -267,6 +268,7 @@ def test_demo_with_the_same_seed_gives_the_same_units_and_submissions(demo_dirs)
 
 def test_demo_writes_accounts_that_can_sign_in(demo_dirs):
     from support.web import csrf_token
+
     from forms_app.adapters.web.app import create_app
 
     data_dir = demo_dirs[0]

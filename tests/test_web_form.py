@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from support.data import current_answers, forms_sql, revision_rows, submission_row
 from support.web import (
-    PDF, SELF_URL, FormPage, complete_self_assessment, form_fields, pdf_upload, post_answers, unescape,
+    PDF,
+    SELF_URL,
+    FormPage,
+    complete_self_assessment,
+    form_fields,
+    pdf_upload,
+    post_answers,
+    unescape,
 )
 
 RESULT_URL = SELF_URL + "/result"
@@ -325,11 +330,11 @@ def test_a_faulty_resubmission_leaves_the_submitted_version_current(app, toan):
 # The result page.
 
 def test_the_result_page_shows_total_band_provisional_note_chart_and_rules(app, toan):
-    from scoring import score
-
     from support.data import SELF
+
     from forms_app.data import connection as database
     from forms_app.rules import registry
+    from scoring import score
 
     assert post_answers(toan, complete_self_assessment(), "submit").status_code == 303
     response = toan.get(RESULT_URL)

@@ -7,7 +7,6 @@ import json
 import shutil
 
 import pytest
-
 from support.data import REGISTRATION, SELF, current_answers, forms_sql, register, revision_rows, submission_row
 from support.web import SELF_URL, FormPage, complete_self_assessment, form_fields, post_answers, sign_in, unescape
 
@@ -129,8 +128,10 @@ def test_without_a_submitted_registration_the_self_assessment_is_read_only_and_r
 
 def test_a_registration_saved_only_as_a_draft_does_not_open_the_self_assessment(app, signed_in):
     from support.data import REGISTRATION_ANSWERS
+
     from forms_app.data import connection as database
-    from forms_app.rules import registry, submitting as submissions
+    from forms_app.rules import registry
+    from forms_app.rules import submitting as submissions
 
     forms = database.open_forms(app.config["DATA_DIR"])
     try:

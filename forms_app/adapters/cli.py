@@ -22,10 +22,13 @@ MESSAGES = {
     "answers_json": {"vi": "Tệp câu trả lời {file} không phải JSON hợp lệ (dòng {line}, cột {column}): {reason}.",
                      "en": "The answers file {file} is not valid JSON (line {line}, column {column}): {reason}."},
     "definitions_invalid": {"vi": "Định nghĩa không hợp lệ; không nạp gì cả.", "en": "Invalid definitions; nothing was loaded."},
-    "version_clash": {"vi": "Biểu mẫu \"{id}\" phiên bản {version} đã được nạp với nội dung khác; hãy tăng \"version\" trong {file}. Không nạp gì cả.",
-                      "en": "Form \"{id}\" version {version} is already loaded with different content; increase \"version\" in {file}. Nothing was loaded."},
+    "version_clash": {"vi": "Biểu mẫu \"{id}\" phiên bản {version} đã được nạp với nội dung khác; "
+                            "hãy tăng \"version\" trong {file}. Không nạp gì cả.",
+                      "en": "Form \"{id}\" version {version} is already loaded with different content; "
+                            "increase \"version\" in {file}. Nothing was loaded."},
     "init_done": {"vi": "Đã sẵn sàng: {data_dir}. Biểu mẫu: {forms}.", "en": "Ready: {data_dir}. Forms: {forms}."},
-    "units_done": {"vi": "Đã nhập {added} đơn vị mới, cập nhật {updated} đơn vị.", "en": "Imported {added} new unit(s), updated {updated}."},
+    "units_done": {"vi": "Đã nhập {added} đơn vị mới, cập nhật {updated} đơn vị.",
+                   "en": "Imported {added} new unit(s), updated {updated}."},
     "units_failed": {"vi": "Không nhập đơn vị nào: {count} lỗi.", "en": "No unit imported: {count} problem(s)."},
     "password_prompt": {"vi": "Mật khẩu", "en": "Password"},
     "password_mismatch": {"vi": "Hai lần nhập mật khẩu không khớp.", "en": "The two passwords do not match."},
@@ -106,7 +109,6 @@ def _data_dir(value: Path | None) -> Path:
 def init(definitions_path: Path | None, data_dir: Path | None, lang: str):
     """Create or migrate both databases and load the definitions; safe to run again."""
     from form_definitions import DefinitionError
-
     from forms_app.data import connection as database
     from forms_app.rules.registry import VersionClash, load_definitions_into
 
@@ -187,8 +189,8 @@ def users():
 def users_add(username: str, role: str, unit_code: str | None, clusters: tuple[str, ...], data_dir: Path | None,
               lang: str):
     """Create an account; the password is read from stdin or prompted for, never given as an argument."""
-    from forms_app.rules import accounts
     from forms_app.data import connection as database
+    from forms_app.rules import accounts
 
     data_dir = _data_dir(data_dir)
     database.migrate(data_dir)
@@ -261,8 +263,8 @@ def demo(unit_count: int, years: str, seed: int, data_dir: Path | None, lang: st
 @lang_option
 def serve(host: str, port: int, workers: int | None, threads: int, data_dir: Path | None, lang: str):
     """Run the web app and the reviewers' Datasette (/data/) behind one address, with gunicorn."""
-    from forms_app.data import connection as database
     from forms_app.adapters.operations.server import serve as run_server
+    from forms_app.data import connection as database
 
     data_dir = _data_dir(data_dir)
     database.migrate(data_dir)  # once, before the workers start
@@ -336,7 +338,6 @@ def report(year: int, out: Path | None, data_dir: Path | None, lang: str):
     """The year-end conference report as a PDF: counts per cluster, the trend over the phase, weakest criteria."""
     from exports.report import report_pdf
     from exports.tables import write
-
     from forms_app.data import connection as database
     from forms_app.rules.certificates import settings
     from forms_app.rules.year_report import report_data
@@ -403,10 +404,9 @@ def _resolve_definition(value: str) -> Path:
 @lang_option
 def score(definition: str, answers: str, adjustments: Path | None, output: str, lang: str):
     """Score one answer set (a JSON object {question_id: value}; - reads stdin) and print the report."""
+    from exports.score_text import render_report
     from scoring import InvalidAnswers
     from scoring import score as score_answers
-
-    from exports.score_text import render_report
 
     model, problems = load_file(_resolve_definition(definition), definition)
     if problems:

@@ -12,11 +12,11 @@ from urllib.parse import quote
 
 from a2wsgi import ASGIMiddleware
 
-from forms_app.adapters.web.context import SESSION_COOKIE
-from forms_app.rules import accounts
-from forms_app.adapters.web.app import create_app
-from forms_app.data import connection as database
 from forms_app.adapters.reviewers import BASE_URL, make_datasette
+from forms_app.adapters.web.app import create_app
+from forms_app.adapters.web.context import SESSION_COOKIE
+from forms_app.data import connection as database
+from forms_app.rules import accounts
 
 FORBIDDEN_PAGE = (
     "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>403</title>"

@@ -10,7 +10,6 @@ import json
 
 from forms_app.data.connection import Database
 
-
 # Users
 
 def find_user(db: Database, username: str) -> dict | None:
@@ -20,7 +19,7 @@ def find_user(db: Database, username: str) -> dict | None:
         "WHERE username = ? AND active = 1", [username]).fetchone()
     if row is None:
         return None
-    return dict(zip(("username", "password_hash", "role", "unit_code", "failed_logins", "locked_until"), row))
+    return dict(zip(("username", "password_hash", "role", "unit_code", "failed_logins", "locked_until"), row, strict=True))
 
 
 def role_of(db: Database, username: str) -> str | None:
@@ -110,7 +109,7 @@ def session_row(db: Database, token_hash: str) -> dict | None:
         "WHERE s.token_hash = ? AND u.active = 1", [token_hash]).fetchone()
     if row is None:
         return None
-    return dict(zip(("username", "role", "unit_code", "expires_at"), row))
+    return dict(zip(("username", "role", "unit_code", "expires_at"), row, strict=True))
 
 
 def delete_session(db: Database, token_hash: str) -> None:

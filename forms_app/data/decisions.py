@@ -16,10 +16,12 @@ from forms_app.data.connection import Database
 DESCRIPTIONS = {
     "decisions": {
         "title": "Quyết định của Ban Thường vụ",
-        "description": "Mỗi quyết định là một dòng mới, không ghi đè; quyết định mới nhất của một đơn vị, biểu mẫu và năm là quyết định hiện hành.",
+        "description": "Mỗi quyết định là một dòng mới, không ghi đè; "
+                       "quyết định mới nhất của một đơn vị, biểu mẫu và năm là quyết định hiện hành.",
         "columns": {
             "id": "Mã quyết định", "unit_code": "Mã đơn vị", "form_id": "Mã biểu mẫu", "cycle_year": "Năm",
-            "decision": "Quyết định (recognised: công nhận, not_recognised: không công nhận, returned: trả lại để sửa, withdrawn: thu hồi công nhận)",
+            "decision": "Quyết định (recognised: công nhận, not_recognised: không công nhận, "
+                        "returned: trả lại để sửa, withdrawn: thu hồi công nhận)",
             "comment": "Nhận xét gửi đơn vị", "reopen_until": "Mở lại biểu mẫu cho đơn vị đến hết ngày (khi trả lại)",
             "decision_no": "Số quyết định", "decided_on": "Ngày quyết định", "commendation": "Đề nghị tuyên dương (1: có)",
             "source": "Nguồn (web: ghi trên trang, import: nhập từ tệp)", "recorded_by": "Người ghi",
@@ -29,7 +31,8 @@ DESCRIPTIONS = {
     },
     "adjustments": {
         "title": "Điều chỉnh điểm",
-        "description": "Điều chỉnh điểm từng câu của người đánh giá, kèm lý do; điểm tự động vẫn giữ bên cạnh. Điều chỉnh mới nhất của một câu là điều chỉnh hiện hành; điểm trống là huỷ điều chỉnh.",
+        "description": "Điều chỉnh điểm từng câu của người đánh giá, kèm lý do; điểm tự động vẫn giữ bên cạnh. "
+                       "Điều chỉnh mới nhất của một câu là điều chỉnh hiện hành; điểm trống là huỷ điều chỉnh.",
         "columns": {
             "id": "Mã", "submission_id": "Mã bài nộp", "question_id": "Mã câu hỏi",
             "points": "Điểm sau điều chỉnh (trống: huỷ điều chỉnh)", "reason": "Lý do", "recorded_by": "Người điều chỉnh",

@@ -20,7 +20,7 @@ def _dicts(db: Readable, sql: str, params) -> Iterator[dict]:
     cursor = db.execute(sql, params)
     keys = [column[0] for column in cursor.description]
     for row in cursor:
-        yield dict(zip(keys, row))
+        yield dict(zip(keys, row, strict=True))
 
 
 # The year's exports

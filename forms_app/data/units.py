@@ -27,7 +27,7 @@ def find(db: Database, code: str) -> dict | None:
                      [code]).fetchone()
     if row is None:
         return None
-    return dict(zip(("code", "name", "cluster", "name_ascii", "created_at", "updated_at"), row))
+    return dict(zip(("code", "name", "cluster", "name_ascii", "created_at", "updated_at"), row, strict=True))
 
 
 def exists(db: Database, code: str) -> bool:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from forms_app.data import accounts as data, audit
+from forms_app.data import accounts as data
+from forms_app.data import audit
 from forms_app.data.clock import stamp, utcnow
 from forms_app.data.connection import Database, write
 from forms_app.rules import messages, units

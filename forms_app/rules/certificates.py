@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from exports.certificate import Certificate, Issuer, certificate_pdf
-
-from forms_app.data import audit, certificates as stored, connection as database
+from forms_app.data import audit
+from forms_app.data import certificates as stored
+from forms_app.data import connection as database
 from forms_app.data import decisions as data_decisions
 from forms_app.data.clock import stamp, today
 from forms_app.data.connection import Database, write
@@ -75,7 +76,8 @@ def _certificate(db: Database, data_dir: Path, unit_code: str, year: int, form_i
     serial = existing["serial"] if existing else new_serial()
     issuer, public_url = settings(data_dir)
     unit = find_unit(db, unit_code)
-    decided = dt.date.fromisoformat(decision["decided_on"]) if decision["decided_on"] else dt.date.fromisoformat(decision["recorded_at"][:10])
+    decided = (dt.date.fromisoformat(decision["decided_on"]) if decision["decided_on"]
+               else dt.date.fromisoformat(decision["recorded_at"][:10]))
     certificate = Certificate(
         unit_name=unit["name"], cycle_year=year, decision_no=decision["decision_no"] or "—", decided_on=decided,
         serial=serial, verify_url=f"{public_url}/verify/{serial}", issued_on=max(decided, today()) if not existing

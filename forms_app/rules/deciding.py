@@ -15,16 +15,21 @@ import datetime as dt
 import re
 from typing import Any, Iterable, Mapping
 
-from scoring import rounded, score, visibility
-from scoring.answers import is_number
-
-from forms_app.data import audit, clock, decisions as data
+from forms_app.data import audit, clock
+from forms_app.data import decisions as data
 from forms_app.data import submissions as data_submissions
 from forms_app.data.connection import Database, write
 from forms_app.rules import messages, registry, units, windows
 from forms_app.rules.messages import Refusal
-from forms_app.rules.submitting import (current_adjustments, effective_adjustments, find, refresh_adjusted_scores,
-                                        revision_answers, scored_revision)
+from forms_app.rules.submitting import (
+    current_adjustments,
+    find,
+    refresh_adjusted_scores,
+    revision_answers,
+    scored_revision,
+)
+from scoring import score, visibility
+from scoring.answers import is_number
 
 KINDS = ("recognised", "not_recognised", "returned", "withdrawn")
 # The committee's verdict on the year (a certificate follows a recognition).

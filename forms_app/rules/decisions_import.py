@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forms_app.data import audit, clock
-from forms_app.data import cycles as data_cycles, definitions as data_definitions
+from forms_app.data import cycles as data_cycles
+from forms_app.data import definitions as data_definitions
 from forms_app.data.connection import Database, write
 from forms_app.data.text import fold_name
 from forms_app.rules import deciding, messages, units
@@ -70,7 +71,9 @@ def parse(db: Database, path: Path, today: dt.date | None = None) -> tuple[list[
         cycles.setdefault(form_id, []).append(year)
     wanted, problems, seen, state = [], [], {}, {}
     for number, row in rows:
-        cell = lambda key: row[index[key]].strip() if key in index and index[key] < len(row) else ""
+        def cell(key: str) -> str:
+            return row[index[key]].strip() if key in index and index[key] < len(row) else ""
+
         entry, found = _read_row(db, number, cell, forms, cycles)
         key = (entry["unit"], entry["form"], entry["year"])
         if key in seen:

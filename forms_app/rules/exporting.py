@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from exports.tables import csv_bytes, write, xlsx_bytes
-
 from forms_app.data import reporting
 from forms_app.data.connection import Database
 from forms_app.rules.certificates import ASSESSMENT

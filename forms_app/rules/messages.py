@@ -7,7 +7,8 @@ family of rules keeps its catalogue beside the code that raises it, in this one 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Mapping
 
 LANGS = ("vi", "en")

@@ -9,7 +9,6 @@ from typing import Any, Callable
 
 from form_definitions import Definition, DefinitionError, Problem, check_paths
 from form_definitions.model import build
-
 from forms_app.data import audit
 from forms_app.data import definitions as data
 from forms_app.data.clock import stamp

@@ -150,7 +150,7 @@ def scored_rows(submission_id: int, definition: Definition, kept: dict[str, Any]
     sections = [
         (submission_id, section.id, score, rounded(section.maximum),
          None if section.pass_min is None else float(section.pass_min), int(passed))
-        for section, (_sid, score, passed) in zip(definition.sections, result.sections)
+        for section, (_sid, score, passed) in zip(definition.sections, result.sections, strict=True)
     ]
     criteria = None
     if cycle_year is not None:

@@ -72,10 +72,9 @@ def load(db: Database, unit_code: str, form_id: str, year: int, today: dt.date) 
 def of_unit(db: Database, unit_code: str, today: dt.date) -> list[UnitForm]:
     """Every form of every cycle year for one unit (its dashboard), newest year first, required forms first."""
     found = []
-    for definition in registry.latest_definitions(db):
+    for order, definition in enumerate(registry.latest_definitions(db)):  # forms that others require come first
         for year in windows.cycle_years(db, definition.id):
             form = load(db, unit_code, definition.id, year, today)
             if form is not None:
-                found.append(form)
-    found.sort(key=lambda f: (-f.year, len(registry.definition(db, f.definition.id).requires)))
-    return found
+                found.append((-year, order, form))
+    return [form for _year, _order, form in sorted(found, key=lambda entry: entry[:2])]

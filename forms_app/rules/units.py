@@ -9,7 +9,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from forms_app.data import audit, units as data_units
+from forms_app.data import audit
+from forms_app.data import units as data_units
 from forms_app.data.clock import stamp
 from forms_app.data.connection import Database, write
 from forms_app.data.text import fold_name, same_dashes
@@ -109,7 +110,9 @@ def parse(path: Path) -> tuple[list[dict], list[RowError]]:
         return [], [RowError(*problem)]
     units, errors, first = [], [], {}
     for number, row in rows:
-        cell = lambda key: unicodedata.normalize("NFC", row[index[key]].strip()) if index[key] < len(row) else ""
+        def cell(key: str) -> str:
+            return unicodedata.normalize("NFC", row[index[key]].strip()) if index[key] < len(row) else ""
+
         code, name, cluster = cell("code"), " ".join(cell("name").split()), " ".join(cell("cluster").split())
         if not CODE.match(code):
             errors.append(RowError(number, "code", {"value": code[:40]}))

@@ -7,12 +7,10 @@ import os
 import secrets
 from pathlib import Path
 
-
 from form_definitions import Question
-
 from forms_app.data import uploads as data
-from forms_app.data.connection import Database, write
 from forms_app.data.clock import stamp
+from forms_app.data.connection import Database, write
 
 # The first bytes each accepted type starts with: an extension alone proves nothing.
 SIGNATURES = {

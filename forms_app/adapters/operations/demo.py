@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from form_definitions import Definition, Question, shipped_folder
-from scoring import points, rounded, score, visibility, visible_answers
-
 from forms_app.data import clock
 from forms_app.data import connection as database
 from forms_app.data.clock import stamp, today
 from forms_app.rules import accounts, deciding, registry, submitting, windows
 from forms_app.rules import units as units_rules
 from forms_app.rules.submitting import scored_rows
+from scoring import points, rounded, score, visibility, visible_answers
 
 FACULTIES = [
     "Khoa Toán – Tin", "Khoa Vật lý", "Khoa Hoá học", "Khoa Sinh học", "Khoa Ngữ văn", "Khoa Lịch sử",
@@ -242,7 +241,7 @@ def _make_submissions(forms, definitions: list[Definition], units: list[dict], y
                 if is_assessment and unit["code"] in demo_units and year == years[-1]:
                     continue  # left open for the demo accounts to fill
                 answers = makers[definition.id].make(rng, strength, year)
-                # what a submit stores: the visible, answered answers and their scores (submissions.record)
+                # what a submit stores: the visible, answered answers and their scores (rules.submitting.record)
                 shown = visibility(definition, answers)
                 kept = visible_answers(definition, answers, shown)
                 result = points(definition, kept)
@@ -312,7 +311,7 @@ def _make_decisions(forms, definitions: list[Definition], years: list[int], seed
     commended = {(unit, form_id) for _total, unit, form_id in candidates[:max(3, len(candidates) // 5)]}
 
     rows = []
-    for sid, unit, form_id, year, recognised, _total in submitted:
+    for _sid, unit, form_id, year, recognised, _total in submitted:
         number, day = meetings[year]
         moment = stamp(dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=clock.TIME_ZONE))
         if recognised:

@@ -1,7 +1,7 @@
 """Datasette for reviewers: forms.db only (never accounts.db), metadata in Vietnamese, canned queries, charts.
 
-Datasette runs in the same process as the web app and under the same address (`/data/`): `web.py`
-puts both behind one WSGI callable, and `datasette_plugin.py` signs reviewers in from the web
+Datasette runs in the same process as the web app and under the same address (`/data/`): `adapters/wsgi.py`
+puts both behind one WSGI callable, and `plugin.py` signs reviewers in from the web
 app's own session cookie and refuses everyone else.
 """
 
@@ -13,14 +13,14 @@ from datasette.app import Datasette
 
 from forms_app.adapters.reviewers import plugin as datasette_plugin
 from forms_app.data.connection import FORMS_DB
-from forms_app.data.reviewer_queries import canned_queries
 from forms_app.data.descriptions import DESCRIPTIONS
+from forms_app.data.reviewer_queries import canned_queries
 
 BASE_URL = "/data/"
 SQL_TIME_LIMIT_MS = 1000
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "datasette"
 
-# Default facets of the main tables, each served by an index of its own (forms_app/schema.py), so a
+# Default facets of the main tables, each served by an index of its own (forms_app/data/migrations/forms.py), so a
 # facet page stays under a tenth of the time limit at 50,000 units × 5 years (docs/benchmarks.md).
 # The long-form tables (answers: ~34 rows per submission; section_scores; criterion_scores) have
 # none: a reviewer reaches them filtered by a submission, and facets there on demand (`_facet=`).

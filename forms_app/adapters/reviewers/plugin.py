@@ -6,11 +6,10 @@ from datasette import hookimpl
 from datasette.plugins import pm
 from datasette.utils.asgi import Response
 
-from forms_app.data import reviewer_access
-
 from forms_app.adapters.web.context import SESSION_COOKIE
-from forms_app.rules import accounts
 from forms_app.data import connection as database
+from forms_app.data import reviewer_access
+from forms_app.rules import accounts
 
 REVIEWER_ROLES = ("reviewer", "admin")
 READ_ACTIONS = {"view-instance", "view-database", "view-table", "view-query", "execute-sql", "view-database-download"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -12,16 +11,12 @@ from wtforms import DateField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from forms_app.rules import accounts
-from forms_app.adapters.web.context import accounts_db, forms_db
-from forms_app.rules.accounts import AccountError
 from forms_app.adapters.web.auth import account_message, role_required
-from forms_app.data.connection import write
-from forms_app.data.clock import stamp
+from forms_app.adapters.web.context import accounts_db, forms_db
 from forms_app.adapters.web.i18n import VietnameseMeta
-from forms_app.rules.submitting import audit
+from forms_app.rules import accounts, units, windows
+from forms_app.rules.accounts import AccountError
 from forms_app.rules.units import cluster_names
-from forms_app.rules import units, windows
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -12,9 +12,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from forms_app.adapters.web.context import SESSION_COOKIE, accounts_db
+from forms_app.adapters.web.i18n import VietnameseMeta, current_language
 from forms_app.rules import accounts
 from forms_app.rules.accounts import AccountError
-from forms_app.adapters.web.i18n import VietnameseMeta, current_language
 
 bp = Blueprint("auth", __name__)
 

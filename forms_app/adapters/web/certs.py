@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, render_template, send_file
 from flask_babel import gettext as _
 
-from forms_app.rules import certificates
-from forms_app.adapters.web.context import forms_db
 from forms_app.adapters.web.auth import role_required
+from forms_app.adapters.web.context import forms_db
+from forms_app.rules import certificates
 
 bp = Blueprint("certs", __name__)
 

@@ -9,7 +9,6 @@ from flask import Blueprint, abort, g, send_file
 
 from exports.report import report_pdf
 from exports.tables import csv_bytes, xlsx_bytes
-
 from forms_app.adapters.web.auth import role_required
 from forms_app.adapters.web.context import forms_db
 from forms_app.rules import certificates, windows

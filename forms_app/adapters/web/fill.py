@@ -177,7 +177,8 @@ def _refused(form: UnitForm, posted: tuple, reason: str):
             if not storage_trouble(exc):
                 raise
             return _try_again(form, page, files, exc, errors=errors, reason=reason)
-        notice = _("Đã hết hạn nộp nên bài không được nộp; nội dung bạn gửi đã được lưu lại (bản số %(n)s) để Văn phòng Đoàn trường xem xét.", n=outcome.revision)
+        notice = _("Đã hết hạn nộp nên bài không được nộp; "
+                   "nội dung bạn gửi đã được lưu lại (bản số %(n)s) để Văn phòng Đoàn trường xem xét.", n=outcome.revision)
     return _render(form, page, files, reason=reason, notice=notice, errors=errors, status=409)
 
 
@@ -193,15 +194,15 @@ def _store(form: UnitForm, posted: tuple):
     target = dict(form_id=form.definition.id, year=form.year)
     if outcome.kind == "duplicate":
         return redirect(url_for("fill.result" if action == "submit" else "fill.fill", **target), 303)
-    if outcome.kind == "conflict" or errors:
-        page.base_revision.data = str(outcome.revision if outcome.kind != "conflict" else
-                                      submitting.find(forms_db(), form.unit_code, form.definition.id, form.year)["current_revision"])
-        page.request_token.data = secrets.token_urlsafe(16)
-        form = load_form(form.definition.id, form.year, form.unit_code)
-        if outcome.kind == "conflict":
-            message = _("Người khác trong đơn vị (%(author)s) đã lưu biểu mẫu lúc %(at)s, sau khi bạn mở trang. Nội dung của bạn chưa ghi đè lên bản đó: nó được giữ ở bản số %(n)s và vẫn hiện bên dưới. Hãy xem lại rồi bấm lưu hoặc nộp lần nữa.",
-                        author=outcome.conflict_author or "?", at=format_moment(outcome.conflict_at), n=outcome.revision)
-            return _render(form, page, files, errors=errors, notice=message, status=409)
+    if outcome.kind == "conflict":
+        form = _reopen(form, page)  # the other person's revision is the one being edited now
+        message = _("Người khác trong đơn vị (%(author)s) đã lưu biểu mẫu lúc %(at)s, sau khi bạn mở trang. "
+                    "Nội dung của bạn chưa ghi đè lên bản đó: nó được giữ ở bản số %(n)s và vẫn hiện bên dưới. "
+                    "Hãy xem lại rồi bấm lưu hoặc nộp lần nữa.",
+                    author=outcome.conflict_author or "?", at=format_moment(outcome.conflict_at), n=outcome.revision)
+        return _render(form, page, files, errors=errors, notice=message, status=409)
+    if errors:
+        form = _reopen(form, page)
         message = (_("Chưa nộp: hãy sửa các câu được đánh dấu. Những câu hợp lệ đã được lưu nháp.") if action == "submit"
                    else _("Đã lưu nháp các câu hợp lệ; hãy sửa các câu được đánh dấu."))
         return _render(form, page, files, errors=errors, notice=message, status=422)
@@ -210,6 +211,14 @@ def _store(form: UnitForm, posted: tuple):
         return redirect(url_for("fill.result", **target), 303)
     flash(_("Đã lưu nháp."), "ok")
     return redirect(url_for("fill.fill", **target), 303)
+
+
+def _reopen(form: UnitForm, page) -> UnitForm:
+    """The form as stored now, the page set to build on its current revision with a new request token."""
+    form = load_form(form.definition.id, form.year, form.unit_code)
+    page.base_revision.data = str(form.submission["current_revision"])
+    page.request_token.data = secrets.token_urlsafe(16)
+    return form
 
 
 def _try_again(form: UnitForm, page, files: dict, exc: BaseException, *, errors=None, reason=None):

@@ -16,7 +16,6 @@ from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from form_definitions import Definition, Question
-
 from forms_app.adapters.web.i18n import VietnameseMeta
 from forms_app.rules.registry import built_once
 

@@ -311,7 +311,7 @@ def m007_summaries(db: Database) -> None:
         db.execute(f"CREATE INDEX idx_tong_quan_{column} ON tong_quan({column})")
     db.execute("CREATE INDEX idx_tong_quan_unit ON tong_quan(unit_code, form_id, cycle_year)")
     # The canned queries read these indexes alone: the ranking and the units not submitted, the score
-    # distribution, the units recognised every year (forms_app/reviewer_queries.py).
+    # distribution, the units recognised every year (forms_app/data/reviewer_queries.py).
     db.execute("CREATE INDEX idx_tong_quan_rank ON tong_quan(form_id, cycle_year, status, cluster, final_total, "
                "submission_id, unit_code)")
     db.execute("CREATE INDEX idx_tong_quan_scores ON tong_quan(form_id, status, cycle_year, final_total)")
