@@ -3,13 +3,13 @@
 On a small demo data directory (`forms-app demo --units 120`, made in a temporary directory),
 for the units recognised for 2021:
 
-  pipeline   forms_app.certificates.issue on a fresh certificate (decision and unit read from
+  pipeline   forms_app.rules.certificates.issue on a fresh certificate (decision and unit read from
              SQLite, HTML, QR code, WeasyPrint, PDF written, serial recorded) — per unit
   baseline   exports.certificate.render_pdf on the same unit's finished HTML (render_html made
              beforehand, not timed) — WeasyPrint alone
   target     median(pipeline) ÷ median(baseline) ≤ 1.25   (units interleaved, after a warm-up)
 
-  batch      forms_app.certificates.batch for the year on K recognised units (40 full, 16 quick;
+  batch      forms_app.rules.certificates.batch for the year on K recognised units (40 full, 16 quick;
              the other decisions of the year are removed from the copy), workers=1 and
              workers=2, each run on its own fresh copy of the data directory; the two are
              alternated R times (3 full, 5 quick), after one untimed batch, and each keeps its

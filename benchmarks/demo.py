@@ -1,9 +1,9 @@
 """`forms-app demo`: time to generate N units × 5 years, and bytes of forms.db per submission.
 
-  measured  forms_app.demo.make_demo (what `forms-app demo --units N --years 2018-2022` runs) on an
+  measured  forms_app.adapters.operations.demo.make_demo (what `forms-app demo --units N --years 2018-2022` runs) on an
             empty data directory: units, accounts, answers drawn and scored, rows stored, decisions
   baseline  the same rows inserted with executemany into an empty data directory of the same schema
-            (forms_app.db.migrate), without generating or scoring them: the rows are read back
+            (forms_app.data.connection.migrate), without generating or scoring them: the rows are read back
             from the generated database batch by batch (not timed) and inserted (timed) in the
             same batches and transactions as the demo's own _flush (2000 submissions), with the
             same PRAGMA synchronous = OFF, then ANALYZE as the demo does

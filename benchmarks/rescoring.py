@@ -6,7 +6,7 @@ with --quick; made once and kept under $FORMS_APP_BENCH_DIR, or given with --dat
   baseline  SELECT the scored revision's answers of every submission, json.loads each
   measured  the same query and json.loads, then scoring.points(definition, answers) — the
             numbers of the score report, from the definition compiled once — with the
-            submission's own definition version (forms_app.registry.definition, looked up once
+            submission's own definition version (forms_app.rules.registry.definition, looked up once
             per (form, version); the per-row lookup and the whole report, scoring.score, are
             timed on fewer rows and printed for information)
 

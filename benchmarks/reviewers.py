@@ -2,7 +2,7 @@
 
 Every canned query of forms_app.reviewer_queries.QUERIES (nam=2022, ma_don_vi = the first demo
 unit, DCS00001 on the 50,000-unit demo) and the page of every table with facets in
-forms_app.reviewers.FACETS (the metadata facets and sort applied, as a reviewer opens it), and
+forms_app.adapters.reviewers.FACETS (the metadata facets and sort applied, as a reviewer opens it), and
 the long-form tables (DETAIL: no default facets) filtered by one submission, each
 requested through the whole product (forms_app.web.create_wsgi + werkzeug's test client, signed
 in as the demo reviewer `vanphong`), HTML as a browser gets it. The median of several runs,

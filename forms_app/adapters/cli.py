@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from form_definitions import check_paths, load_file, shipped_folder
+from forms_app.rules import messages
 
 LANGS = ("vi", "en")
 
@@ -44,8 +45,8 @@ MESSAGES = {
 
 
 def say(key: str, lang: str, **params) -> str:
-    texts = MESSAGES[key]
-    return (texts.get(lang) or texts["vi"]).format(**params)
+    """One of MESSAGES in `lang`."""
+    return messages.text(MESSAGES, key, lang, **params)
 
 
 def default_lang() -> str:

@@ -96,13 +96,16 @@ def ping(db: Database) -> None:
 
 def storage_trouble(exc: BaseException) -> str | None:
     """What a failed write means for the person who asked: "busy" (a lock held beyond the busy timeout: pressing
-    save again may work), "full" (the disk is full or the database cannot be written), or None (anything else)."""
-    if isinstance(exc, sqlite3.OperationalError):
+    save again may work), "full" (the disk is full or the database cannot be written), or None (anything else).
+
+    The one reading of SQLite's and the file system's errors: the pages, the form and backup all ask it.
+    """
+    if isinstance(exc, sqlite3.Error):
         text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            return "busy"
-        if "disk is full" in text or "disk i/o" in text:
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in text or "disk i/o" in text:
             return "full"
+        if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+            return "busy"
         return None
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return "full"

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from forms_app.data.connection import storage_trouble
 from forms_app.data.migrations import accounts_migrations, forms_migrations
 
 
@@ -49,7 +50,7 @@ def copy_live(source: Path, target: Path, *, pages_per_step: int, pause: float, 
         _require_integrity(dst, name)
         return facts(dst) | {"integrity_check": "ok"}
     except sqlite3.Error as exc:
-        if disk_full(exc):
+        if storage_trouble(exc) == "full":
             raise DatabaseProblem("disk_full", path=target) from None
         raise DatabaseProblem("database_error", name=name, reason=str(exc)) from None
     finally:
@@ -84,12 +85,6 @@ def facts(conn: sqlite3.Connection) -> dict:
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'").fetchone():
         migrations = [f"{s}:{n}" for s, n in conn.execute("SELECT migration_set, name FROM _sqlite_migrations ORDER BY rowid")]
     return {"user_version": user_version, "migrations": migrations}
-
-
-def disk_full(exc: BaseException) -> bool:
-    """Whether an SQLite error says the disk is full."""
-    return isinstance(exc, sqlite3.Error) and (
-        "full" in str(exc).lower() or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL)
 
 
 def _require_integrity(conn: sqlite3.Connection, name: str) -> None:

@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 
 from forms_app.data import clock, maintenance
 from forms_app.data import connection as database
+from forms_app.rules import messages
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -87,8 +88,8 @@ MESSAGES = {
 
 
 def say(key: str, lang: str, **params) -> str:
-    texts = MESSAGES[key]
-    return (texts.get(lang) or texts["vi"]).format(**params)
+    """One of MESSAGES in `lang`."""
+    return messages.text(MESSAGES, key, lang, **params)
 
 
 class BackupError(Exception):
@@ -291,7 +292,7 @@ def restore(source: Path, data_dir: Path) -> Summary:
         try:
             database.migrate(data_dir)  # an older backup is brought up to date
         except database.DatabaseError as exc:
-            if maintenance.disk_full(exc):
+            if database.storage_trouble(exc) == "full":
                 raise BackupError("disk_full", path=data_dir) from None
             raise BackupError("database_error", name=database.FORMS_DB, reason=str(exc)) from None
     except BaseException:
