@@ -37,6 +37,7 @@ from support.server import Server
 from support.web import (
     SELF_URL,
     FormPage,
+    ProductClient,
     complete_self_assessment,
     form_fields,
     pdf_upload,
@@ -491,7 +492,6 @@ def test_a_full_disk_gives_the_form_back_and_stores_nothing(small_tmpfs):
     The app is the one `forms-app serve` runs (web.create_wsgi, which keeps one connection to each
     database open so that SQLite's -wal/-shm files survive idle moments), driven by a test client.
     """
-    from werkzeug.test import Client
 
     from forms_app.adapters.wsgi import create_wsgi
 
@@ -499,7 +499,7 @@ def test_a_full_disk_gives_the_form_back_and_stores_nothing(small_tmpfs):
     application = create_wsgi(data_dir, {"TESTING": True, "NOW": OPEN_DAY})
     app = application.flask_app
     register(app, "TOAN")
-    client = Client(application)
+    client = ProductClient(application)
     start_session(app, client, "toan")
     fields = form_fields(client.get(SELF_URL).get_data(as_text=True))
     filler = small_tmpfs / "filler"

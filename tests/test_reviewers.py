@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.data import OPEN_DAY, PASSWORD, build_data_dir, register
-from werkzeug.test import Client
+from support.web import ProductClient
 
 SELF = "tu-danh-gia-3-chu-dong"
 
@@ -36,8 +36,8 @@ def product(tmp_path_factory):
     return application
 
 
-def signed_in(product, username: str | None) -> Client:
-    client = Client(product)
+def signed_in(product, username: str | None) -> ProductClient:
+    client = ProductClient(product)
     if username is None:
         return client
     page = client.get("/login").get_data(as_text=True)
@@ -81,7 +81,7 @@ def test_reviewer_sees_units_of_every_cluster(product):
     assert {r["code"] for r in rows} == {"TOAN", "VAN", "LY"}
 
 
-def _sql(client: Client, sql: str):
+def _sql(client: ProductClient, sql: str):
     return client.get("/data/forms.json", query_string={"sql": sql, "_shape": "arrays"})
 
 

@@ -1,4 +1,8 @@
-"""The `forms-app` command line (click). Every error is one sentence on stderr, never a traceback."""
+"""The `forms-app` command line (click). Every error is one sentence on stderr, never a traceback.
+
+Each command imports what it needs when it runs, so that `forms-app check` and `forms-app score` start
+without loading Flask, Datasette or WeasyPrint.
+"""
 
 from __future__ import annotations
 

@@ -8,12 +8,27 @@ import io
 import re
 from html.parser import HTMLParser
 
+from werkzeug.test import Client
+
 from forms_app.adapters.web.context import SESSION_COOKIE
 from forms_app.data import connection
 from forms_app.rules import accounts
 from support.data import PASSWORD, SELF, opened
 
 SELF_URL = f"/forms/{SELF}/2022"
+
+
+class ProductClient(Client):
+    """werkzeug's test client for the whole product (`create_wsgi`), every response read to its end and closed.
+
+    Datasette answers through a2wsgi from a coroutine on an event-loop thread; a response left unread keeps that
+    coroutine pending, and when the garbage collector finalises it later (inside whatever code the loop thread
+    runs then, once inside ThreadPoolExecutor.submit holding its global lock) the test process hangs. gunicorn always
+    reads and closes a response; so does this client.
+    """
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
 # A real (tiny) PDF: the upload check looks at the first bytes, not only the name.
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 

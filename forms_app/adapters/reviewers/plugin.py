@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from datasette import hookimpl
 from datasette.plugins import pm
 from datasette.utils.asgi import Response
@@ -10,13 +12,13 @@ from forms_app.adapters.web.context import SESSION_COOKIE
 from forms_app.data import connection as database
 from forms_app.data import reviewer_access
 from forms_app.rules import accounts
+from forms_app.rules.charts import charts
 
 REVIEWER_ROLES = ("reviewer", "admin")
 READ_ACTIONS = {"view-instance", "view-database", "view-table", "view-query", "execute-sql", "view-database-download"}
 
 
 def register() -> None:
-    import sys
 
     module = sys.modules[__name__]
     if not pm.is_registered(module):
@@ -83,8 +85,6 @@ async def charts_page(datasette, request):
     """Charts reviewers would rather look at than read, drawn on the server as SVG (no script, no network)."""
     if not await datasette.permission_allowed(request.actor, "view-database", "forms", default=False):
         return Response.html("Forbidden", status=403)
-    from forms_app.rules.charts import charts
-
     db = datasette.get_database("forms")
     figures = await db.execute_fn(lambda conn: charts(conn, request.args.get("nam")))
     html = await datasette.render_template("bieu_do.html", {"figures": figures, "year": request.args.get("nam")}, request=request)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
+from forms_app.adapters.web import admin, auth, certs, downloads, errors, fill, main, review
 from forms_app.adapters.web.context import SESSION_COOKIE, accounts_db, close_databases
+from forms_app.adapters.web.i18n import template_helpers
 from forms_app.data import connection as database
 from forms_app.data.directory import data_dir_from_env, ensure_secret_key
 from forms_app.rules import accounts
@@ -50,13 +52,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.teardown_appcontext(close_databases)
     app.after_request(_security_headers)
 
-    from forms_app.adapters.web import admin, auth, certs, downloads, errors, fill, main, review
-
     for module in (auth, main, fill, review, admin, certs, downloads):
         app.register_blueprint(module.bp)
     errors.init_app(app)
-
-    from forms_app.adapters.web.i18n import template_helpers
 
     app.context_processor(template_helpers)
     return app
@@ -69,8 +67,6 @@ def select_locale() -> str:
 
 
 def _load_user() -> None:
-    from flask import current_app, session
-
     session.permanent = True  # the CSRF token survives a browser restart, like the sign-in does
     g.data_dir = current_app.config["DATA_DIR"]
     g.user = None

@@ -16,7 +16,7 @@ from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from form_definitions import Definition, Question
-from forms_app.adapters.web.i18n import VietnameseMeta
+from forms_app.adapters.web.i18n import VietnameseMeta, current_language
 from forms_app.rules.registry import built_once
 
 _GROUPED = re.compile(r"^-?\d{1,3}([ .,\u00a0]\d{3})+$")
@@ -95,8 +95,6 @@ class NumberAnswerField(AnswerField):
 
     @staticmethod
     def parser(text: str) -> int | float:
-        from forms_app.adapters.web.i18n import current_language
-
         return parse_number(text, current_language())
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 from flask import request
 from flask_babel import get_locale
 
+from forms_app.data import clock
 from scoring.rules import fmt
 
 # WTForms ships no Vietnamese catalogue: its messages used by this app, in Vietnamese.
@@ -71,10 +72,7 @@ def format_moment(value: str | None) -> str:
     """A stored UTC timestamp as local time, 30/09/2022 14:05."""
     if not value:
         return ""
-    from forms_app.data.clock import TIME_ZONE
-
-    moment = dt.datetime.fromisoformat(value).astimezone(TIME_ZONE)
-    return moment.strftime("%d/%m/%Y %H:%M")
+    return clock.local(value).strftime("%d/%m/%Y %H:%M")
 
 
 def template_helpers() -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlite_utils import Database
 
 from forms_app.data.migrations.accounts import accounts_migrations
@@ -23,8 +25,6 @@ def schema_sql() -> str:
 
     Regenerate it after adding a migration: `python -m forms_app.data.migrations > forms_app/data/schema.sql`.
     """
-    import sqlite3
-
     parts = ["-- The current schema of a data directory's two databases, generated from the migrations in",
              "-- forms_app/data/migrations/ (read them for why). Do not edit: regenerate with",
              "--   python -m forms_app.data.migrations > forms_app/data/schema.sql"]
