@@ -11,13 +11,25 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+# What a spreadsheet reads as the start of a formula (or a command) in a cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """A cell as text a spreadsheet will not evaluate: text starting like a formula gets a leading apostrophe
+    (`=HYPERLINK(…)` → `'=HYPERLINK(…)`); numbers and other text stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    """A CSV file's bytes: UTF-8 with a BOM, comma-separated, every value as written (None as empty)."""
+    """A CSV file's bytes: UTF-8 with a BOM, comma-separated, every value as written (None as empty), text that a
+    spreadsheet would run as a formula made harmless (`spreadsheet_text`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerow([spreadsheet_text(v) for v in header])
+    writer.writerows([["" if v is None else spreadsheet_text(v) for v in row] for row in rows])
     return "\ufeff".encode("utf-8") + buffer.getvalue().encode("utf-8")
 
 

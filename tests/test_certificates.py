@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from support.data import OPEN_DAY, build_data_dir, register
-from support.web import sign_in
+from support.web import csrf_token, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 SELF = "tu-danh-gia-3-chu-dong"
@@ -176,21 +176,47 @@ def _issue_year(app, unit, year):
         forms.close()
 
 
+def _download(client, url: str) -> bytes:
+    """GET a certificate: when it is not issued yet the page offers a POST that issues it, then the PDF comes."""
+    response = client.get(url)
+    if not response.data.startswith(b"%PDF"):
+        assert response.status_code == 200 and b'method="post"' in response.data
+        issued = client.post(url.removesuffix(".pdf"), data={"csrf_token": csrf_token(client, url)})
+        assert issued.status_code == 303 and issued.headers["Location"].endswith(url)
+        response = client.get(url)
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    return response.data
+
+
 def test_the_unit_downloads_its_own_and_reviewers_any(recognised):
     client = recognised.test_client()
     sign_in(client, "toan")
-    own = client.get(f"/forms/{SELF}/2022/certificate.pdf")
-    assert own.status_code == 200 and own.data.startswith(b"%PDF")
+    own = _download(client, f"/forms/{SELF}/2022/certificate.pdf")
     assert client.get(f"/units/VAN/forms/{SELF}/2022/certificate.pdf").status_code == 403
     van = recognised.test_client()
     sign_in(van, "van")
-    assert van.get(f"/forms/{SELF}/2022/certificate.pdf").data != own.data  # its own, not TOAN's
+    assert _download(van, f"/forms/{SELF}/2022/certificate.pdf") != own  # its own, not TOAN's
     reviewer = recognised.test_client()
     sign_in(reviewer, "vanphong")
-    assert reviewer.get(f"/units/TOAN/forms/{SELF}/2022/certificate.pdf").data == own.data
+    assert reviewer.get(f"/units/TOAN/forms/{SELF}/2022/certificate.pdf").data == own
     assert reviewer.get(f"/units/LY/forms/{SELF}/2022/certificate.pdf").status_code == 404
     anonymous = recognised.test_client()
     assert anonymous.get(f"/forms/{SELF}/2022/certificate.pdf").status_code == 302
+
+
+def test_a_get_never_issues_a_certificate(recognised):
+    from support.data import forms_sql
+
+    client = recognised.test_client()
+    sign_in(client, "toan")
+    page = client.get(f"/forms/{SELF}/2022/certificate.pdf")
+    assert page.status_code == 200 and not page.data.startswith(b"%PDF")
+    reviewer = recognised.test_client()
+    sign_in(reviewer, "vanphong")
+    assert not reviewer.get(f"/units/VAN/forms/{SELF}/2022/certificate.pdf").data.startswith(b"%PDF")
+    assert forms_sql(recognised, "SELECT COUNT(*) FROM certificates") == [(0,)]
+    assert forms_sql(recognised, "SELECT COUNT(*) FROM audit_log WHERE action = 'certificate_issued'") == [(0,)]
+    assert client.post(f"/forms/{SELF}/2022/certificate").status_code == 400  # a POST without its CSRF token
 
 
 def test_verification_confirms_unit_year_and_decision_only(recognised):

@@ -89,6 +89,14 @@ def write(db: Database) -> Iterator[Database]:
             raise
 
 
+def writable(data_dir: Path) -> bool:
+    """Whether this process can write the data directory and both databases (a read-only mount or wrong owner: no)."""
+    paths = [Path(data_dir), Path(data_dir) / FORMS_DB, Path(data_dir) / ACCOUNTS_DB]
+    if any(os.statvfs(path).f_flag & os.ST_RDONLY for path in paths if path.exists()):
+        return False
+    return all(os.access(path, os.W_OK) for path in paths if path.exists())
+
+
 def ping(db: Database) -> None:
     """Raise sqlite3.Error unless the database answers."""
     db.execute("SELECT 1").fetchone()

@@ -103,6 +103,13 @@ def prepare(db: Database, data_dir: Path, unit_code: str, year: int,
     return certificate, decision
 
 
+def current(db: Database, data_dir: Path, unit_code: str, year: int, form_id: str = ASSESSMENT) -> Issued | None:
+    """The stored certificate when it is current (the decision in force, its file present); None when it is still to
+    be issued (`issue` makes it); NotRecognised when the unit is not recognised. Reads only: nothing is made here."""
+    prepared = prepare(db, data_dir, unit_code, year, form_id)
+    return prepared if isinstance(prepared, Issued) else None
+
+
 def store(db: Database, data_dir: Path, certificate: Certificate, decision: dict, pdf: bytes, form_id: str,
           unit_code: str) -> Issued:
     """Write the PDF (complete or absent) and record its serial; the serial of an earlier certificate is kept."""

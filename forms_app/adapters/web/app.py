@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, abort, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from forms_app.adapters.web import admin, auth, certs, downloads, errors, fill, main, review
 from forms_app.adapters.web.context import SESSION_COOKIE, accounts_db, close_databases
@@ -18,6 +20,13 @@ from forms_app.rules import accounts
 
 LANGUAGES = ("vi", "en")
 csrf = CSRFProtect()
+
+
+class BoundedInt(IntegerConverter):
+    """Every route's `<int:…>`, at most 2**31 - 1: a huge number in an address is a 404, never an overflow (500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -43,9 +52,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         NOW=None,  # tests set a fixed datetime
     )
     app.config.update(config)
+    app.url_map.converters["int"] = BoundedInt  # before any blueprint binds its rules
+    app.session_interface = _SessionInterface()
     app.config["DATA_DIR"] = data_dir
 
     app.before_request(_load_user)  # before the CSRF check, so its error page knows who is signed in
+    app.before_request(_refuse_nameless_parts)  # before the CSRF check too, which assumes every part has a name
     csrf.init_app(app)
     Babel(app, locale_selector=select_locale)
 
@@ -66,6 +78,13 @@ def select_locale() -> str:
     return wanted if wanted in LANGUAGES else "vi"
 
 
+def _refuse_nameless_parts() -> None:
+    """400 for a multipart body with a part that has no name (no browser sends one; Flask-WTF would fail on it)."""
+    if request.method == "POST" and request.mimetype == "multipart/form-data":
+        if None in request.form or None in request.files:
+            abort(400)
+
+
 def _load_user() -> None:
     session.permanent = True  # the CSRF token survives a browser restart, like the sign-in does
     g.data_dir = current_app.config["DATA_DIR"]
@@ -75,14 +94,31 @@ def _load_user() -> None:
         g.user = accounts.session_user(accounts_db(), token)
 
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+HSTS = "max-age=31536000"  # sent only over HTTPS (behind a proxy: gunicorn reads X-Forwarded-Proto from it)
+
+
 def _security_headers(response):
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if g.get("user") is not None and request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"  # a signed-in page is nobody else's: no cache keeps it
     if request.cookies.get("lang") != select_locale() and request.args.get("lang") in LANGUAGES:
-        response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax", httponly=True)
+        response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax", httponly=True,
+                            secure=request.is_secure)
     return response
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session (it carries the CSRF token), Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure

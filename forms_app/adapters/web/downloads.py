@@ -1,4 +1,7 @@
-"""Reviewers' downloads: a year's results (CSV or XLSX) and the year-end conference report (PDF)."""
+"""Reviewers' downloads: a year's results (CSV or XLSX) and the year-end conference report (PDF).
+
+They cover every unit, so a cluster lead (a reviewer limited to some clusters) gets none of them.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from flask import Blueprint, abort, g, send_file
 from exports.report import report_pdf
 from exports.tables import csv_bytes, xlsx_bytes
 from forms_app.adapters.web.auth import role_required
-from forms_app.adapters.web.context import forms_db
+from forms_app.adapters.web.context import forms_db, limited_clusters
 from forms_app.rules import certificates, windows
 from forms_app.rules.exporting import answers, summary
 from forms_app.rules.year_report import report_data
@@ -19,6 +22,9 @@ bp = Blueprint("downloads", __name__, url_prefix="/exports")
 
 
 def _year(year: int) -> int:
+    """The year when it has a cycle (404 otherwise); 403 for a cluster lead, whose units are not the whole year's."""
+    if limited_clusters():
+        abort(403)
     if not windows.year_exists(forms_db(), year):
         abort(404)
     return year

@@ -35,6 +35,13 @@ def load_form(form_id: str, year: int, unit_code: str) -> UnitForm:
     return form
 
 
+def reviewed_form(form_id: str, year: int, unit_code: str) -> UnitForm:
+    """A unit's form for a reviewer: 403 outside a cluster lead's clusters, 404 for what does not exist."""
+    if not may_review(unit_code):
+        abort(403)
+    return load_form(form_id, year, unit_code)
+
+
 def read_only_reason(form: UnitForm) -> str | None:
     """The sentence saying why the form cannot be changed now, or None when it can."""
     blocked = form.blocked_by
@@ -327,7 +334,7 @@ def result(form_id: str, year: int):
 @role_required("reviewer", "admin")
 def unit_result(unit_code: str, form_id: str, year: int):
     """A reviewer reads any unit's result."""
-    return _result_page(load_form(form_id, year, unit_code))
+    return _result_page(reviewed_form(form_id, year, unit_code))
 
 
 def _result_page(form: UnitForm):
@@ -351,7 +358,7 @@ def history(form_id: str, year: int):
 @role_required("reviewer", "admin")
 def unit_history(unit_code: str, form_id: str, year: int):
     """A reviewer reads any unit's history."""
-    return _history_page(load_form(form_id, year, unit_code))
+    return _history_page(reviewed_form(form_id, year, unit_code))
 
 
 def _history_page(form: UnitForm):
@@ -370,7 +377,7 @@ def revision(form_id: str, year: int, number: int):
 @role_required("reviewer", "admin")
 def unit_revision(unit_code: str, form_id: str, year: int, number: int):
     """A reviewer reads one past revision of any unit."""
-    return _revision_page(load_form(form_id, year, unit_code), number)
+    return _revision_page(reviewed_form(form_id, year, unit_code), number)
 
 
 def _revision_page(form: UnitForm, number: int):
@@ -387,10 +394,12 @@ def _revision_page(form: UnitForm, number: int):
 @bp.route("/files/<token>")
 @role_required("unit", "reviewer", "admin")
 def download(token: str):
-    """An uploaded file: to its own unit and to reviewers, never to another unit."""
+    """An uploaded file: to its own unit and to reviewers of that unit, never to another unit."""
     row = uploads.find(forms_db(), token)
     if row is None or (g.user.is_unit and row["unit_code"] != g.user.unit_code):
         abort(404)
+    if not g.user.is_unit and not may_review(row["unit_code"]):  # a cluster lead: their clusters' files only
+        abort(403)
     path = uploads.blob_path(g.data_dir, row["sha256"])
     content_type = uploads.CONTENT_TYPES.get(uploads.extension(row["original_name"]), "application/octet-stream")
     return send_file(path, mimetype=content_type, as_attachment=True, download_name=row["original_name"])

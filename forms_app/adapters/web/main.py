@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, g, render_template, request
 from flask_babel import gettext as _
 
 from forms_app.adapters.web.auth import login_required
-from forms_app.adapters.web.context import forms_db, limited_clusters
+from forms_app.adapters.web.context import accounts_db, forms_db, limited_clusters
 from forms_app.adapters.web.i18n import current_language
 from forms_app.data import clock, connection
 from forms_app.rules import deciding, submitting, unit_form, units
@@ -14,15 +14,19 @@ from forms_app.rules import deciding, submitting, unit_form, units
 bp = Blueprint("main", __name__)
 
 PAGE = 50
+MAX_PAGE = 100_000  # ?page= beyond any real count still answers (an empty page), never a 500
 
 
 @bp.route("/healthz")
 def healthz():
-    """200 when forms.db answers, 503 otherwise; no data."""
+    """200 when both databases answer and the data directory can be written, 503 otherwise; no data."""
     try:
         connection.ping(forms_db())
+        connection.ping(accounts_db())
     except connection.DatabaseError:
         return {"status": "unavailable"}, 503
+    if not connection.writable(g.data_dir):
+        return {"status": "read-only"}, 503
     return {"status": "ok"}
 
 
@@ -60,7 +64,7 @@ def _unit_dashboard():
 def _reviewer_dashboard():
     db = forms_db()
     query = (request.args.get("q") or "").strip()[:100]
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
     clusters = limited_clusters()  # a cluster lead sees the units of their clusters only
     total, found = units.search_units(db, clusters=clusters, query=query, page=page, per_page=PAGE)
     codes = [u["code"] for u in found]

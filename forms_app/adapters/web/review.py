@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 
 from forms_app.adapters.web import reports
 from forms_app.adapters.web.auth import role_required
-from forms_app.adapters.web.context import forms_db, limited_clusters, may_review, today
-from forms_app.adapters.web.fill import load_form
+from forms_app.adapters.web.context import forms_db, limited_clusters, today
+from forms_app.adapters.web.fill import reviewed_form
 from forms_app.adapters.web.forms import parse_number
 from forms_app.adapters.web.i18n import current_language, format_date
+from forms_app.rules import certificates, uploads
 from forms_app.rules import deciding as decisions
 from forms_app.rules import submitting as store
-from forms_app.rules import uploads
 from forms_app.rules.deciding import DecisionError, OutsideClusters, Refusal
 from forms_app.rules.unit_form import UnitForm
 from scoring.rules import fmt
@@ -21,13 +21,6 @@ from scoring.rules import fmt
 bp = Blueprint("review", __name__, url_prefix="/review")
 
 DECISION_FIELDS = ("decision", "comment", "reopen_until", "decision_no", "decided_on", "commendation")
-
-
-def _context(unit_code: str, form_id: str, year: int) -> UnitForm:
-    """The unit's form and year: 403 outside the reviewer's clusters, 404 for what does not exist."""
-    if not may_review(unit_code):
-        abort(403)
-    return load_form(form_id, year, unit_code)
 
 
 def refusal_message(refusal: Refusal, about: str = "decision") -> str:
@@ -39,14 +32,14 @@ def refusal_message(refusal: Refusal, about: str = "decision") -> str:
 @role_required("reviewer", "admin")
 def review(unit_code: str, form_id: str, year: int):
     """A unit's report with its automatic and adjusted points, the decision history and the decision form."""
-    return _page(_context(unit_code, form_id, year))
+    return _page(reviewed_form(form_id, year, unit_code))
 
 
 @bp.route("/<unit_code>/<form_id>/<int:year>/decision", methods=["POST"])
 @role_required("reviewer", "admin")
 def decide(unit_code: str, form_id: str, year: int):
     """Record one decision (CSRF-checked); refused ones come back with a sentence beside the field."""
-    ctx = _context(unit_code, form_id, year)
+    ctx = reviewed_form(form_id, year, unit_code)
     values = {name: (request.form.get(name) or "").strip() for name in DECISION_FIELDS}
     values["comment"] = values["comment"][:decisions.MAX_COMMENT + 1]
     kind = values["decision"]
@@ -63,6 +56,8 @@ def decide(unit_code: str, form_id: str, year: int):
         for refusal in exc.refusals:
             errors.setdefault(refusal.field or "decision", []).append(refusal_message(refusal))
         return _page(ctx, decision_errors={k: " ".join(v) for k, v in errors.items()}, decision_values=values, status=422)
+    if kind == "recognised":
+        certificates.issue(forms_db(), g.data_dir, unit_code, year, form_id)  # ready for the unit to download
     flash(_("Đã ghi quyết định: %(decision)s.", decision=reports.decision_label(kind)), "ok")
     return redirect(url_for("review.review", unit_code=unit_code, form_id=form_id, year=year), 303)
 
@@ -71,7 +66,7 @@ def decide(unit_code: str, form_id: str, year: int):
 @role_required("reviewer", "admin")
 def adjust(unit_code: str, form_id: str, year: int):
     """Adjust one question's points with a reason (empty points remove the adjustment); CSRF-checked."""
-    ctx = _context(unit_code, form_id, year)
+    ctx = reviewed_form(form_id, year, unit_code)
     if ctx.submission is None:
         abort(404)
     question_id = (request.form.get("question") or "").strip()[:100]
