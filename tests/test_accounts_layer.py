@@ -77,10 +77,10 @@ def test_clusters_and_password_resets_are_audited_by_the_rules(data_dir, dbs):
 
 
 def test_refusals_read_from_one_catalogue_in_both_languages():
-    assert set(accounts.MESSAGES) >= {"bad_login", "locked", "password_short", "unknown_unit", "unknown_cluster"}
+    assert set(accounts.MESSAGES) >= {"bad_login", "throttled", "password_short", "unknown_unit", "unknown_cluster"}
     assert all(set(texts) == {"vi", "en"} for texts in accounts.MESSAGES.values())
     assert accounts.AccountError("password_short").message() == "Mật khẩu cần ít nhất 10 ký tự."
-    assert accounts.AccountError("locked").message("en").endswith("try again in 15 minute(s).")
+    assert accounts.AccountError("throttled", minutes=15).message("en").endswith("try again in 15 minute(s).")
 
 
 def test_a_cheap_hash_is_argon2id_and_becomes_a_default_one_at_the_first_sign_in(dbs):

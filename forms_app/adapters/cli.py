@@ -374,6 +374,31 @@ def backup_command(dest: Path, data_dir: Path | None, lang: str):
     click.echo(summary.message(lang))
 
 
+@cli.command()
+@click.option("--grace-days", type=click.IntRange(0, 3650), default=None, show_default="2",
+              help="Keep an upload no revision refers to until it is this many days old.")
+@data_dir_option
+@lang_option
+def cleanup(grace_days: int | None, data_dir: Path | None, lang: str):
+    """Remove the uploaded files no revision refers to once past the grace period; safe while the server runs."""
+    from forms_app.data import connection as database
+    from forms_app.rules import uploads
+
+    data_dir = _data_dir(data_dir)
+    if not (data_dir / database.FORMS_DB).is_file():
+        click.echo(messages.text(uploads.MESSAGES, "cleanup_no_data", lang, path=data_dir), err=True)
+        sys.exit(1)
+    forms = database.open_forms(data_dir)
+    try:
+        done = uploads.cleanup(forms, data_dir, grace_days=uploads.GRACE_DAYS if grace_days is None else grace_days)
+    except (database.DatabaseError, OSError) as exc:
+        click.echo(messages.text(uploads.MESSAGES, "cleanup_failed", lang, reason=str(exc)), err=True)
+        sys.exit(1)
+    finally:
+        forms.close()
+    click.echo(done.message(lang))
+
+
 @cli.command("restore")
 @click.argument("src", type=click.Path(path_type=Path))
 @data_dir_option

@@ -6,7 +6,7 @@ from __future__ import annotations
 from forms_app.data import audit, certificates, cycles, decisions, definitions, submissions, units, uploads
 
 ORDER = ("units", "form_versions", "questions", "criteria", "cycles", "extensions", "submissions", "revisions", "answers",
-         "section_scores", "criterion_scores", "criterion_totals", "uploads", "decisions", "adjustments", "tong_quan",
+         "section_scores", "criterion_scores", "criterion_totals", "uploads", "upload_quotas", "decisions", "adjustments", "tong_quan",
          "current_decisions", "certificates", "audit_log")
 
 _ALL = {**units.DESCRIPTIONS, **definitions.DESCRIPTIONS, **cycles.DESCRIPTIONS, **submissions.DESCRIPTIONS,

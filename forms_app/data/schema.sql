@@ -191,6 +191,12 @@ CREATE TABLE 'units_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE TABLE 'units_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
 CREATE TABLE 'units_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 CREATE TABLE 'units_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+CREATE TABLE upload_quotas (
+            unit_code TEXT PRIMARY KEY,
+            quota_mb INTEGER NOT NULL CHECK (quota_mb > 0),
+            changed_by TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        );
 CREATE TABLE uploads (
             token TEXT PRIMARY KEY,
             unit_code TEXT NOT NULL REFERENCES units(code),
@@ -240,7 +246,9 @@ CREATE INDEX idx_tong_quan_status ON tong_quan(status);
 CREATE INDEX idx_tong_quan_submitted_units ON tong_quan(form_id, cycle_year, status, unit_code);
 CREATE INDEX idx_tong_quan_unit ON tong_quan(unit_code, form_id, cycle_year);
 CREATE INDEX idx_units_cluster ON units(cluster);
+CREATE INDEX idx_uploads_sha256 ON uploads(sha256);
 CREATE INDEX idx_uploads_unit ON uploads(unit_code, form_id, cycle_year);
+CREATE INDEX idx_uploads_uploaded_at ON uploads(uploaded_at);
 CREATE TRIGGER criterion_totals_adjust AFTER UPDATE OF adjusted_points ON criterion_scores BEGIN
             UPDATE criterion_totals
             SET final_points = final_points - COALESCE(OLD.adjusted_points, OLD.points)
@@ -307,6 +315,12 @@ CREATE TRIGGER "units_au" AFTER UPDATE ON "units" BEGIN
 END;
 
 -- accounts.db
+CREATE TABLE known_clients (
+            username TEXT NOT NULL,
+            client TEXT NOT NULL,
+            last_success TEXT NOT NULL,
+            PRIMARY KEY (username, client)
+        ) WITHOUT ROWID;
 CREATE TABLE pending_posts (
             token_hash TEXT PRIMARY KEY,
             path TEXT NOT NULL,
@@ -325,6 +339,15 @@ CREATE TABLE sessions (
             last_seen TEXT NOT NULL,
             expires_at TEXT NOT NULL
         );
+CREATE TABLE sign_in_throttle (
+            scope TEXT NOT NULL CHECK (scope IN ('pair', 'client', 'account', 'password')),
+            client TEXT NOT NULL,
+            username TEXT NOT NULL,
+            level REAL NOT NULL,
+            blocked_until TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (scope, client, username)
+        ) WITHOUT ROWID;
 CREATE TABLE users (
             username TEXT PRIMARY KEY COLLATE NOCASE,
             password_hash TEXT NOT NULL,
@@ -339,5 +362,8 @@ CREATE TABLE users (
         );
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");
+CREATE INDEX idx_known_clients_seen ON known_clients(last_success);
 CREATE INDEX idx_sessions_user ON sessions(username);
+CREATE INDEX idx_sign_in_throttle_updated ON sign_in_throttle(updated_at);
+CREATE INDEX idx_sign_in_throttle_user ON sign_in_throttle(username);
 CREATE INDEX idx_users_unit ON users(unit_code);

@@ -1,4 +1,5 @@
-"""Uploaded files in forms.db: one row per upload (`uploads`); the bytes live in the data directory, by hash."""
+"""Uploaded files in forms.db: one row per upload (`uploads`), each unit's quota (`upload_quotas`); the bytes live in
+the data directory, by hash, shared by every row of the same content."""
 
 from __future__ import annotations
 
@@ -14,7 +15,22 @@ DESCRIPTIONS = {
             "size": "Kích thước (byte)", "uploaded_by": "Người tải lên", "uploaded_at": "Thời điểm tải lên (UTC)",
         },
     },
+    "upload_quotas": {
+        "title": "Hạn mức dung lượng tệp",
+        "description": "Dung lượng tệp minh chứng tối đa của mỗi đơn vị, do quản trị viên đặt; tệp giống hệt nhau "
+                       "chỉ tính một lần. Đơn vị không có dòng riêng dùng dòng '*' (hoặc mức mặc định của hệ thống).",
+        "columns": {
+            "unit_code": "Mã đơn vị ('*': mọi đơn vị chưa có hạn mức riêng)", "quota_mb": "Hạn mức (MB)",
+            "changed_by": "Người đặt", "changed_at": "Thời điểm đặt (UTC)",
+        },
+    },
 }
+
+EVERY_UNIT = "*"  # the unit_code of the quota row that counts for every unit without its own
+# A revision refers to an upload by its token inside its answers (JSON): a match of the token text is a reference.
+_REFERENCED = ("EXISTS (SELECT 1 FROM submissions s JOIN revisions r ON r.submission_id = s.id "
+               "WHERE s.unit_code = uploads.unit_code AND s.form_id = uploads.form_id "
+               "AND s.cycle_year = uploads.cycle_year AND instr(r.answers, uploads.token) > 0)")
 
 
 def insert(db: Database, row: dict) -> None:
@@ -36,3 +52,74 @@ def by_tokens(db: Database, tokens: list[str]) -> dict[str, dict]:
         return {}
     marks = ",".join("?" * len(tokens))
     return {r["token"]: r for r in db.query(f"SELECT * FROM uploads WHERE token IN ({marks})", tokens)}
+
+
+# Space and quotas
+
+def unit_usage(db: Database, unit_code: str) -> int:
+    """Bytes a unit's uploads take, each distinct content counted once."""
+    return db.execute("SELECT COALESCE(SUM(size), 0) FROM (SELECT MAX(size) AS size FROM uploads WHERE unit_code = ? "
+                      "GROUP BY sha256)", [unit_code]).fetchone()[0]
+
+
+def unit_has_blob(db: Database, unit_code: str, sha256: str) -> bool:
+    """Whether the unit already has an upload of this content (which then takes no more of its quota)."""
+    return db.execute("SELECT 1 FROM uploads WHERE unit_code = ? AND sha256 = ? LIMIT 1",
+                      [unit_code, sha256]).fetchone() is not None
+
+
+def quota_mb(db: Database, unit_code: str) -> int | None:
+    """The unit's own quota, else the one set for every unit, else None (the product's default)."""
+    row = db.execute("SELECT quota_mb FROM upload_quotas WHERE unit_code IN (?, ?) ORDER BY unit_code = ? LIMIT 1",
+                     [unit_code, EVERY_UNIT, EVERY_UNIT]).fetchone()
+    return row[0] if row else None
+
+
+def own_quota_mb(db: Database, unit_code: str) -> int | None:
+    """The quota stored under exactly this unit_code ('*' for every unit), or None."""
+    row = db.execute("SELECT quota_mb FROM upload_quotas WHERE unit_code = ?", [unit_code]).fetchone()
+    return row[0] if row else None
+
+
+def set_quota(db: Database, unit_code: str, quota_mb: int | None, actor: str, now: str) -> None:
+    """Store a quota for a unit (or '*'); None removes it, back to the general one."""
+    if quota_mb is None:
+        db.execute("DELETE FROM upload_quotas WHERE unit_code = ?", [unit_code])
+        return
+    db.execute("INSERT INTO upload_quotas (unit_code, quota_mb, changed_by, changed_at) VALUES (?, ?, ?, ?) "
+               "ON CONFLICT (unit_code) DO UPDATE SET quota_mb = excluded.quota_mb, changed_by = excluded.changed_by, "
+               "changed_at = excluded.changed_at", [unit_code, quota_mb, actor, now])
+
+
+def usage_rows(db: Database, limit: int) -> list[dict]:
+    """The units that hold uploads or have their own quota, most space first: code, name, used (bytes), files,
+    own quota_mb."""
+    return list(db.query(
+        "WITH blobs AS (SELECT unit_code, sha256, MAX(size) AS size FROM uploads GROUP BY unit_code, sha256), "
+        "used AS (SELECT unit_code, SUM(size) AS used, COUNT(*) AS files FROM blobs GROUP BY unit_code) "
+        "SELECT u.code, u.name, COALESCE(used.used, 0) AS used, COALESCE(used.files, 0) AS files, q.quota_mb "
+        "FROM units u LEFT JOIN used ON used.unit_code = u.code LEFT JOIN upload_quotas q ON q.unit_code = u.code "
+        "WHERE used.unit_code IS NOT NULL OR q.unit_code IS NOT NULL ORDER BY used DESC, u.code LIMIT ?", [limit]))
+
+
+# Cleanup: rows no revision refers to, then the blobs no row points at
+
+def unreferenced(db: Database, uploaded_before: str) -> list[tuple[str, str]]:
+    """(token, sha256) of the uploads older than `uploaded_before` that no revision of their submission refers to."""
+    return [tuple(row) for row in db.execute(
+        f"SELECT token, sha256 FROM uploads WHERE uploaded_at < ? AND NOT {_REFERENCED} ORDER BY uploaded_at",
+        [uploaded_before])]
+
+
+def delete_unreferenced(db: Database, token: str, uploaded_before: str) -> bool:
+    """Delete one upload's row if it is still old enough and still unreferenced (checked in the same statement)."""
+    return db.execute(f"DELETE FROM uploads WHERE token = ? AND uploaded_at < ? AND NOT {_REFERENCED}",
+                      [token, uploaded_before]).rowcount > 0
+
+
+def hashes_in_use(db: Database, hashes: list[str]) -> set[str]:
+    """Those of `hashes` that some upload row still points at."""
+    if not hashes:
+        return set()
+    marks = ",".join("?" * len(hashes))
+    return {row[0] for row in db.execute(f"SELECT DISTINCT sha256 FROM uploads WHERE sha256 IN ({marks})", hashes)}

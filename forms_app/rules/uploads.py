@@ -1,16 +1,22 @@
-"""Evidence files: checked against the question's types and size, stored under their hash, readable by their unit and reviewers only."""
+"""Evidence files: checked against the question's types and size and the unit's quota, stored under their hash,
+readable by their unit and reviewers only, removed once no revision refers to them (`cleanup`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import secrets
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from form_definitions import Question
+from forms_app.data import audit
 from forms_app.data import uploads as data
-from forms_app.data.clock import stamp
+from forms_app.data.clock import stamp, utcnow
 from forms_app.data.connection import Database, write
+from forms_app.rules import messages, units
 
 # The first bytes each accepted type starts with: an extension alone proves nothing.
 SIGNATURES = {
@@ -33,15 +39,60 @@ CONTENT_TYPES = {
     "doc": "application/msword", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xls": "application/vnd.ms-excel", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+MB = 1024 * 1024
+DEFAULT_QUOTA_MB = 200  # per unit, until the administrator sets another (for every unit or for one)
+MAX_QUOTA_MB = 100_000
+GRACE_DAYS = 2  # a refused save's files stay this long for the unit to press save again
+_BATCH = 500
+# Control and format characters (bidi overrides and isolates, marks, zero-width ones), surrogates, private use,
+# unassigned code points and line separators: a stored name keeps none of them.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+MESSAGES: messages.Catalogue = {
+    "quota": {"vi": "Tệp này ({size} MB) vượt hạn mức dung lượng của đơn vị: đã dùng {used} MB trên {quota} MB "
+                    "(tệp giống hệt nhau chỉ tính một lần). Hãy gửi tệp nhỏ hơn hoặc nhờ quản trị viên nâng hạn mức.",
+              "en": "This file ({size} MB) exceeds the unit's storage quota: {used} MB of {quota} MB used "
+                    "(identical files count once). Send a smaller file or ask the administrator to raise the quota."},
+    "bad_quota": {"vi": "Hạn mức phải là một số nguyên từ 1 đến {maximum} MB (để trống: dùng mức chung).",
+                  "en": "The quota must be a whole number from 1 to {maximum} MB (empty: the general one)."},
+    "unknown_unit": {"vi": "Không có đơn vị mang mã {unit}.", "en": "No unit has the code {unit}."},
+    "cleanup_done": {"vi": "Đã xoá {rows} tệp tải lên không còn bản nào dùng (cũ hơn {days} ngày) và {files} tệp "
+                           "trên đĩa ({size} MB).",
+                     "en": "Removed {rows} upload(s) no revision refers to (older than {days} day(s)) and {files} "
+                           "file(s) on disk ({size} MB)."},
+    "cleanup_no_data": {"vi": "Thư mục {path} không có dữ liệu (thiếu forms.db); không xoá gì.",
+                        "en": "The folder {path} holds no data (forms.db is missing); nothing was removed."},
+    "cleanup_failed": {"vi": "Chưa dọn xong tệp tải lên ({reason}); hãy chạy lại sau ít phút.",
+                       "en": "The cleanup of uploads did not finish ({reason}); run it again in a few minutes."},
+}
 
 
 class UploadError(ValueError):
-    """A refused file; `code` is type, size, empty or content."""
+    """A refused file or quota; `code` is type, size, empty, content (sentences in the page) or one of MESSAGES."""
 
     def __init__(self, code: str, **params):
         super().__init__(code)
         self.code = code
         self.params = params
+
+    def message(self, lang: str = "vi") -> str:
+        """The sentence of a MESSAGES code in `lang` (megabytes written the language's way)."""
+        return messages.text(MESSAGES, self.code, lang, **{k: _number(v, lang) for k, v in self.params.items()})
+
+
+def _number(value, lang: str) -> str:
+    if isinstance(value, float):
+        text = f"{value:.1f}"
+        return text.replace(".", ",") if lang == "vi" else text
+    return str(value)
+
+
+def clean_name(filename: str | None) -> str:
+    """A file name as stored and shown: NFC, without control or format characters (no right-to-left override),
+    without its folders; "tep" when nothing is left."""
+    text = "".join(c for c in unicodedata.normalize("NFC", filename or "")
+                   if unicodedata.category(c) not in _HIDDEN_CATEGORIES)
+    return os.path.basename(text.replace("\\", "/")).strip()[:200] or "tep"
 
 
 def extension(filename: str) -> str:
@@ -51,12 +102,42 @@ def extension(filename: str) -> str:
 def store(db: Database, data_dir: Path, *, unit_code: str, form_id: str, cycle_year: int, question: Question,
           upload, author: str) -> str:
     """Check and keep one uploaded file (a werkzeug FileStorage or anything with `filename` and `stream`); its token is
-    the answer's reference."""
-    name = os.path.basename((upload.filename or "").replace("\\", "/"))[:200] or "tep"
+    the answer's reference.
+
+    The blob is written before its row; after inserting the row, with the write lock held, it is written again if a
+    `cleanup` removed it meanwhile (a cleanup deletes a blob only under that lock and when no row points at it).
+    """
+    name, content = _checked(question, upload)
+    digest = hashlib.sha256(content).hexdigest()
+    _check_quota(db, unit_code, digest, len(content))
+    target = blob_path(data_dir, digest)
+    if not target.exists():
+        _write_blob(target, content)
+    token = secrets.token_urlsafe(18)
+    with write(db):
+        try:
+            _check_quota(db, unit_code, digest, len(content))  # again: another upload may have come in between
+        except UploadError:
+            if not data.hashes_in_use(db, [digest]):
+                target.unlink(missing_ok=True)
+            raise
+        data.insert(db, {
+            "token": token, "unit_code": unit_code, "form_id": form_id, "cycle_year": cycle_year,
+            "question_id": question.id, "original_name": name, "sha256": digest, "size": len(content),
+            "uploaded_by": author, "uploaded_at": stamp(),
+        })
+        if not target.exists():
+            _write_blob(target, content)
+    return token
+
+
+def _checked(question: Question, upload) -> tuple[str, bytes]:
+    """The cleaned name and the content of an upload the question accepts; UploadError otherwise."""
+    name = clean_name(upload.filename)
     ext = extension(name)
     if ext not in question.accept:
         raise UploadError("type", accept=", ".join(question.accept))
-    limit = int((question.max_mb or 10) * 1024 * 1024)
+    limit = int((question.max_mb or 10) * MB)
     content = upload.stream.read(limit + 1)
     if len(content) > limit:
         raise UploadError("size", max_mb=question.max_mb)
@@ -65,25 +146,28 @@ def store(db: Database, data_dir: Path, *, unit_code: str, form_id: str, cycle_y
     signatures = SIGNATURES.get(ext)
     if signatures and not any(content.startswith(s) for s in signatures):
         raise UploadError("content", ext=ext)
-    digest = hashlib.sha256(content).hexdigest()
-    target = blob_path(data_dir, digest)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f"{target.name}.{secrets.token_hex(4)}.part")  # one per request: no two writers share it
-        try:
-            temporary.write_bytes(content)
-            os.replace(temporary, target)  # complete or absent, never half a file
-        except BaseException:
-            temporary.unlink(missing_ok=True)  # a full disk leaves no half-written part behind
-            raise
-    token = secrets.token_urlsafe(18)
-    with write(db):
-        data.insert(db, {
-            "token": token, "unit_code": unit_code, "form_id": form_id, "cycle_year": cycle_year,
-            "question_id": question.id, "original_name": name, "sha256": digest, "size": len(content),
-            "uploaded_by": author, "uploaded_at": stamp(),
-        })
-    return token
+    return name, content
+
+
+def _write_blob(target: Path, content: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f"{target.name}.{secrets.token_hex(4)}.part")  # one per request: no two writers share it
+    try:
+        temporary.write_bytes(content)
+        os.replace(temporary, target)  # complete or absent, never half a file
+    except BaseException:
+        temporary.unlink(missing_ok=True)  # a full disk leaves no half-written part behind
+        raise
+
+
+def _check_quota(db: Database, unit_code: str, digest: str, size: int) -> None:
+    """UploadError('quota') when a new content of `size` bytes would take the unit past its quota."""
+    if data.unit_has_blob(db, unit_code, digest):
+        return  # the same content again takes no more space
+    quota = quota_mb(db, unit_code)
+    used = data.unit_usage(db, unit_code)
+    if used + size > quota * MB:
+        raise UploadError("quota", size=size / MB, used=used / MB, quota=quota)
 
 
 def blob_path(data_dir: Path, digest: str) -> Path:
@@ -91,8 +175,9 @@ def blob_path(data_dir: Path, digest: str) -> Path:
 
 
 def find(db: Database, token: str) -> dict | None:
-    """The row of one upload, or None."""
-    return data.find(db, token)
+    """The row of one upload, or None (its name cleaned, also for rows stored before names were)."""
+    row = data.find(db, token)
+    return {**row, "original_name": clean_name(row["original_name"])} if row else None
 
 
 def owned(db: Database, token: str, unit_code: str, form_id: str, cycle_year: int, question_id: str) -> bool:
@@ -103,5 +188,134 @@ def owned(db: Database, token: str, unit_code: str, form_id: str, cycle_year: in
 
 
 def describe(db: Database, tokens: list[str]) -> dict[str, dict]:
-    """{token: row} of the uploads among `tokens` (other answers are left out)."""
-    return data.by_tokens(db, tokens)
+    """{token: row} of the uploads among `tokens` (other answers are left out), names cleaned."""
+    return {token: {**row, "original_name": clean_name(row["original_name"])}
+            for token, row in data.by_tokens(db, tokens).items()}
+
+
+# Quotas: set by the administrator, for every unit or for one.
+
+def quota_mb(db: Database, unit_code: str) -> int:
+    """The unit's quota in MB: its own, else the one set for every unit, else DEFAULT_QUOTA_MB."""
+    return data.quota_mb(db, unit_code) or DEFAULT_QUOTA_MB
+
+
+def general_quota_mb(db: Database) -> int:
+    """The quota of every unit without its own (DEFAULT_QUOTA_MB until the administrator sets one)."""
+    return data.own_quota_mb(db, data.EVERY_UNIT) or DEFAULT_QUOTA_MB
+
+
+def parse_quota(text: str | None) -> int | None:
+    """A quota typed in MB (None when empty); UploadError('bad_quota') for anything but a whole number in range."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_QUOTA_MB:
+        raise UploadError("bad_quota", maximum=MAX_QUOTA_MB)
+    return int(text)
+
+
+def set_quota(db: Database, *, actor: str, unit_code: str | None, quota: int | None) -> None:
+    """Set a unit's quota (no unit: every unit's without its own); no quota: back to the general one. Audited."""
+    if quota is not None and not 1 <= quota <= MAX_QUOTA_MB:
+        raise UploadError("bad_quota", maximum=MAX_QUOTA_MB)
+    if unit_code is not None and not units.unit_exists(db, unit_code):
+        raise UploadError("unknown_unit", unit=unit_code)
+    with write(db):
+        data.set_quota(db, unit_code or data.EVERY_UNIT, quota, actor, stamp())
+        audit.record(db, actor, "upload_quota_set", unit_code, None, None, {"quota_mb": quota})
+
+
+def usage(db: Database, limit: int = 500) -> list[dict]:
+    """The units holding uploads or with their own quota, most space first: code, name, used_mb, files, quota_mb,
+    own (whether the quota is the unit's own)."""
+    general = general_quota_mb(db)
+    return [{"code": r["code"], "name": r["name"], "used_mb": r["used"] / MB, "files": r["files"],
+             "quota_mb": r["quota_mb"] or general, "own": r["quota_mb"] is not None}
+            for r in data.usage_rows(db, limit)]
+
+
+# Cleanup: what no revision refers to, once the grace period is over.
+
+@dataclass(frozen=True)
+class Cleanup:
+    """What a cleanup removed: upload rows, files on disk and their bytes."""
+
+    rows: int
+    files: int
+    size: int
+    grace_days: int
+
+    def message(self, lang: str) -> str:
+        """The closing sentence of `forms-app cleanup`."""
+        return messages.text(MESSAGES, "cleanup_done", lang, rows=self.rows, files=self.files,
+                             size=_number(self.size / MB, lang), days=self.grace_days)
+
+
+def cleanup(db: Database, data_dir: Path, *, grace_days: int = GRACE_DAYS, now: dt.datetime | None = None,
+            actor: str = "cli") -> Cleanup:
+    """Remove the uploads older than `grace_days` that no revision refers to, then every blob no row points at.
+
+    Safe while the server runs. A row goes only if, in the deleting statement itself, it is still unreferenced.
+    A blob goes only while this connection holds the write lock and no row has its hash; `store` inserts its row
+    under the same lock and then writes the blob again if it is missing, so a file stored meanwhile survives.
+    A file on disk without any row (a store whose row was never written) goes once older than the grace period.
+    """
+    now = now or utcnow()
+    cutoff = now - dt.timedelta(days=grace_days)
+    rows, hashes = 0, set()
+    for batch in _batches(data.unreferenced(db, stamp(cutoff))):
+        with write(db):
+            for token, digest in batch:
+                if data.delete_unreferenced(db, token, stamp(cutoff)):
+                    rows += 1
+                    hashes.add(digest)
+    hashes |= _blobs_on_disk(data_dir, cutoff.timestamp())
+    files, size = _remove_blobs(db, data_dir, sorted(hashes))
+    if rows or files:
+        with write(db):
+            audit.record(db, actor, "uploads_removed", None, None, None,
+                         {"rows": rows, "files": files, "bytes": size, "grace_days": grace_days})
+    return Cleanup(rows, files, size, grace_days)
+
+
+def _blobs_on_disk(data_dir: Path, older_than: float) -> set[str]:
+    """The hashes of the blobs last written before `older_than`; left-over .part files that old are removed."""
+    found: set[str] = set()
+    root = Path(data_dir) / "uploads"
+    if not root.is_dir():
+        return found
+    for path in root.glob("??/*"):
+        try:
+            if path.stat().st_mtime >= older_than or not path.is_file():
+                continue
+        except FileNotFoundError:
+            continue
+        if path.name.endswith(".part"):
+            path.unlink(missing_ok=True)  # a write that never finished (its process died): no row names it
+        elif len(path.name) == 64 and path.parent.name == path.name[:2]:
+            found.add(path.name)
+    return found
+
+
+def _remove_blobs(db: Database, data_dir: Path, hashes: list[str]) -> tuple[int, int]:
+    """Delete the blobs of `hashes` that no row points at, each under the write lock; (files, bytes) removed."""
+    files = size = 0
+    for batch in _batches(hashes):
+        with write(db):  # no store can insert a row for one of these hashes until the deletes are done
+            in_use = data.hashes_in_use(db, batch)
+            for digest in batch:
+                path = blob_path(data_dir, digest)
+                if digest in in_use:
+                    continue
+                try:
+                    length = path.stat().st_size
+                    path.unlink()
+                except FileNotFoundError:
+                    continue
+                files, size = files + 1, size + length
+    return files, size
+
+
+def _batches(items: list) -> list[list]:
+    return [items[i:i + _BATCH] for i in range(0, len(items), _BATCH)]

@@ -6,7 +6,8 @@ writing: in WAL mode a reader never blocks a writer), the content-addressed uplo
 certificates, the secret key and the deployment's small settings files, and a `manifest.json`
 (sizes and SHA-256 of every file, each database's user_version and applied migrations, the
 product version). The databases are copied first and the files after: uploads and certificates
-are written to disk before the rows that name them, so every row in the copy finds its file.
+are written to disk before the rows that name them, so every row in the copy finds its file. Before
+copying, the uploads no revision refers to are removed once past their grace period (`forms-app cleanup`).
 
 Everything is written into `DEST/.partial-…` and moved into DEST only once complete, with
 `manifest.json` last: a folder without its manifest is not a backup. On any error the partial
@@ -29,7 +30,7 @@ from pathlib import Path, PurePosixPath
 
 from forms_app.data import clock, maintenance
 from forms_app.data import connection as database
-from forms_app.rules import messages
+from forms_app.rules import messages, uploads
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -113,18 +114,26 @@ class Summary:
     files: int
     size: int
     created_at: str
+    cleaned: uploads.Cleanup | None = None  # the cleanup of unreferenced uploads run before a backup
 
     def message(self, lang: str) -> str:
         if self.kind == "backup":
-            return say("backup_done", lang, files=self.files, size=_human(self.size), path=self.path)
+            done = say("backup_done", lang, files=self.files, size=_human(self.size), path=self.path)
+            if self.cleaned and (self.cleaned.rows or self.cleaned.files):
+                return f"{self.cleaned.message(lang)}\n{done}"
+            return done
         return say("restore_done", lang, created_at=self.created_at, files=self.files, path=self.path)
 
 
 # --- backup -------------------------------------------------------------------------------------
 
 
-def backup(data_dir: Path, dest: Path) -> Summary:
-    """Copy the data directory `data_dir` into `dest` (new or empty), complete or not at all."""
+def backup(data_dir: Path, dest: Path, *, grace_days: int | None = uploads.GRACE_DAYS) -> Summary:
+    """Copy the data directory `data_dir` into `dest` (new or empty), complete or not at all.
+
+    First the uploads no revision refers to, older than `grace_days`, are removed (`rules.uploads.cleanup`;
+    None: not), so that a backup does not carry them.
+    """
     data_dir, dest = Path(data_dir).resolve(), Path(dest).absolute()
     for name in DATABASES:
         if not (data_dir / name).is_file():
@@ -135,6 +144,7 @@ def backup(data_dir: Path, dest: Path) -> Summary:
     staging = dest / f".partial-{secrets.token_hex(6)}"
     moved: list[Path] = []
     try:
+        cleaned = _clean_uploads(data_dir, grace_days)
         _guard_io(lambda: staging.mkdir(mode=0o700), staging)
         files = []
         databases = {}
@@ -170,7 +180,20 @@ def backup(data_dir: Path, dest: Path) -> Summary:
         if created:
             _remove(dest)
         raise
-    return Summary("backup", dest, len(files), sum(f["size"] for f in files), manifest["created_at"])
+    return Summary("backup", dest, len(files), sum(f["size"] for f in files), manifest["created_at"], cleaned)
+
+
+def _clean_uploads(data_dir: Path, grace_days: int | None) -> uploads.Cleanup | None:
+    """The cleanup before a backup; one that fails (a lock held too long) is skipped: the backup matters more."""
+    if grace_days is None:
+        return None
+    forms = database.open_forms(data_dir)
+    try:
+        return uploads.cleanup(forms, data_dir, grace_days=grace_days, actor="backup")
+    except (database.DatabaseError, OSError):
+        return None
+    finally:
+        forms.close()
 
 
 def _copy_database(source: Path, target: Path) -> dict:

@@ -1,4 +1,5 @@
-"""The administrator's pages: accounts (create, reset a password, a reviewer's clusters), cycle windows, per-unit extensions."""
+"""The administrator's pages: accounts (create, reset a password, a reviewer's clusters), cycle windows, per-unit extensions,
+upload quotas."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from forms_app.adapters.web.auth import account_message, role_required
 from forms_app.adapters.web.context import accounts_db, forms_db
-from forms_app.adapters.web.i18n import VietnameseMeta
-from forms_app.rules import accounts, units, windows
+from forms_app.adapters.web.i18n import VietnameseMeta, current_language
+from forms_app.rules import accounts, units, uploads, windows
 from forms_app.rules.accounts import AccountError
 from forms_app.rules.units import cluster_names
 
@@ -168,3 +169,33 @@ def extend():
     flash(_("Đã gia hạn cho đơn vị %(unit)s đến hết ngày %(date)s.", unit=form.unit_code.data,
             date=form.closes.data.strftime("%d/%m/%Y")), "ok")
     return redirect(url_for("admin.cycles"), 303)
+
+
+class QuotaForm(FlaskForm):
+    class Meta(VietnameseMeta):
+        pass
+
+    unit_code = StringField(validators=[Optional(), Length(max=64)])
+    quota_mb = StringField(validators=[Optional(), Length(max=12)])
+
+
+@bp.route("/uploads", methods=["GET", "POST"])
+@role_required("admin")
+def upload_quotas():
+    """The space each unit's uploaded files take and its quota; sets the quota of one unit, or of every unit."""
+    form = QuotaForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            uploads.set_quota(forms_db(), actor=g.user.username, unit_code=(form.unit_code.data or "").strip() or None,
+                              quota=uploads.parse_quota(form.quota_mb.data))
+        except uploads.UploadError as exc:
+            error = exc.message(current_language())
+        else:
+            flash(_("Đã lưu hạn mức dung lượng."), "ok")
+            return redirect(url_for("admin.upload_quotas"), 303)
+    elif request.method == "POST":
+        error = uploads.UploadError("bad_quota", maximum=uploads.MAX_QUOTA_MB).message(current_language())
+    db = forms_db()
+    return render_template("admin/uploads.html", form=form, error=error, rows=uploads.usage(db),
+                           general=uploads.general_quota_mb(db)), (400 if error else 200)

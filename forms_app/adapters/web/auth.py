@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
 from urllib.parse import urlparse
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -17,7 +18,9 @@ from forms_app.rules import accounts
 from forms_app.rules.accounts import AccountError
 
 bp = Blueprint("auth", __name__)
-
+# How many reverse proxies stand in front of the app (0 unless set): only their X-Forwarded-For entries are believed
+# for sign-in throttling; the app config's TRUSTED_PROXIES wins over the environment.
+TRUSTED_PROXIES_ENV = "FORMS_APP_TRUSTED_PROXIES"
 
 
 def account_message(error: AccountError) -> str:
@@ -69,6 +72,29 @@ class PasswordForm(FlaskForm):
     repeat = PasswordField(validators=[DataRequired(), Length(max=256)])
 
 
+def client_address() -> str:
+    """The address sign-in is throttled by: the peer's, or behind N trusted proxies the Nth X-Forwarded-For from the right.
+
+    X-Forwarded-For is not believed by default: any client can send one, and a made-up address per request would
+    escape the per-client limits.
+    """
+    proxies = _trusted_proxies()
+    if proxies:
+        forwarded = [part.strip() for header in request.headers.getlist("X-Forwarded-For") for part in header.split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.remote_addr or ""
+
+
+def _trusted_proxies() -> int:
+    value = current_app.config.get("TRUSTED_PROXIES", os.environ.get(TRUSTED_PROXIES_ENV, "0"))
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0
+
+
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect."""
     if not target:
@@ -83,8 +109,9 @@ def _signed_in(username: str, target: str):
     """A redirect carrying a new server-side session's cookie (HttpOnly, SameSite=Lax)."""
     token = accounts.start_session(accounts_db(), username)
     response = redirect(target)
-    response.set_cookie(SESSION_COOKIE, token, max_age=accounts.SESSION_DAYS * 86400, httponly=True,
-                        samesite="Lax", secure=request.is_secure)
+    # The cookie outlives the session by STASH_DAYS: a post sent after the session ended still names its account.
+    response.set_cookie(SESSION_COOKIE, token, max_age=(accounts.SESSION_DAYS + accounts.STASH_DAYS) * 86400,
+                        httponly=True, samesite="Lax", secure=request.is_secure)
     return response
 
 
@@ -97,7 +124,7 @@ def login():
         return redirect(_safe_next(request.args.get("next")))
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(accounts_db(), form.username.data, form.password.data)
+            user = accounts.authenticate(accounts_db(), form.username.data, form.password.data, client=client_address())
         except AccountError as exc:
             error = account_message(exc)
         else:

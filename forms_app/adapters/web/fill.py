@@ -280,7 +280,9 @@ def _collect_files(form: UnitForm, *, store_new: bool = True,
                     db, g.data_dir, unit_code=form.unit_code, form_id=form.definition.id, cycle_year=form.year,
                     question=question, upload=upload, author=g.user.username)
             except uploads.UploadError as exc:
-                errors[question.id] = _file_errors(exc.code, exc.params)
+                # The quota's sentence lives in the rules' catalogue; the file checks' ones in this page's.
+                errors[question.id] = (exc.message(current_language()) if exc.code in uploads.MESSAGES
+                                       else _file_errors(exc.code, exc.params))
     return files, errors
 
 

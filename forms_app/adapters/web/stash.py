@@ -1,13 +1,18 @@
-"""What a unit typed when its session had ended (or its form's security token was stale): kept, then restored."""
+"""What a unit typed when its session had ended (or its form's security token was stale): kept, then restored.
+
+Kept only for a browser whose session cookie names a real unit account's session, live or recently ended
+(`rules.accounts.stash_post`); any other POST is refused with a sentence and writes nothing.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from forms_app.adapters.web.context import accounts_db
+from forms_app.adapters.web.context import SESSION_COOKIE, accounts_db, forms_db
+from forms_app.adapters.web.i18n import current_language
 from forms_app.rules import accounts
 
 STASH_COOKIE = "forms_pending"
@@ -21,24 +26,45 @@ def same_origin() -> bool:
 
 def stash_and_sign_in():
     """A POST whose session has ended: keep what was typed (not files) and ask to sign in again."""
+    try:
+        token = _keep()
+    except accounts.StashRefused as exc:
+        return _refused(exc)
     flash(_("Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại: những gì bạn vừa nhập sẽ được khôi phục."), "warn")
-    return _stash(url_for("auth.login", next=request.path))
+    return _with_cookie(redirect(url_for("auth.login", next=request.path), 303), token)
 
 
 def stash_after_csrf_failure():
     """Same as an expired session, for a form page whose CSRF token no longer matches."""
-    return stash_and_sign_in() if g.user is None else _stash(request.path)
+    if g.user is None:
+        return stash_and_sign_in()
+    try:
+        token = _keep()
+    except accounts.StashRefused as exc:
+        return _refused(exc)
+    return _with_cookie(redirect(request.path, 303), token)
 
 
 def take_stash() -> list[tuple[str, str]] | None:
-    """The fields kept for this page under this browser's cookie, removed once taken."""
-    return accounts.take_stash(accounts_db(), request.cookies.get(STASH_COOKIE), request.path)
+    """The fields kept for this page under this browser's cookie for the signed-in account, removed once taken."""
+    return accounts.take_stash(accounts_db(), request.cookies.get(STASH_COOKIE), request.path, g.user.username)
 
 
-def _stash(target: str):
-    """Keep the posted fields server-side under a cookie, to restore them into the form after `target`."""
+def _keep() -> str:
+    """Keep the posted fields server-side for the session's account (StashRefused: nothing kept); the cookie's token."""
     fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "action")][:2000]
-    token = accounts.stash_post(accounts_db(), request.path, fields)
-    response = redirect(target, 303)
-    response.set_cookie(STASH_COOKIE, token, max_age=2 * 86400, httponly=True, samesite="Lax", secure=request.is_secure)
+    page = request.view_args or {}
+    return accounts.stash_post(accounts_db(), forms_db(), session_token=request.cookies.get(SESSION_COOKIE),
+                               form_id=str(page.get("form_id", "")), cycle_year=page.get("year"),
+                               path=request.path, fields=fields)
+
+
+def _with_cookie(response, token: str):
+    """The redirect, carrying the cookie that finds the kept fields again after it."""
+    response.set_cookie(STASH_COOKIE, token, max_age=accounts.STASH_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=request.is_secure)
     return response
+
+
+def _refused(error: accounts.StashRefused):
+    return render_template("errors/error.html", code=400, message=error.message(current_language())), 400

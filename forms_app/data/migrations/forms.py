@@ -429,3 +429,22 @@ def m008_units_not_submitted(db: Database) -> None:
                "ON tong_quan(form_id, cycle_year, status, unit_code)")
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
         db.execute("ANALYZE tong_quan")
+
+
+@forms_migrations()
+def m009_upload_budget(db: Database) -> None:
+    """Uploads get a budget: a quota per unit (`unit_code` '*' is the one every unit without its own gets; no row
+    at all: the product's default), and indexes for the cleanup of files no revision refers to.
+
+    `idx_uploads_sha256` answers "does any row still point at this blob" before a file is deleted;
+    `idx_uploads_uploaded_at` finds the uploads old enough to be removed.
+    """
+    db.execute("""
+        CREATE TABLE upload_quotas (
+            unit_code TEXT PRIMARY KEY,
+            quota_mb INTEGER NOT NULL CHECK (quota_mb > 0),
+            changed_by TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_uploads_sha256 ON uploads(sha256)")
+    db.execute("CREATE INDEX idx_uploads_uploaded_at ON uploads(uploaded_at)")
