@@ -15,7 +15,7 @@ from support.web import SELF_URL, FormPage, form_fields, post_answers, sign_in, 
 
 from forms_app.adapters.web.context import SESSION_COOKIE
 from forms_app.adapters.web.stash import STASH_COOKIE
-from forms_app.rules import accounts
+from forms_app.rules import accounts, kept_posts
 
 TYPED = {"so_doan_vien": "4321", "tu_nhan_xet": "Gõ trước khi hết phiên"}
 
@@ -36,7 +36,7 @@ def accounts_db_state(app) -> dict:
     return state
 
 
-def kept_posts(app) -> int:
+def posts_kept(app) -> int:
     conn = sqlite3.connect(Path(app.config["DATA_DIR"]) / "accounts.db")
     try:
         return conn.execute("SELECT COUNT(*) FROM pending_posts").fetchone()[0]
@@ -101,14 +101,14 @@ def test_a_session_that_ended_long_ago_keeps_nothing(app, client):
     fields = form_fields(client.get(SELF_URL).get_data(as_text=True))
     end_sessions(app, dt.timedelta(days=accounts.STASH_DAYS, hours=1))
     refusal(post_answers(client, TYPED, "save", fields=fields))
-    assert kept_posts(app) == 0
+    assert posts_kept(app) == 0
 
 
 def test_a_reviewers_session_keeps_nothing(app, client):
     start_session(app, client, "vanphong")
     end_sessions(app, dt.timedelta(hours=1))
     refusal(client.post(SELF_URL, data={"action": "save", "so_doan_vien": "12"}))
-    assert kept_posts(app) == 0
+    assert posts_kept(app) == 0
 
 
 # Kept for the account whose session ended, and only for it
@@ -118,14 +118,14 @@ def test_an_expired_sessions_post_is_kept_and_given_back_to_the_same_user_only(a
     before = accounts_db_state(app)
     response = post_answers(client, TYPED, "submit", fields=fields)
     assert response.status_code == 303 and response.location.startswith("/login")
-    assert kept_posts(app) == 1
+    assert posts_kept(app) == 1
     after = accounts_db_state(app)
     assert (after["sha256"], after["wal"]) != (before["sha256"], before["wal"])  # the curl test's bytes see a kept post
 
     # Another account of the same unit signs in on this browser: the same page, nothing of toan's.
     sign_in(client, "toan2")
     assert FormPage(client.get(SELF_URL).get_data(as_text=True)).value("so_doan_vien") == ""
-    assert kept_posts(app) == 1
+    assert posts_kept(app) == 1
     client.post("/logout", data={"csrf_token": form_fields(client.get(SELF_URL).get_data(as_text=True))["csrf_token"]})
 
     form = {"username": "toan", "password": PASSWORD,
@@ -135,7 +135,7 @@ def test_an_expired_sessions_post_is_kept_and_given_back_to_the_same_user_only(a
     page = FormPage(client.get(SELF_URL).get_data(as_text=True))
     assert page.value("so_doan_vien") == "4321"
     assert page.value("tu_nhan_xet") == TYPED["tu_nhan_xet"]
-    assert kept_posts(app) == 0
+    assert posts_kept(app) == 0
     assert revision_rows(app, "TOAN") == []  # restored on screen, never saved unseen
 
 
@@ -143,7 +143,7 @@ def test_another_sign_in_meanwhile_does_not_forget_the_ended_session(app, expire
     client, fields = expired
     signed_in("van")  # a new session anywhere forgets the sessions that ended long ago, not this one
     assert post_answers(client, TYPED, "save", fields=fields).status_code == 303
-    assert kept_posts(app) == 1
+    assert posts_kept(app) == 1
 
 
 def test_the_session_cookie_outlives_the_session_so_that_a_late_post_names_its_account(client):
@@ -154,9 +154,9 @@ def test_the_session_cookie_outlives_the_session_so_that_a_late_post_names_its_a
 
 def test_a_post_too_big_to_keep_is_refused(app, expired):
     client, fields = expired
-    text = refusal(post_answers(client, {"tu_nhan_xet": "ư" * (accounts.STASH_MAX_BYTES // 2 + 1)}, "save", fields=fields))
-    assert f"{accounts.STASH_MAX_BYTES // 1024} KB" in text
-    assert kept_posts(app) == 0
+    text = refusal(post_answers(client, {"tu_nhan_xet": "ư" * (kept_posts.STASH_MAX_BYTES // 2 + 1)}, "save", fields=fields))
+    assert f"{kept_posts.STASH_MAX_BYTES // 1024} KB" in text
+    assert posts_kept(app) == 0
 
 
 @pytest.mark.parametrize("url", ["/forms/khong-co-bieu-mau-nay/2022", f"/forms/{SELF}/1999"])
@@ -164,23 +164,23 @@ def test_a_post_to_a_form_or_year_that_does_not_exist_is_refused(app, expired, u
     client, fields = expired
     text = refusal(client.post(url, data={**fields, **TYPED, "action": "save"}))
     assert "Không có biểu mẫu này" in text
-    assert kept_posts(app) == 0
+    assert posts_kept(app) == 0
 
 
 def test_an_account_keeps_a_bounded_number_of_posts(app, expired):
     client, fields = expired
     urls = [f"/forms/{form_id}/{year}" for form_id in (SELF, REGISTRATION) for year in (2022, 2021, 2020)]
     answers = {**fields, **TYPED, "action": "save"}
-    for url in urls[:accounts.STASH_MAX_PER_USER]:
+    for url in urls[:kept_posts.STASH_MAX_PER_USER]:
         assert client.post(url, data=answers).status_code == 303
         assert client.post(url, data=answers).status_code == 303  # the same page again replaces the older post
-    assert kept_posts(app) == accounts.STASH_MAX_PER_USER
-    refusal(client.post(urls[accounts.STASH_MAX_PER_USER], data=answers))
-    assert kept_posts(app) == accounts.STASH_MAX_PER_USER
+    assert posts_kept(app) == kept_posts.STASH_MAX_PER_USER
+    refusal(client.post(urls[kept_posts.STASH_MAX_PER_USER], data=answers))
+    assert posts_kept(app) == kept_posts.STASH_MAX_PER_USER
 
 
 def test_every_refusal_has_a_sentence_in_both_languages_with_the_same_values():
-    for code, texts in accounts.STASH_MESSAGES.items():
+    for code, texts in kept_posts.STASH_MESSAGES.items():
         assert set(texts) == {"vi", "en"}, code
         assert sorted(re.findall(r"\{(\w+)\}", texts["vi"])) == sorted(re.findall(r"\{(\w+)\}", texts["en"])), code
-        assert "{" not in accounts.StashRefused(code).message("en"), code
+        assert "{" not in kept_posts.StashRefused(code).message("en"), code

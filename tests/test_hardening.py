@@ -140,13 +140,13 @@ def test_health_check_says_so_when_the_data_directory_cannot_be_written(app):
 @pytest.fixture
 def lead(app, signed_in):
     from forms_app.data import connection
-    from forms_app.rules import accounts
+    from forms_app.rules import accounts, passwords
 
     register(app, "VAN")
     accounts_db = connection.open_accounts(app.config["DATA_DIR"])
     try:
         accounts.add_user(accounts_db, "cum1", "mat-khau-cum-mot", "reviewer", clusters=["Cụm 1 – Khoa học Tự nhiên"],
-                          hasher=accounts.CHEAP_HASHER)
+                          hasher=passwords.CHEAP_HASHER)
     finally:
         accounts_db.close()
     van = app.test_client()

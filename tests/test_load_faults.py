@@ -69,7 +69,7 @@ def _prepare(data_dir: Path, count: int) -> dict[str, str]:
     (extension to today + 30 days) and a live session; returns unit code → session token."""
     from forms_app.data import connection as database
     from forms_app.data.text import fold
-    from forms_app.rules import accounts, registry
+    from forms_app.rules import accounts, passwords, registry
     from forms_app.rules import submitting as submissions
     from forms_app.rules.windows import grant_extension
 
@@ -86,7 +86,7 @@ def _prepare(data_dir: Path, count: int) -> dict[str, str]:
         closes = dt.date.today() + dt.timedelta(days=30)
         tokens = {}
         for code in codes:
-            accounts.add_user(accounts_db, code.lower(), PASSWORD, "unit", code, hasher=accounts.CHEAP_HASHER)
+            accounts.add_user(accounts_db, code.lower(), PASSWORD, "unit", code, hasher=passwords.CHEAP_HASHER)
             submissions.record(forms, unit_code=code, definition=registration, cycle_year=2022,
                                answers=REGISTRATION_ANSWERS, action="submit", author="test", base_revision=None,
                                request_token=None)

@@ -17,7 +17,7 @@ from support.data import PASSWORD, build_data_dir, opened
 from support.web import csrf_token, unescape
 
 from forms_app.data import connection
-from forms_app.rules import accounts
+from forms_app.rules import account_errors, accounts, passwords, sign_in_throttle
 
 WRONG = "khong-dung-mat-khau"
 NEW_PASSWORD = "mat-khau-moi-rat-dai"
@@ -60,7 +60,7 @@ def verifications(monkeypatch):
 def _refused(db, username: str, password: str, at: dt.datetime, client: str) -> bool:
     try:
         accounts.authenticate(db, username, password, now=at, client=client)
-    except accounts.AccountError as refusal:
+    except account_errors.AccountError as refusal:
         assert refusal.code == "bad_login"
         return True
     return False
@@ -78,7 +78,7 @@ def test_an_owner_signs_in_while_a_stranger_hammers_the_account_from_another_add
 
 
 def test_a_stranger_from_many_addresses_never_keeps_the_owner_out_for_good(accounts_db, monkeypatch):
-    monkeypatch.setitem(accounts.BUCKETS, "account", accounts.Bucket(free=6, leak_per_hour=12))  # fewer slow hashes
+    monkeypatch.setitem(sign_in_throttle.BUCKETS, "account", sign_in_throttle.Bucket(free=6, leak_per_hour=12))  # fewer slow hashes
     assert not _refused(accounts_db, "toan", PASSWORD, START, "192.0.2.10")  # the owner's usual address
     later = START + dt.timedelta(days=3)
     for i in range(12):  # a botnet: two guesses from each of 6 addresses
@@ -87,12 +87,12 @@ def test_a_stranger_from_many_addresses_never_keeps_the_owner_out_for_good(accou
     assert _refused(accounts_db, "toan", PASSWORD, later, "203.0.113.5")
     # ...not from where the owner signed in before, and only for a while anywhere.
     assert not _refused(accounts_db, "toan", PASSWORD, later, "192.0.2.10")
-    assert not _refused(accounts_db, "toan", PASSWORD, later + accounts.MAX_WAIT, "203.0.113.5")
+    assert not _refused(accounts_db, "toan", PASSWORD, later + sign_in_throttle.MAX_WAIT, "203.0.113.5")
 
 
 def test_each_failure_past_the_free_ones_doubles_the_wait_up_to_a_cap(accounts_db):
     address, at = "192.0.2.20", START
-    for _ in range(accounts.BUCKETS["pair"].free):
+    for _ in range(sign_in_throttle.BUCKETS["pair"].free):
         assert _refused(accounts_db, "toan", WRONG, at, address)
     waits = []
     for _ in range(6):
@@ -101,12 +101,12 @@ def test_each_failure_past_the_free_ones_doubles_the_wait_up_to_a_cap(accounts_d
         waits.append(until - at)
         at = until
         assert _refused(accounts_db, "toan", WRONG, at, address)
-    assert waits[0] == accounts.FIRST_WAIT
+    assert waits[0] == sign_in_throttle.FIRST_WAIT
     assert waits == sorted(waits) and waits[3] > 4 * waits[0]
-    assert waits[-1] <= accounts.MAX_WAIT
+    assert waits[-1] <= sign_in_throttle.MAX_WAIT
     at = _end_of_wait(accounts_db, address)
     assert not _refused(accounts_db, "toan", PASSWORD, at, address)
-    for _ in range(accounts.BUCKETS["pair"].free - 1):  # a right password starts the address's count afresh
+    for _ in range(sign_in_throttle.BUCKETS["pair"].free - 1):  # a right password starts the address's count afresh
         assert _refused(accounts_db, "toan", WRONG, at, address)
     assert not _refused(accounts_db, "toan", PASSWORD, at, address)
 
@@ -134,7 +134,7 @@ def test_guesses_sent_in_parallel_are_counted_before_they_are_checked(app, verif
         thread.start()
     for thread in threads:
         thread.join()
-    assert sum(1 for checked in verifications if checked in real_hashes) == accounts.BUCKETS["pair"].free
+    assert sum(1 for checked in verifications if checked in real_hashes) == sign_in_throttle.BUCKETS["pair"].free
     assert len(verifications) == 12  # the others were checked against the dummy hash, for the time it takes
 
 
@@ -162,7 +162,7 @@ def _page(response, username: str) -> str:
 
 def test_unknown_wrong_and_throttled_users_get_the_same_answer_and_one_argon2_verification(app, verifications):
     stranger = _client_at(app, STRANGER)
-    for _ in range(accounts.BUCKETS["pair"].free + 2):
+    for _ in range(sign_in_throttle.BUCKETS["pair"].free + 2):
         _login(stranger, "toan", WRONG)
     answers = {}
     for case, username, password in (("throttled", "toan", PASSWORD), ("unknown", "khong-ai-ca", WRONG),
@@ -174,7 +174,7 @@ def test_unknown_wrong_and_throttled_users_get_the_same_answer_and_one_argon2_ve
     assert answers["throttled"] == answers["unknown"] == answers["wrong"]
     status, page = answers["throttled"]
     assert status == 401
-    assert accounts.AccountError("bad_login").message() in unescape(page)
+    assert account_errors.AccountError("bad_login").message() in unescape(page)
     assert "khoá" not in unescape(page)
 
 
@@ -182,7 +182,7 @@ def test_the_one_answer_is_told_in_english_too(app):
     client = app.test_client()
     response = client.post("/login?lang=en", data={"username": "toan", "password": WRONG,
                                                    "csrf_token": csrf_token(client, "/login?lang=en")})
-    assert accounts.AccountError("bad_login").message("en") in unescape(response.get_data(as_text=True))
+    assert account_errors.AccountError("bad_login").message("en") in unescape(response.get_data(as_text=True))
 
 
 def test_a_wrong_attempt_costs_one_short_write_and_a_throttled_one_none(accounts_db):
@@ -190,7 +190,7 @@ def test_a_wrong_attempt_costs_one_short_write_and_a_throttled_one_none(accounts
     accounts_db.conn.set_trace_callback(statements.append)
     _refused(accounts_db, "toan", WRONG, START, STRANGER)
     assert sum(s.startswith("BEGIN") for s in statements) == 1
-    for _ in range(accounts.BUCKETS["pair"].free):
+    for _ in range(sign_in_throttle.BUCKETS["pair"].free):
         _refused(accounts_db, "toan", WRONG, START, STRANGER)
     statements.clear()
     _refused(accounts_db, "toan", WRONG, START, STRANGER)
@@ -201,7 +201,7 @@ def test_counters_are_forgotten_after_a_quiet_day(accounts_db):
     for n in range(5):
         _refused(accounts_db, f"ai-do-{n}", WRONG, START, STRANGER)
     assert accounts_db.execute("SELECT COUNT(*) FROM sign_in_throttle").fetchone()[0] == 11
-    _refused(accounts_db, "toan", WRONG, START + accounts.FORGET_AFTER + dt.timedelta(minutes=1), "192.0.2.30")
+    _refused(accounts_db, "toan", WRONG, START + sign_in_throttle.FORGET_AFTER + dt.timedelta(minutes=1), "192.0.2.30")
     assert accounts_db.execute("SELECT COUNT(*) FROM sign_in_throttle").fetchone()[0] == 3
 
 
@@ -215,7 +215,7 @@ def test_the_current_password_check_is_throttled_per_account(app, signed_in):
         return client.post("/account/password", data={"csrf_token": csrf_token(client, "/account/password"),
                                                        "current": current, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD})
 
-    for _ in range(accounts.BUCKETS["password"].free):
+    for _ in range(sign_in_throttle.BUCKETS["password"].free):
         wrong = toan.post("/account/password", data={"csrf_token": token, "current": WRONG, "new": NEW_PASSWORD,
                                                      "repeat": NEW_PASSWORD})
         assert "Mật khẩu hiện tại không đúng." in unescape(wrong.get_data(as_text=True))
@@ -227,10 +227,10 @@ def test_the_current_password_check_is_throttled_per_account(app, signed_in):
 
 
 def test_an_admin_reset_lifts_the_accounts_throttling(accounts_db):
-    for _ in range(accounts.BUCKETS["pair"].free):
+    for _ in range(sign_in_throttle.BUCKETS["pair"].free):
         _refused(accounts_db, "toan", WRONG, START, STRANGER)
     assert _refused(accounts_db, "toan", PASSWORD, START, STRANGER)
-    accounts.set_password(accounts_db, "toan", NEW_PASSWORD, hasher=accounts.CHEAP_HASHER)
+    accounts.set_password(accounts_db, "toan", NEW_PASSWORD, hasher=passwords.CHEAP_HASHER)
     assert not _refused(accounts_db, "toan", NEW_PASSWORD, START, STRANGER)
 
 
@@ -251,8 +251,8 @@ def test_an_admin_reset_lifts_the_accounts_throttling(accounts_db):
     ("01/01/2000ab", "password_date"),
 ])
 def test_common_and_trivial_passwords_are_refused_saying_why(password, code):
-    with pytest.raises(accounts.AccountError) as refused:
-        accounts.check_password_strength(password, "bithu.toan", "TOAN")
+    with pytest.raises(account_errors.AccountError) as refused:
+        passwords.check_password_strength(password, "bithu.toan", "TOAN")
     assert refused.value.code == code
     assert refused.value.message() and refused.value.message("en")
 
@@ -260,7 +260,7 @@ def test_common_and_trivial_passwords_are_refused_saying_why(password, code):
 def test_the_fixtures_and_phrases_of_a_few_words_are_accepted():
     for password in (PASSWORD, NEW_PASSWORD, "mot-mat-khau-du-dai", "hoa phuong do ruc san truong",
                      "Kx7pQ2mZ9aTw4L"):
-        accounts.check_password_strength(password, "bithu.toan", "TOAN")
+        passwords.check_password_strength(password, "bithu.toan", "TOAN")
 
 
 def test_a_trivial_password_is_refused_on_every_path(app, signed_in):
@@ -270,14 +270,14 @@ def test_a_trivial_password_is_refused_on_every_path(app, signed_in):
     assert reset.status_code == 400
     assert "lặp lại một ký tự" in unescape(reset.get_data(as_text=True))
     with opened(app.config["DATA_DIR"], connection.open_accounts) as accounts_db:
-        with pytest.raises(accounts.AccountError):
+        with pytest.raises(account_errors.AccountError):
             accounts.add_user(accounts_db, "moi", "matkhau123", "reviewer")
-        with pytest.raises(accounts.AccountError):
+        with pytest.raises(account_errors.AccountError):
             accounts.change_password(accounts_db, "toan", PASSWORD, "toan-toan-toan")
     assert _login(app.test_client(), "toan", PASSWORD).status_code == 302
 
 
 def test_an_account_made_from_a_hash_skips_the_policy(accounts_db):
-    cheap = accounts.hash_password("1111111111", accounts.CHEAP_HASHER)  # the demo and fixtures' path
+    cheap = passwords.hash_password("1111111111", passwords.CHEAP_HASHER)  # the demo and fixtures' path
     accounts.add_user(accounts_db, "cu", "", "reviewer", password_hash=cheap)
     assert accounts.authenticate(accounts_db, "cu", "1111111111").username == "cu"

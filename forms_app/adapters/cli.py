@@ -196,6 +196,7 @@ def users_add(username: str, role: str, unit_code: str | None, clusters: tuple[s
     """Create an account; the password is read from stdin or prompted for, never given as an argument."""
     from forms_app.data import connection as database
     from forms_app.rules import accounts
+    from forms_app.rules.account_errors import AccountError
 
     data_dir = _data_dir(data_dir)
     database.migrate(data_dir)
@@ -208,7 +209,7 @@ def users_add(username: str, role: str, unit_code: str | None, clusters: tuple[s
     try:
         _, found = accounts.create_account(accounts_db, forms, actor="cli", username=username, password=password,
                                            role=role, unit_code=unit_code, clusters=clusters)
-    except accounts.AccountError as exc:
+    except AccountError as exc:
         click.echo(exc.message(lang), err=True)
         sys.exit(1)
     finally:

@@ -2,7 +2,8 @@
 reviewers' clusters.
 
 Each function is one statement (or two that belong together) run inside the caller's transaction,
-when there is one: the rules (`forms_app.rules.accounts`) decide and open the transactions.
+when there is one: the rules (`forms_app.rules.accounts`, `sign_in_throttle`, `kept_posts`) decide and open the
+transactions.
 """
 
 from __future__ import annotations

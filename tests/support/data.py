@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 from form_definitions import shipped_folder
 from forms_app.data import connection
 from forms_app.data.connection import Database
-from forms_app.rules import accounts, registry, submitting, units, windows
+from forms_app.rules import accounts, passwords, registry, submitting, units, windows
 
 PASSWORD = "mat-khau-thu-nghiem"
 WEB_UNITS = [
@@ -83,7 +83,7 @@ def _build_web(data_dir: Path) -> Path:
         units.save_units(forms, WEB_UNITS)
     with opened(data_dir, connection.open_accounts) as accounts_db:
         for username, role, unit in ACCOUNTS:
-            accounts.add_user(accounts_db, username, PASSWORD, role, unit, hasher=accounts.CHEAP_HASHER)
+            accounts.add_user(accounts_db, username, PASSWORD, role, unit, hasher=passwords.CHEAP_HASHER)
     return data_dir
 
 

@@ -19,7 +19,7 @@ from form_definitions import Definition, Question, shipped_folder
 from forms_app.data import clock
 from forms_app.data import connection as database
 from forms_app.data.clock import stamp, today
-from forms_app.rules import accounts, deciding, registry, submitting, windows
+from forms_app.rules import accounts, deciding, passwords, registry, submitting, windows
 from forms_app.rules import units as units_rules
 from forms_app.rules.submitting import scored_rows
 from scoring import points, rounded, score, visibility, visible_answers
@@ -201,7 +201,7 @@ def _make_accounts(accounts_db, forms, rng: random.Random, unit_codes: list[str]
     for row in rows:
         row["password"] = _password(rng)
         accounts.add_user(accounts_db, row["username"], row["password"], row["role"], row["unit"] or None,
-                          hasher=accounts.CHEAP_HASHER)  # demo passwords are printed anyway; a sign-in rehashes them
+                          hasher=passwords.CHEAP_HASHER)  # demo passwords are printed anyway; a sign-in rehashes them
     with (data_dir / "demo-accounts.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=["username", "password", "role", "unit"])
         writer.writeheader()

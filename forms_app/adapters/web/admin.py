@@ -16,7 +16,7 @@ from forms_app.adapters.web.auth import account_message, role_required
 from forms_app.adapters.web.context import accounts_db, forms_db
 from forms_app.adapters.web.i18n import VietnameseMeta, current_language
 from forms_app.rules import accounts, units, uploads, windows
-from forms_app.rules.accounts import AccountError
+from forms_app.rules.account_errors import AccountError
 from forms_app.rules.units import cluster_names
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 from forms_app.adapters.web.context import SESSION_COOKIE, accounts_db
 from forms_app.adapters.web.i18n import VietnameseMeta, current_language
 from forms_app.rules import accounts
-from forms_app.rules.accounts import AccountError
+from forms_app.rules.account_errors import AccountError
 
 bp = Blueprint("auth", __name__)
 # How many reverse proxies stand in front of the app (0 unless set): only their X-Forwarded-For entries are believed
