@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -13,12 +14,13 @@ from openpyxl.utils import get_column_letter
 
 # What a spreadsheet reads as the start of a formula (or a command) in a cell.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NEGATIVE_NUMBER = re.compile(r"-\d+(\.\d+)?([eE][-+]?\d+)?")
 
 
 def spreadsheet_text(value: Any) -> Any:
     """A cell as text a spreadsheet will not evaluate: text starting like a formula gets a leading apostrophe
-    (`=HYPERLINK(…)` → `'=HYPERLINK(…)`); numbers and other text stay as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    (`=HYPERLINK(…)` → `'=HYPERLINK(…)`); numbers (a negative one written as text too) and other text stay."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not NEGATIVE_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

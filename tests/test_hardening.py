@@ -167,6 +167,22 @@ def test_a_cluster_lead_is_refused_other_clusters_everywhere(app, lead):
     assert "VAN" not in lead.get("/").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("url", ["/data/", "/data/forms/tong_quan", "/data/forms.json?sql=select+*+from+units",
+                                 "/data/forms/units.csv", "/data/-/bieu-do"])
+def test_a_cluster_lead_gets_no_datasette_which_holds_every_unit(app, lead, url):
+    from support.web import ProductClient
+
+    from forms_app.adapters.wsgi import create_wsgi
+
+    product = create_wsgi(app.config["DATA_DIR"], {"TESTING": True, "NOW": OPEN_DAY})
+    for name in ("cum1", "vanphong"):
+        client = ProductClient(product)
+        start_session(product.flask_app, client, name)
+        response = client.get(url)
+        assert response.status_code == (403 if name == "cum1" else 200), (name, url)
+        assert b"VAN" not in response.data if name == "cum1" else True
+
+
 def test_a_recognition_recorded_on_the_web_issues_the_certificate_the_unit_then_downloads(app, signed_in):
     register(app, "TOAN")
     toan = signed_in("toan")

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from a2wsgi import ASGIMiddleware
 
-from forms_app.adapters.reviewers import BASE_URL, make_datasette
+from forms_app.adapters.reviewers import BASE_URL, make_datasette, responses
 from forms_app.adapters.web.app import create_app
 from forms_app.adapters.web.context import SESSION_COOKIE
 from forms_app.data import connection as database
@@ -21,7 +21,8 @@ from forms_app.rules import accounts
 FORBIDDEN_PAGE = (
     "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>403</title>"
     "<body style=\"font-family:system-ui,sans-serif;max-width:40em;margin:3em auto\">"
-    "<h1>Không được phép</h1><p>Chỉ người đánh giá và quản trị viên được xem dữ liệu tổng hợp.</p>"
+    "<h1>Không được phép</h1><p>Chỉ người đánh giá và quản trị viên được xem dữ liệu tổng hợp của mọi đơn vị "
+    "(người phụ trách cụm xem các đơn vị của cụm mình trên các trang quản lý).</p>"
     "<p><a href=\"/\">Về trang chính</a></p></body></html>"
 ).encode("utf-8")
 
@@ -31,21 +32,21 @@ def create_wsgi(data_dir: Path, test_config: dict | None = None):
     flask_app = create_app({**(test_config or {}), "DATA_DIR": data_dir})
     data_dir = flask_app.config["DATA_DIR"]
     datasette = make_datasette(data_dir, secret=flask_app.config["SECRET_KEY"])
-    datasette_wsgi = ASGIMiddleware(datasette.app())
+    datasette_wsgi = responses.filtered(ASGIMiddleware(datasette.app()))
     prefix = BASE_URL.rstrip("/")
 
     def application(environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path != prefix and not path.startswith(BASE_URL):
             return flask_app(environ, start_response)
-        user = _user(environ, data_dir)
+        user, limited = _user(environ, data_dir)
         if user is None:
             target = "/login?next=" + quote(path + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""))
-            start_response("302 Found", [("Location", target), ("Content-Length", "0"), ("Cache-Control", "no-store")])
+            start_response("302 Found", responses.secured([("Location", target), ("Content-Length", "0")]))
             return [b""]
-        if not user.is_reviewer:
-            start_response("403 Forbidden", [("Content-Type", "text/html; charset=utf-8"),
-                                             ("Content-Length", str(len(FORBIDDEN_PAGE))), ("Cache-Control", "no-store")])
+        if not user.is_reviewer or limited:  # a cluster lead: every unit's data is not theirs to read
+            start_response("403 Forbidden", responses.secured([("Content-Type", "text/html; charset=utf-8"),
+                                                               ("Content-Length", str(len(FORBIDDEN_PAGE)))]))
             return [FORBIDDEN_PAGE]
         if path == prefix:
             environ = {**environ, "PATH_INFO": BASE_URL}
@@ -62,16 +63,18 @@ def create_wsgi(data_dir: Path, test_config: dict | None = None):
 
 
 def _user(environ, data_dir: Path):
+    """(the signed-in user or None, whether they are limited to some clusters)."""
     cookie = SimpleCookie()
     try:
         cookie.load(environ.get("HTTP_COOKIE", ""))
     except Exception:  # a malformed Cookie header is simply no session
-        return None
+        return None, False
     morsel = cookie.get(SESSION_COOKIE)
     if morsel is None:
-        return None
+        return None, False
     conn = database.open_accounts(data_dir)
     try:
-        return accounts.session_user(conn, morsel.value)
+        user = accounts.session_user(conn, morsel.value)
+        return user, bool(user and user.role == "reviewer" and accounts.reviewer_clusters(conn, user.username))
     finally:
         conn.close()

@@ -1,8 +1,9 @@
 """Datasette for reviewers: forms.db only (never accounts.db), metadata in Vietnamese, canned queries, charts.
 
 Datasette runs in the same process as the web app and under the same address (`/data/`): `adapters/wsgi.py`
-puts both behind one WSGI callable, and `plugin.py` signs reviewers in from the web
-app's own session cookie and refuses everyone else.
+puts both behind one WSGI callable, `plugin.py` signs reviewers in from the web app's own session cookie,
+refuses everyone else and prepares every connection (`data/reviewer_access.py`: reading only, limits), and
+`responses.py` gives Datasette's answers the app's security headers, spreadsheet-safe CSV and Vietnamese refusals.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from forms_app.data.reviewer_queries import canned_queries
 
 BASE_URL = "/data/"
 SQL_TIME_LIMIT_MS = 1000
+SQL_THREADS = 2
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "datasette"
 
 # Default facets of the main tables, each served by an index of its own (forms_app/data/migrations/forms.py), so a
@@ -93,7 +95,9 @@ def make_datasette(data_dir: Path, secret: str) -> Datasette:
             # Suggestions ran 20–45 extra queries per table page, most stopped at their own limit:
             # 0.7–1.4 s of SQL per page at national scale, for facets nobody asked for.
             "suggest_facets": False,
-            "num_sql_threads": 3,
+            # Reviewers' SQL runs on Datasette's own threads, never on the threads serving units' pages: two per
+            # worker process, so reviewers' queries (each stopped at the time limit) take at most two cores of it.
+            "num_sql_threads": SQL_THREADS,
         },
     )
     datasette.forms_app_data_dir = Path(data_dir)

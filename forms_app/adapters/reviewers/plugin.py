@@ -6,7 +6,7 @@ import sys
 
 from datasette import hookimpl
 from datasette.plugins import pm
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 
 from forms_app.adapters.web.context import SESSION_COOKIE
 from forms_app.data import connection as database
@@ -16,10 +16,13 @@ from forms_app.rules.charts import charts
 
 REVIEWER_ROLES = ("reviewer", "admin")
 READ_ACTIONS = {"view-instance", "view-database", "view-table", "view-query", "execute-sql", "view-database-download"}
+# Datasette's pages about the server itself: absolute paths (databases), versions (versions, plugins), threads,
+# settings. Nobody needs them through the web, admins included: the server's operator reads them on the server.
+SERVER_PAGES = r"^/-/(versions|plugins|threads|settings|config|databases)(\.json)?$"
 
 
 def register() -> None:
-
+    """Register this module as a Datasette plugin, once per process."""
     module = sys.modules[__name__]
     if not pm.is_registered(module):
         pm.register(module, name="forms_app")
@@ -49,8 +52,8 @@ def permission_allowed(datasette, actor, action, resource):
     if not actor or actor.get("role") not in REVIEWER_ROLES:
         return False
     database_name = resource[0] if isinstance(resource, (tuple, list)) else resource
-    if database_name == "_internal":  # Datasette's own catalogue: nothing a reviewer needs
-        return actor.get("role") == "admin"
+    if database_name == reviewer_access.CATALOGUE:  # Datasette's own catalogue: the databases' absolute paths
+        return False
     if action in ("debug-menu", "permissions-debug"):
         return actor.get("role") == "admin"
     if action in READ_ACTIONS:
@@ -60,8 +63,8 @@ def permission_allowed(datasette, actor, action, resource):
 
 @hookimpl
 def prepare_connection(conn, database, datasette):
-    """No ATTACH (so no other database file, accounts.db included, can ever be read), no secret columns."""
-    conn.set_authorizer(reviewer_access.authorizer)
+    """Reading only, through an allow-list (no ATTACH, so accounts.db is out of reach; no secret column), and limits."""
+    reviewer_access.prepare(conn, database)
 
 
 @hookimpl
@@ -77,8 +80,13 @@ def menu_links(datasette, actor, request):
 
 @hookimpl
 def register_routes():
-    """The charts page, /-/bieu-do."""
-    return [(r"^/-/bieu-do$", charts_page)]
+    """The charts page, /-/bieu-do; Datasette's pages about the server answer 404 (plugins' routes come first)."""
+    return [(r"^/-/bieu-do$", charts_page), (SERVER_PAGES, server_page)]
+
+
+async def server_page(datasette, request):
+    """Not found, for everyone: Datasette's pages about the server itself."""
+    raise NotFound("Không có trang này.")
 
 
 async def charts_page(datasette, request):
