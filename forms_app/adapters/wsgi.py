@@ -6,6 +6,7 @@ production WSGI server (gunicorn) serving both, and one sign-in (the web app's s
 
 from __future__ import annotations
 
+import threading
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote
@@ -27,6 +28,37 @@ FORBIDDEN_PAGE = (
 ).encode("utf-8")
 
 
+# Of a worker's threads (4 by default), at most this many serve reviewers' Datasette at once, so units' pages always
+# have threads left however many reviewers' queries run; a reviewer waits at most REVIEWER_WAIT_S for one, else 503.
+REVIEWER_SLOTS = 2
+REVIEWER_WAIT_S = 15
+BUSY_PAGE = (
+    "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>503</title>"
+    "<body style=\"font-family:system-ui,sans-serif;max-width:40em;margin:3em auto\">"
+    "<h1>Hệ thống đang bận</h1><p>Đang có nhiều truy vấn dữ liệu tổng hợp; hãy thử lại sau ít giây.</p>"
+    "<p><a href=\"/\">Về trang chính</a></p></body></html>"
+).encode("utf-8")
+
+
+class _Released:
+    """A WSGI response that gives its reviewer slot back once it has been sent (or abandoned)."""
+
+    def __init__(self, result, release):
+        self._result, self._release = result, release
+
+    def __iter__(self):
+        return iter(self._result)
+
+    def close(self):
+        try:
+            if hasattr(self._result, "close"):
+                self._result.close()
+        finally:
+            release, self._release = self._release, None
+            if release is not None:
+                release()
+
+
 def create_wsgi(data_dir: Path, test_config: dict | None = None):
     """The whole product as one WSGI callable on a data directory."""
     flask_app = create_app({**(test_config or {}), "DATA_DIR": data_dir})
@@ -34,6 +66,8 @@ def create_wsgi(data_dir: Path, test_config: dict | None = None):
     datasette = make_datasette(data_dir, secret=flask_app.config["SECRET_KEY"])
     datasette_wsgi = responses.filtered(ASGIMiddleware(datasette.app()))
     prefix = BASE_URL.rstrip("/")
+    slots = threading.BoundedSemaphore(flask_app.config.get("REVIEWER_SLOTS", REVIEWER_SLOTS))
+    wait = flask_app.config.get("REVIEWER_WAIT_S", REVIEWER_WAIT_S)
 
     def application(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -50,10 +84,19 @@ def create_wsgi(data_dir: Path, test_config: dict | None = None):
             return [FORBIDDEN_PAGE]
         if path == prefix:
             environ = {**environ, "PATH_INFO": BASE_URL}
-        return datasette_wsgi(environ, start_response)
+        if not slots.acquire(timeout=wait):
+            start_response("503 Service Unavailable", responses.secured([
+                ("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(BUSY_PAGE))), ("Retry-After", "5")]))
+            return [BUSY_PAGE]
+        try:
+            return _Released(datasette_wsgi(environ, start_response), slots.release)
+        except BaseException:
+            slots.release()
+            raise
 
     application.flask_app = flask_app
     application.datasette = datasette
+    application.reviewer_slots = slots
     # One idle connection to each database for the worker's life: SQLite then keeps the -wal and -shm files
     # (it deletes them when the last connection closes). On a full disk, creating them again fails with
     # "disk I/O error" before any page runs; kept, units can still sign in and read, and a save that cannot
