@@ -13,7 +13,6 @@ import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from zxcvbn import zxcvbn
 
 from forms_app.rules.account_errors import AccountError
 
@@ -88,6 +87,8 @@ def _weakness(password: str, words: list[str]) -> str | None:
     # Diacritics add little an attacker would not try: "mậtkhẩu123" is judged as "matkhau123". zxcvbn reads at most
     # 72 characters; a longer password is at least as strong as its beginning.
     plain = _without_diacritics(password)[:72]
+    from zxcvbn import zxcvbn  # its word lists take 13 MB: loaded by the first password set, not by every worker
+
     with _zxcvbn_lock:
         estimate = zxcvbn(plain, user_inputs=[_without_diacritics(word).lower() for word in words if word])
     if estimate["score"] >= MIN_PASSWORD_SCORE:
