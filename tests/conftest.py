@@ -9,40 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-# Besides what the fixtures use, the helpers that tests written before the move to support/ import from here
-# (new tests import them from support).
-from support.data import (  # noqa: F401
-    OPEN_DAY,
-    PASSWORD,
-    REGISTRATION,
-    REGISTRATION_ANSWERS,
-    SELF,
-    TEMPLATES,
-    WEB_UNITS,
-    build_data_dir,
-    current_answers,
-    forms_sql,
-    open_for_toan_today,
-    register,
-    revision_rows,
-    submission_row,
-)
-from support.definitions import MINIMAL, make_definition, minimal_document  # noqa: F401
-from support.server import Server, free_port  # noqa: F401
-from support.web import (  # noqa: F401
-    PDF,
-    SELF_URL,
-    FormPage,
-    complete_self_assessment,
-    csrf_token,
-    form_fields,
-    pdf_upload,
-    post_answers,
-    sign_in,
-    start_session,
-    unescape,
-)
+from support.data import OPEN_DAY, TEMPLATES, build_data_dir, register
+from support.web import start_session
 
 from forms_app.adapters.web.app import create_app
 

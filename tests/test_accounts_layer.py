@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from click.testing import CliRunner
-from conftest import PASSWORD, build_data_dir
+from support.data import PASSWORD, build_data_dir
 
 from forms_app.adapters.cli import cli
 from forms_app.data import connection as database

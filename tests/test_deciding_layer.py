@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SELF, complete_self_assessment, csrf_token, forms_sql, post_answers, submission_row, unescape
+from support.data import SELF, forms_sql, submission_row
+from support.web import complete_self_assessment, csrf_token, post_answers, unescape
 
-from forms_app.data import decisions as data
-from forms_app.rules import deciding, decisions_import
+from forms_app.rules import deciding, decisions_import, submitting
 from forms_app.rules.messages import LANGS
 
 TODAY = dt.date(2022, 9, 15)
@@ -69,19 +69,14 @@ def test_no_decision_means_no_current_one(app, forms):
 # Batch inserts (the demo)
 
 def test_decisions_and_adjustments_inserted_in_batches_keep_the_latest_current(app, submitted, forms):
-    from forms_app.data.connection import write
-
     sid = submission_row(app, "TOAN")["id"]
     at = "2022-10-20T02:00:00+00:00"
     rows = [("TOAN", SELF, 2022, "not_recognised", "Thiếu minh chứng", None, "1-QĐ/ĐTN", "2022-10-19", 0, "import", "demo", at),
             ("TOAN", SELF, 2022, "recognised", None, None, "2-QĐ/ĐTN", "2022-10-20", 1, "import", "demo", at)]
-    with write(forms):
-        data.insert_many(forms, rows)
-        data.insert_adjustments(forms, [(sid, "co_chuong_trinh_hanh_dong", 0.0, "Thiếu chữ ký", "kiemtra", at)])
-        deciding.refresh_adjusted_scores(forms, sid)
+    deciding.record_many(forms, rows, [(sid, "co_chuong_trinh_hanh_dong", 0.0, "Thiếu chữ ký", "kiemtra", at)], actor="demo")
     assert [r[1] for r in flagged(app)] == ["recognised"]
     assert deciding.current_decision(forms, "TOAN", SELF, 2022)["decision_no"] == "2-QĐ/ĐTN"
-    assert deciding.current_adjustments(forms, sid) == {"co_chuong_trinh_hanh_dong": {"points": 0.0, "reason": "Thiếu chữ ký"}}
+    assert submitting.current_adjustments(forms, sid) == {"co_chuong_trinh_hanh_dong": {"points": 0.0, "reason": "Thiếu chữ ký"}}
     row = submission_row(app, "TOAN")
     assert row["adjusted_total"] == row["total"] - 3
     assert forms_sql(app, "SELECT decision FROM tong_quan WHERE submission_id = ?", (sid,)) == [("recognised",)]

@@ -73,7 +73,7 @@ def test_the_year_report_counts_the_recognised_units_of_the_year(recognised):  #
 
 
 def test_a_year_without_any_cycle_has_no_downloads(recognised):  # noqa: F811
-    from conftest import sign_in
+    from support.web import sign_in
 
     reviewer = recognised.test_client()
     sign_in(reviewer, "vanphong")

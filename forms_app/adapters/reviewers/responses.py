@@ -21,6 +21,8 @@ import datasette
 
 from exports.tables import spreadsheet_text
 from forms_app.adapters.reviewers import SQL_TIME_LIMIT_MS
+from forms_app.adapters.web import app as web_app
+from forms_app.adapters.web.app import content_security_policy
 from forms_app.data import reviewer_access
 from forms_app.rules import messages
 
@@ -66,17 +68,9 @@ def inline_script_hashes() -> list[str]:
 
 # The web app's policy, except that Datasette's pages carry inline styles (style attributes and <style> blocks in
 # its templates, CodeMirror's editor) and a few fixed inline scripts, allowed by their hashes.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    f"script-src 'self' {' '.join(inline_script_hashes())}; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-)
-SECURITY_HEADERS = [
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "same-origin"),
-    ("X-Frame-Options", "DENY"),
-]
+CONTENT_SECURITY_POLICY = content_security_policy(style_src="'self' 'unsafe-inline'",
+                                                  script_src=" ".join(["'self'", *inline_script_hashes()]))
+SECURITY_HEADERS = list({**web_app.SECURITY_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}.items())
 NO_STORE = ("Cache-Control", "no-store")
 
 
