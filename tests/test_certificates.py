@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
-from support.data import OPEN_DAY, build_data_dir, register
+from support.data import SELF, TRICKY, issue_certificate, recognised_app
 from support.web import csrf_token, sign_in
-
-ROOT = Path(__file__).resolve().parent.parent
-SELF = "tu-danh-gia-3-chu-dong"
-EXAMPLE = json.loads((ROOT / "form_definitions" / "examples" / f"{SELF}.answers.json").read_text("utf-8"))
-TRICKY = '<img src="file:///etc/passwd"> Đoàn khoa Ngữ văn'
 
 
 def pdf_text(path_or_bytes, tmp_path: Path) -> str:
@@ -37,43 +31,11 @@ def qr_of(path: Path, tmp_path: Path) -> list[str]:
 @pytest.fixture
 def recognised(tmp_path):
     """TOAN recognised for 2022; VAN (renamed to an injection attempt) recognised; LY submitted, not recognised."""
-    from forms_app.adapters.web.app import create_app
-    from forms_app.data import connection as database
-    from forms_app.rules import registry
-    from forms_app.rules import submitting as submissions
-    from forms_app.rules.deciding import record_decision
-
-    data_dir = build_data_dir(tmp_path / "data")
-    app = create_app({"DATA_DIR": data_dir, "TESTING": True, "NOW": OPEN_DAY})
-    forms = database.open_forms(data_dir)
-    forms.execute("UPDATE units SET name = ? WHERE code = 'VAN'", [TRICKY])
-    definition = registry.definition(forms, SELF)
-    for unit in ("TOAN", "VAN", "LY"):
-        register(app, unit)
-        submissions.record(forms, unit_code=unit, definition=definition, cycle_year=2022, answers=EXAMPLE,
-                           action="submit", author=unit.lower(), base_revision=None, request_token=None)
-    for unit in ("TOAN", "VAN"):
-        record_decision(forms, unit, SELF, 2022, "recognised", "vanphong", decision_no="45-QĐ/ĐTN",
-                        decided_on=dt.date(2022, 10, 20), today=dt.date(2022, 10, 20))
-    record_decision(forms, "LY", SELF, 2022, "not_recognised", "vanphong", decision_no="45-QĐ/ĐTN",
-                    decided_on=dt.date(2022, 10, 20), today=dt.date(2022, 10, 20))
-    forms.close()
-    return app
-
-
-def _issue(app, unit: str):
-    from forms_app.data import connection as database
-    from forms_app.rules import certificates
-
-    forms = database.open_forms(app.config["DATA_DIR"])
-    try:
-        return certificates.issue(forms, app.config["DATA_DIR"], unit, 2022)
-    finally:
-        forms.close()
+    return recognised_app(tmp_path / "data")
 
 
 def test_certificate_reads_back_with_every_diacritic(recognised, tmp_path):
-    issued = _issue(recognised, "TOAN")
+    issued = issue_certificate(recognised, "TOAN")
     text = " ".join(pdf_text(issued.path, tmp_path).split())
     for expected in ["GIẤY CHỨNG NHẬN", "ĐOÀN TNCS HỒ CHÍ MINH", "Đoàn khoa Toán – Tin", "ĐOÀN CƠ SỞ “3 CHỦ ĐỘNG” NĂM 2022",
                      "Quyết định số 45-QĐ/ĐTN ngày 20 tháng 10 năm 2022", "BAN THƯỜNG VỤ ĐOÀN TRƯỜNG", issued.serial,
@@ -84,14 +46,14 @@ def test_certificate_reads_back_with_every_diacritic(recognised, tmp_path):
 
 
 def test_the_qr_code_leads_to_the_verification_page(recognised, tmp_path):
-    issued = _issue(recognised, "TOAN")
+    issued = issue_certificate(recognised, "TOAN")
     assert qr_of(issued.path, tmp_path) == [f"http://127.0.0.1:8000/verify/{issued.serial}"]
 
 
 def test_serial_is_unguessable_and_stable(recognised):
-    first = _issue(recognised, "TOAN")
-    again = _issue(recognised, "TOAN")
-    other = _issue(recognised, "VAN")
+    first = issue_certificate(recognised, "TOAN")
+    again = issue_certificate(recognised, "TOAN")
+    other = issue_certificate(recognised, "VAN")
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", first.serial)
     assert first.serial == again.serial and first.path == again.path and not again.created
     assert first.serial != other.serial
@@ -99,7 +61,7 @@ def test_serial_is_unguessable_and_stable(recognised):
 
 
 def test_a_unit_name_with_markup_prints_as_those_characters(recognised, tmp_path):
-    issued = _issue(recognised, "VAN")
+    issued = issue_certificate(recognised, "VAN")
     text = " ".join(pdf_text(issued.path, tmp_path).split())
     assert TRICKY in text
 
@@ -126,12 +88,14 @@ def _sample_certificate(name: str):
 def test_pdfs_reuse_one_font_configuration_per_thread_and_process_and_render_the_same(tmp_path):
     import os
     import threading
+    import time
 
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     from exports.certificate import fetcher, font_config, render_html, render_pdf
 
+    threads_before = len(os.listdir("/proc/self/task"))
     html = render_html(_sample_certificate("Chi đoàn Khoa Ngữ văn — Đoàn trường"))
     first = render_pdf(html)
     assert render_pdf(html) == first  # the second PDF, on the kept configuration, is the same bytes
@@ -147,6 +111,11 @@ def test_pdfs_reuse_one_font_configuration_per_thread_and_process_and_render_the
     worker.join()
     assert other and other[0] is not mine  # a Pango font map is never shared between threads
 
+    # Fork only once Pango's font-loading threads of the renders above have ended: a fork while one of them holds
+    # fontconfig's lock leaves the child waiting for it forever (the batch's workers are forked before any render).
+    deadline = time.monotonic() + 30
+    while len(os.listdir("/proc/self/task")) > threads_before and time.monotonic() < deadline:
+        time.sleep(0.05)
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # a forked process makes its own (the parent's font map may have had threads)
@@ -160,20 +129,9 @@ def test_no_certificate_for_a_unit_not_recognised(recognised):
     from forms_app.rules import certificates
 
     with pytest.raises(certificates.NotRecognised):
-        _issue(recognised, "LY")
+        issue_certificate(recognised, "LY")
     with pytest.raises(certificates.NotRecognised):
-        _issue_year(recognised, "TOAN", 2021)
-
-
-def _issue_year(app, unit, year):
-    from forms_app.data import connection as database
-    from forms_app.rules import certificates
-
-    forms = database.open_forms(app.config["DATA_DIR"])
-    try:
-        return certificates.issue(forms, app.config["DATA_DIR"], unit, year)
-    finally:
-        forms.close()
+        issue_certificate(recognised, "TOAN", 2021)
 
 
 def _download(client, url: str) -> bytes:
@@ -220,7 +178,7 @@ def test_a_get_never_issues_a_certificate(recognised):
 
 
 def test_verification_confirms_unit_year_and_decision_only(recognised):
-    issued = _issue(recognised, "TOAN")
+    issued = issue_certificate(recognised, "TOAN")
     page = recognised.test_client().get(f"/verify/{issued.serial}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -242,7 +200,7 @@ def test_a_withdrawn_decision_shows_as_withdrawn(recognised):
     from forms_app.data import connection as database
     from forms_app.rules.deciding import record_decision
 
-    issued = _issue(recognised, "TOAN")
+    issued = issue_certificate(recognised, "TOAN")
     forms = database.open_forms(recognised.config["DATA_DIR"])
     record_decision(forms, "TOAN", SELF, 2022, "withdrawn", "vanphong", comment="Kiểm tra phát hiện sai lệch",
                     decision_no="60-QĐ/ĐTN", decided_on=dt.date(2022, 12, 1), today=dt.date(2022, 12, 1))
@@ -265,11 +223,11 @@ def test_batch_writes_every_recognised_unit_and_a_merged_file_reusing_serials(re
     assert files == ["giay-chung-nhan-2022-TOAN.pdf", "giay-chung-nhan-2022-VAN.pdf", "giay-chung-nhan-2022-tat-ca.pdf"]
     with pikepdf.open(out / "giay-chung-nhan-2022-tat-ca.pdf") as merged:
         assert len(merged.pages) == 2
-    serial = _issue(recognised, "TOAN").serial
+    serial = issue_certificate(recognised, "TOAN").serial
     again = tmp_path / "again"
     assert CliRunner().invoke(cli, ["certificates", "--year", "2022", "--out", str(again), "--data-dir", data_dir]).exit_code == 0
     assert (again / "giay-chung-nhan-2022-TOAN.pdf").read_bytes() == (out / "giay-chung-nhan-2022-TOAN.pdf").read_bytes()
-    assert _issue(recognised, "TOAN").serial == serial
+    assert issue_certificate(recognised, "TOAN").serial == serial
 
 
 def test_the_batch_counts_only_the_cores_it_may_run_on():
@@ -291,13 +249,13 @@ def test_batch_on_two_workers_keeps_unit_order_and_reuses_stored_certificates(re
     from forms_app.rules import certificates
 
     data_dir = recognised.config["DATA_DIR"]
-    stored = _issue(recognised, "VAN")  # current before the batch: reused, not rendered again
+    stored = issue_certificate(recognised, "VAN")  # current before the batch: reused, not rendered again
     ticks = []
     files, merged = certificates.batch(data_dir, 2022, tmp_path / "out", workers=2, progress=ticks.append)
     assert [p.name for p in files] == ["giay-chung-nhan-2022-TOAN.pdf", "giay-chung-nhan-2022-VAN.pdf"]
     assert sum(ticks) == 2
     assert files[1].read_bytes() == stored.path.read_bytes()
-    toan = _issue(recognised, "TOAN")
+    toan = issue_certificate(recognised, "TOAN")
     assert not toan.created and files[0].read_bytes() == toan.path.read_bytes()
     pages = [" ".join(subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(merged), "-"], check=True,
                                      capture_output=True, text=True).stdout.split()) for n in (1, 2)]

@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from test_certificates import SELF, _issue, recognised  # noqa: F401  (the fixture)
+import pytest
+from support.data import SELF, issue_certificate, recognised_app
+
+
+@pytest.fixture
+def recognised(tmp_path):
+    return recognised_app(tmp_path / "data")
 
 
 def _forms(app):
@@ -14,9 +20,9 @@ def _forms(app):
     return database.open_forms(app.config["DATA_DIR"])
 
 
-def test_an_issued_certificate_is_audited_once_with_its_serial_and_decision(recognised):  # noqa: F811
-    issued = _issue(recognised, "TOAN")
-    _issue(recognised, "TOAN")  # served as stored: no second entry
+def test_an_issued_certificate_is_audited_once_with_its_serial_and_decision(recognised):
+    issued = issue_certificate(recognised, "TOAN")
+    issue_certificate(recognised, "TOAN")  # served as stored: no second entry
     forms = _forms(recognised)
     try:
         decision_id = forms.execute("SELECT id FROM current_decisions WHERE unit_code = 'TOAN'").fetchone()[0]
@@ -28,7 +34,7 @@ def test_an_issued_certificate_is_audited_once_with_its_serial_and_decision(reco
     assert json.loads(entries[0][4]) == {"serial": issued.serial, "decision_id": decision_id}
 
 
-def test_only_units_recognised_now_get_certificates_in_code_order(recognised):  # noqa: F811
+def test_only_units_recognised_now_get_certificates_in_code_order(recognised):
     from forms_app.rules import certificates
 
     forms = _forms(recognised)
@@ -41,7 +47,7 @@ def test_only_units_recognised_now_get_certificates_in_code_order(recognised):  
         forms.close()
 
 
-def test_the_charts_read_the_same_through_datasettes_raw_connection_as_through_sqlite_utils(recognised):  # noqa: F811
+def test_the_charts_read_the_same_through_datasettes_raw_connection_as_through_sqlite_utils(recognised):
     from forms_app.rules.charts import charts
 
     raw = sqlite3.connect(recognised.config["DATA_DIR"] / "forms.db")
@@ -57,7 +63,7 @@ def test_the_charts_read_the_same_through_datasettes_raw_connection_as_through_s
     assert through_datasette == through_app
 
 
-def test_the_year_report_counts_the_recognised_units_of_the_year(recognised):  # noqa: F811
+def test_the_year_report_counts_the_recognised_units_of_the_year(recognised):
     from forms_app.rules.year_report import report_data
 
     forms = _forms(recognised)
@@ -72,7 +78,7 @@ def test_the_year_report_counts_the_recognised_units_of_the_year(recognised):  #
     assert data["criteria"] and all(set(row) == {"criterion", "label", "ratio"} for row in data["criteria"])
 
 
-def test_a_year_without_any_cycle_has_no_downloads(recognised):  # noqa: F811
+def test_a_year_without_any_cycle_has_no_downloads(recognised):
     from support.web import sign_in
 
     reviewer = recognised.test_client()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 from typing import Callable, Iterator
@@ -147,3 +148,39 @@ def forms_sql(app, sql: str, params=()) -> list[tuple]:
     """Raw rows of a query on forms.db: for assertions on a table's rows that no product function reads."""
     with opened(app.config["DATA_DIR"]) as forms:
         return forms.execute(sql, params).fetchall()
+
+
+# Certificates: TOAN and VAN (renamed to an injection attempt) recognised for 2022, LY submitted and not recognised.
+TRICKY = '<img src="file:///etc/passwd"> Đoàn khoa Ngữ văn'
+EXAMPLE_ANSWERS = json.loads((Path(__file__).resolve().parents[2] / "form_definitions" / "examples"
+                              / f"{SELF}.answers.json").read_text("utf-8"))
+
+
+def recognised_app(data_dir: Path):
+    """The app on a data directory where TOAN and VAN are recognised for 2022 and LY is not (no certificate made)."""
+    from forms_app.adapters.web.app import create_app
+    from forms_app.rules import registry, submitting, units
+    from forms_app.rules.deciding import record_decision
+
+    build_data_dir(data_dir)
+    app = create_app({"DATA_DIR": data_dir, "TESTING": True, "NOW": OPEN_DAY})
+    with opened(data_dir) as forms:
+        van = next(u for u in WEB_UNITS if u["code"] == "VAN")
+        units.save_units(forms, [{**van, "name": TRICKY}])
+        definition = registry.definition(forms, SELF)
+        for unit in ("TOAN", "VAN", "LY"):
+            register(app, unit)
+            submitting.record(forms, unit_code=unit, definition=definition, cycle_year=2022, answers=EXAMPLE_ANSWERS,
+                              action="submit", author=unit.lower(), base_revision=None, request_token=None)
+        for unit, kind in (("TOAN", "recognised"), ("VAN", "recognised"), ("LY", "not_recognised")):
+            record_decision(forms, unit, SELF, 2022, kind, "vanphong", decision_no="45-QĐ/ĐTN",
+                            decided_on=dt.date(2022, 10, 20), today=dt.date(2022, 10, 20))
+    return app
+
+
+def issue_certificate(app, unit: str, year: int = 2022):
+    """`rules.certificates.issue` for a unit and year of the app's data directory."""
+    from forms_app.rules import certificates
+
+    with opened(app.config["DATA_DIR"]) as forms:
+        return certificates.issue(forms, app.config["DATA_DIR"], unit, year)
