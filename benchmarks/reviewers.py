@@ -1,6 +1,6 @@
 """Reviewers' Datasette pages on the demo database, as a fraction of sql_time_limit_ms.
 
-Every canned query of forms_app.reviewer_queries.QUERIES (nam=2022, ma_don_vi = the first demo
+Every canned query Datasette offers (forms_app.rules.charts.canned_queries; nam=2022, ma_don_vi = the first demo
 unit, DCS00001 on the 50,000-unit demo) and the page of every table with facets in
 forms_app.adapters.reviewers.FACETS (the metadata facets and sort applied, as a reviewer opens it), and
 the long-form tables (DETAIL: no default facets) filtered by one submission, each
@@ -35,12 +35,24 @@ TARGET = 0.1
 DETAIL = ("answers", "section_scores", "criterion_scores")
 
 
-def pages(first_unit: str, submission: int) -> list[tuple[str, str]]:
+def canned_queries(data_dir: Path) -> dict[str, dict]:
+    """The canned queries Datasette offers on this data directory (one family per scored form)."""
+    import sqlite3
+
+    from forms_app.rules.charts import canned_queries as of_forms
+
+    conn = sqlite3.connect(f"file:{Path(data_dir) / 'forms.db'}?mode=ro", uri=True)
+    try:
+        return of_forms(conn)
+    finally:
+        conn.close()
+
+
+def pages(data_dir: Path, first_unit: str, submission: int) -> list[tuple[str, str]]:
     from forms_app.adapters.reviewers import FACETS
-    from forms_app.data.reviewer_queries import QUERIES
 
     found = []
-    for name, query in QUERIES.items():
+    for name, query in canned_queries(data_dir).items():
         params = []
         if ":nam" in query["sql"]:
             params.append("nam=2022")
@@ -91,13 +103,12 @@ def query_plan(data_dir: Path, name: str, first_unit: str) -> list[str]:
     """SQLite's plan for a canned query (read-only connection), one line per step, indented by depth."""
     import sqlite3
 
-    from forms_app.data.reviewer_queries import QUERIES
-
+    sql = canned_queries(data_dir)[name]["sql"]
     conn = sqlite3.connect(f"file:{Path(data_dir) / 'forms.db'}?mode=ro", uri=True)
     try:
-        params = {p: "" for p in re.findall(r":(\w+)", QUERIES[name]["sql"])}
+        params = {p: "" for p in re.findall(r":(\w+)", sql)}
         params.update(nam="2022", ma_don_vi=first_unit)
-        rows = conn.execute("EXPLAIN QUERY PLAN " + QUERIES[name]["sql"], params).fetchall()
+        rows = conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
     finally:
         conn.close()
     depth, lines = {0: 0}, []
@@ -169,7 +180,7 @@ def main() -> int:
     client.get("/data/", buffered=True).close()  # Datasette's start-up
 
     rows, failing = [], []
-    for label, url in pages(first_unit, submission):
+    for label, url in pages(data_dir, first_unit, submission):
         client.get(url, buffered=True).close()  # warm-up
         times = []
         start = time.perf_counter()

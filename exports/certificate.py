@@ -33,7 +33,11 @@ class Issuer:
 
 @dataclass(frozen=True)
 class Certificate:
+    """What one certificate says: the unit, the title it earned (the form's `result.certificate.title`) and for which
+    year, the decision, the serial and where to verify it."""
+
     unit_name: str
+    title: str
     cycle_year: int
     decision_no: str
     decided_on: dt.date
@@ -81,7 +85,7 @@ h1 { text-align: center; color: #b0121b; font-size: 30pt; letter-spacing: 2pt; m
     <div>Chứng nhận</div>
     <div class="unit">{{ c.unit_name }}</div>
     <div>Đạt danh hiệu</div>
-    <div class="title">ĐOÀN CƠ SỞ “3 CHỦ ĐỘNG” NĂM {{ c.cycle_year }}</div>
+    <div class="title">{{ c.title }} năm {{ c.cycle_year }}</div>
     <div>Theo Quyết định số {{ c.decision_no }} ngày {{ c.decided_on.day }} tháng {{ c.decided_on.month }} năm {{ c.decided_on.year }}
       của Ban Thường vụ Đoàn trường.</div>
   </div>

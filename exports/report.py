@@ -10,7 +10,7 @@ from .certificate import FONT_STACK, nfc, render_pdf
 from .charts import grouped_bars
 
 TEMPLATE = """<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><title>Báo cáo sơ kết {{ year }}</title>
+<html lang="vi"><head><meta charset="utf-8"><title>Báo cáo sơ kết {{ year }} — {{ form_title }}</title>
 <style>
 @page { size: A4; margin: 18mm 16mm; @bottom-right { content: "Trang " counter(page) "/" counter(pages); font-size: 9pt; } }
 body { font-family: {{ font|safe }}; font-size: 11pt; color: #1a1a1a; line-height: 1.45; }
@@ -26,24 +26,27 @@ tr.total td { font-weight: bold; background: #f6f6f6; }
 .note { font-size: 9.5pt; color: #555; }
 </style></head><body>
 <p>{{ issuer_union }}<br><b>{{ issuer_org }}</b></p>
-<h1>BÁO CÁO SƠ KẾT XÂY DỰNG ĐOÀN CƠ SỞ “3 CHỦ ĐỘNG” NĂM {{ year }}</h1>
-<p class="sub">Giai đoạn {{ first_year }}–{{ last_year }} · Số liệu đến ngày {{ today.strftime("%d/%m/%Y") }}</p>
+<h1>BÁO CÁO SƠ KẾT NĂM {{ year }}</h1>
+<p class="sub">{{ form_title }}<br>Giai đoạn {{ first_year }}–{{ last_year }} · Số liệu đến ngày {{ today.strftime("%d/%m/%Y") }}</p>
 
-<h2>1. Đăng ký, nộp báo cáo và công nhận theo cụm thi đua</h2>
-<table><thead><tr><th>Cụm thi đua</th><th class="num">Số đơn vị</th><th class="num">Đăng ký</th><th class="num">Nộp báo cáo</th>
-<th class="num">Được công nhận</th><th class="num">Tỉ lệ công nhận*</th></tr></thead><tbody>
-{% for c in clusters %}<tr><td>{{ c.cluster or "—" }}</td><td class="num">{{ c.units }}</td><td class="num">{{ c.registered }}</td>
+<h2>1. {% if registration_title %}Đăng ký, nộp{% else %}Nộp{% endif %} biểu mẫu và công nhận theo cụm thi đua</h2>
+<table><thead><tr><th>Cụm thi đua</th><th class="num">Số đơn vị</th>{% if registration_title %}<th class="num">Đăng ký</th>{% endif %}\
+<th class="num">Đã nộp</th><th class="num">Được công nhận</th><th class="num">Tỉ lệ công nhận*</th></tr></thead><tbody>
+{% for c in clusters %}<tr><td>{{ c.cluster or "—" }}</td><td class="num">{{ c.units }}</td>\
+{% if registration_title %}<td class="num">{{ c.registered }}</td>{% endif %}
 <td class="num">{{ c.submitted }}</td><td class="num">{{ c.recognised }}</td>\
 <td class="num">{{ pct(c.recognised, c.submitted) }}</td></tr>{% endfor %}
-<tr class="total"><td>Toàn trường</td><td class="num">{{ totals.units }}</td><td class="num">{{ totals.registered }}</td>
+<tr class="total"><td>Toàn trường</td><td class="num">{{ totals.units }}</td>\
+{% if registration_title %}<td class="num">{{ totals.registered }}</td>{% endif %}
 <td class="num">{{ totals.submitted }}</td><td class="num">{{ totals.recognised }}</td>\
 <td class="num">{{ pct(totals.recognised, totals.submitted) }}</td></tr>
 </tbody></table>
-<p class="note">* Tỉ lệ đơn vị được Ban Thường vụ công nhận trên số đơn vị đã nộp báo cáo tự đánh giá.</p>
+<p class="note">{% if registration_title %}Đăng ký: số đơn vị đã nộp “{{ registration_title }}”. {% endif %}\
+Đã nộp: số đơn vị đã nộp “{{ form_title }}”. * Tỉ lệ đơn vị được Ban Thường vụ công nhận trên số đơn vị đã nộp.</p>
 
 <h2>2. Tỉ lệ công nhận qua các năm của giai đoạn</h2>
 {{ trend_chart }}
-<table><thead><tr><th>Năm</th><th class="num">Nộp báo cáo</th><th class="num">Được công nhận</th>\
+<table><thead><tr><th>Năm</th><th class="num">Đã nộp</th><th class="num">Được công nhận</th>\
 <th class="num">Tỉ lệ</th><th class="num">Điểm trung bình</th></tr></thead><tbody>
 {% for y in trend %}<tr{% if y.year == year %} class="total"{% endif %}><td>{{ y.year }}</td><td class="num">{{ y.submitted }}</td>
 <td class="num">{{ y.recognised }}</td><td class="num">{{ pct(y.recognised, y.submitted) }}</td>\
@@ -70,7 +73,8 @@ def _num(value) -> str:
 
 
 def render_html(data: dict) -> str:
-    """`data`: year, first_year, last_year, clusters, totals, trend, criteria, issuer_union, issuer_org."""
+    """`data`: year, first_year, last_year, form_title, registration_title (None: no registration column), clusters,
+    totals, trend, criteria, issuer_union, issuer_org."""
     trend = data["trend"]
     chart = grouped_bars(
         [str(y["year"]) for y in trend],

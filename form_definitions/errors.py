@@ -115,8 +115,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "\"{id}\" is not a question of this form; use the id of an earlier question.",
     },
     "not_earlier": {
-        "vi": "câu hỏi \"{id}\" không đứng trước câu hỏi này; điều kiện và tỉ lệ chỉ được tham chiếu câu hỏi đứng trước.",
-        "en": "the question \"{id}\" does not come before this one; conditions and ratios may only refer to earlier questions.",
+        "vi": "câu hỏi \"{id}\" không đứng trước câu hỏi này; điều kiện, tỉ lệ và \"at_most\" chỉ được tham chiếu câu hỏi đứng trước.",
+        "en": "the question \"{id}\" does not come before this one; "
+              "conditions, ratios and \"at_most\" may only refer to earlier questions.",
     },
     "ratio_to_self": {
         "vi": "\"ratio_to\" trỏ tới chính câu hỏi này; hãy trỏ tới câu hỏi mẫu số đứng trước (kiểu integer hoặc number).",
@@ -202,6 +203,55 @@ MESSAGES: dict[str, dict[str, str]] = {
     "duplicate_criterion": {
         "vi": "tiêu chí \"{id}\" đã được khai báo ở {first}; mỗi tiêu chí chỉ khai báo một lần.",
         "en": "the criterion \"{id}\" is already declared at {first}; declare each criterion once.",
+    },
+    "at_most_self": {
+        "vi": "\"at_most\" trỏ tới chính câu hỏi này; "
+              "hãy trỏ tới câu hỏi tổng đứng trước (kiểu integer hoặc number) mà câu trả lời này không được vượt quá.",
+        "en": "\"at_most\" points at this question itself; "
+              "point it at the earlier whole (an integer or number question) this answer must not exceed.",
+    },
+    "at_most_wrong_type": {
+        "vi": "\"at_most\" trỏ tới câu hỏi \"{id}\" kiểu {type}; câu hỏi tổng phải là câu hỏi kiểu integer hoặc number đứng trước.",
+        "en": "\"at_most\" points at \"{id}\" of type {type}; the whole must be an earlier integer or number question.",
+    },
+    "evidence_self": {
+        "vi": "\"evidence\" trỏ tới chính câu hỏi này; hãy trỏ tới một câu hỏi tệp khác chứa minh chứng.",
+        "en": "\"evidence\" points at this question itself; point it at another file question that holds the proof.",
+    },
+    "evidence_unknown": {
+        "vi": "\"evidence\" nêu \"{id}\" nhưng biểu mẫu không có câu hỏi nào như vậy; hãy dùng id của câu hỏi tệp chứa minh chứng.",
+        "en": "\"evidence\" names \"{id}\" but the form has no such question; use the id of the file question that holds the proof.",
+    },
+    "evidence_not_file": {
+        "vi": "\"evidence\" trỏ tới câu hỏi \"{id}\" kiểu {type}; minh chứng phải là một câu hỏi kiểu file.",
+        "en": "\"evidence\" points at \"{id}\" of type {type}; the proof must be a question of type file.",
+    },
+    "evidence_without_points": {
+        "vi": "câu hỏi này không có điểm nên \"evidence\" (\"{id}\") không có tác dụng; hãy thêm \"points\" hoặc bỏ \"evidence\".",
+        "en": "this question earns no points, so \"evidence\" (\"{id}\") has no effect; add \"points\" or remove \"evidence\".",
+    },
+    "if_zero_denominator_without_ratio": {
+        "vi": "\"if_zero_denominator\" ({value}) chỉ dùng trong quy tắc có \"ratio_to\"; "
+              "hãy thêm \"ratio_to\" (câu hỏi mẫu số) hoặc bỏ khoá này.",
+        "en": "\"if_zero_denominator\" ({value}) only applies to a rule with \"ratio_to\"; "
+              "add \"ratio_to\" (the denominator question) or remove the key.",
+    },
+    "duplicate_extension": {
+        "vi": "phần mở rộng {value} nghĩa là \"{extension}\", đã có ở {first} (không phân biệt hoa thường và dấu chấm đầu); "
+              "mỗi phần mở rộng chỉ ghi một lần.",
+        "en": "the extension {value} means \"{extension}\", already listed at {first} (case and a leading dot do not count); "
+              "list each extension once.",
+    },
+    "duplicate_required_form": {
+        "vi": "\"requires\" đã nêu biểu mẫu \"{id}\" ở {first}; "
+              "mỗi biểu mẫu chỉ nêu một lần (gộp các điều kiện vào một \"when\" bằng \"all\").",
+        "en": "\"requires\" already names the form \"{id}\" at {first}; "
+              "name each form once (join the conditions in one \"when\" with \"all\").",
+    },
+    "unknown_when_question": {
+        "vi": "\"when\" nêu câu hỏi \"{id}\" nhưng biểu mẫu \"{form}\" không có câu hỏi đó; "
+              "hãy dùng id của một câu hỏi trong biểu mẫu \"{form}\".",
+        "en": "\"when\" names the question \"{id}\" but the form \"{form}\" has no such question; use the id of a question of \"{form}\".",
     },
     "invalid_date": {
         "vi": "\"{value}\" không phải ngày hợp lệ; hãy viết dạng YYYY-MM-DD, ví dụ \"2022-10-01\".",

@@ -48,11 +48,12 @@ def definition_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Prob
 def load_file(path: Path, file: str | None = None) -> tuple[Definition | None, list[Problem]]:
     """One definition through every stage up to the model; None with the problems when it fails."""
     definition, problems, _ = _load(path, file or str(path))
-    return definition, problems
+    return (None if problems else definition), problems
 
 
 def _load(path: Path, file: str) -> tuple[Definition | None, list[Problem], Any]:
-    """The definition (or None), its problems, and the parsed document (None when it did not parse)."""
+    """The model (None unless the document passed the schema), the problems, and the parsed document (None when it
+    did not parse). A model comes with problems when a semantic check failed."""
     try:
         document, problems = read_file(path, file)
         if problems:
@@ -64,23 +65,30 @@ def _load(path: Path, file: str) -> tuple[Definition | None, list[Problem], Any]
         problems = check_definition(definition, document)
     except RecursionError:
         return None, [Problem("json.too_deep", file, "$", {})], None
-    return (None if problems else definition), problems, document
+    return definition, problems, document
 
 
 def check_paths(paths: Iterable[Path | str]) -> tuple[list[Definition], list[Problem]]:
-    """Every definition found under `paths`, checked alone and together; the good ones and every problem."""
+    """Every definition found under `paths`, checked alone and together; the good ones and every problem.
+
+    A definition that fails a semantic check still has its `requires` checked (so every problem of a file shows in
+    one run), but a `when` is only checked against required forms that passed their own checks.
+    """
     files, problems = definition_files(paths)
-    definitions: list[Definition] = []
+    models: list[Definition] = []
+    failed: set[str] = set()
     broken_ids: set[str] = set()
     for path in files:
         definition, found, document = _load(path, str(path))
         problems.extend(found)
         if definition is not None:
-            definitions.append(definition)
+            models.append(definition)
+            if found:
+                failed.add(definition.file)
         elif isinstance(document, dict) and isinstance(document.get("id"), str):
             broken_ids.add(document["id"])  # exists, though broken: `requires` naming it is not also wrong
-    problems.extend(check_together(definitions, also_known=broken_ids))
-    return definitions, problems
+    problems.extend(check_together(models, also_known=broken_ids, failed_files=failed))
+    return [d for d in models if d.file not in failed], problems
 
 
 def load_definitions(paths: Iterable[Path | str] | None = None) -> list[Definition]:

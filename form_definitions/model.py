@@ -113,6 +113,15 @@ class Question:
     bands: tuple[Band, ...] = ()
     ratio_to: str | None = None
     if_provided: float | None = None
+    # Format 1.1: a part never above its whole; points bound to a proof; a ratio that may not apply.
+    at_most: str | None = None
+    evidence: str | None = None
+    if_zero_denominator: str = "zero"  # or "not_applicable" (only on a `ratio_to` rule)
+
+    @property
+    def may_not_apply(self) -> bool:
+        """Whether a denominator answered 0 makes this question not applicable (format 1.1)."""
+        return self.ratio_to is not None and self.if_zero_denominator == "not_applicable"
 
     @property
     def scored(self) -> bool:
@@ -209,6 +218,16 @@ class Result:
     total_at_least: float | None = None
     all_sections_pass: bool = False
     has_recognition_rule: bool = False
+    certificate_title: Text | None = None  # format 1.1 `result.certificate.title`: recognition here earns a certificate
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One `requires` entry: the form that must be submitted first, and (format 1.1) a condition on its answers."""
+
+    form: str
+    path: str
+    when: Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -230,9 +249,20 @@ class Definition:
     file: str
     source: str = field(repr=False)
     description: Text | None = None
-    requires: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()  # the ids of `requirements`, in order
     result: Result | None = None
     criteria: tuple[Criterion, ...] = ()
+    requirements: tuple[Requirement, ...] = ()
+
+    @property
+    def scored(self) -> bool:
+        """Whether answers to this form are scored (it has a `result`); a form without one is only collected."""
+        return self.result is not None
+
+    @property
+    def certificate_title(self) -> Text | None:
+        """The title of the certificate a recognised unit gets; None when this form issues none."""
+        return self.result.certificate_title if self.result is not None else None
 
     @property
     def default_language(self) -> str:
@@ -310,14 +340,17 @@ def build(document: Mapping, file: str) -> Definition:
             total_at_least=(rule or {}).get("total_at_least"),
             all_sections_pass=bool((rule or {}).get("all_sections_pass", False)),
             has_recognition_rule=rule is not None,
+            certificate_title=text((raw_result.get("certificate") or {}).get("title")),
         )
+    requirements = _requirements(document.get("requires", ()))
     return Definition(
         id=document["id"],
         version=document["version"],
         title=text(document["title"]),
         description=text(document.get("description")),
         languages=tuple(document["languages"]),
-        requires=tuple(document.get("requires", ())),
+        requires=tuple(r.form for r in requirements),
+        requirements=requirements,
         schedule=schedule,
         sections=tuple(sections),
         result=result,
@@ -325,6 +358,14 @@ def build(document: Mapping, file: str) -> Definition:
         file=file,
         source=canonical(document),
     )
+
+
+def _requirements(raw_list) -> tuple[Requirement, ...]:
+    """`requires` entries as written: a form id, or (format 1.1) `{"form": id, "when": condition}`."""
+    return tuple(
+        Requirement(raw, f"$.requires[{i}]") if isinstance(raw, str)
+        else Requirement(raw["form"], f"$.requires[{i}]", Condition.of(raw.get("when")))
+        for i, raw in enumerate(raw_list))
 
 
 def _question(raw: Mapping, section: str, path: str, index: int, text) -> Question:
@@ -337,10 +378,12 @@ def _question(raw: Mapping, section: str, path: str, index: int, text) -> Questi
         extra = {
             "bands": tuple(Band(b["at_least"], b["points"]) for b in points.get("bands", [])),
             "ratio_to": points.get("ratio_to"),
+            "if_zero_denominator": points.get("if_zero_denominator", "zero"),
             "unit": text(raw.get("unit")),
+            "at_most": raw.get("at_most"),
         }
     elif kind == "file":
-        extra = {"if_provided": points.get("if_provided"), "accept": tuple(raw["accept"]), "max_mb": raw["max_mb"]}
+        extra = {"if_provided": points.get("if_provided"), "accept": accepted(raw["accept"]), "max_mb": raw["max_mb"]}
     return Question(
         id=raw["id"],
         type=kind,
@@ -349,6 +392,7 @@ def _question(raw: Mapping, section: str, path: str, index: int, text) -> Questi
         required=bool(raw.get("required", False)),
         visible_if=Condition.of(raw.get("visible_if")),
         criterion=raw.get("criterion"),
+        evidence=raw.get("evidence"),
         choices=tuple(Choice(c["value"], text(c["label"]), c.get("points")) for c in raw.get("choices", [])),
         min=raw.get("min"),
         max=raw.get("max"),
@@ -362,3 +406,8 @@ def _question(raw: Mapping, section: str, path: str, index: int, text) -> Questi
         index=index,
         **extra,
     )
+
+
+def accepted(extensions) -> tuple[str, ...]:
+    """File extensions as the program compares them: ".PDF" and "pdf" both mean "pdf" (format 1.1), in order, once each."""
+    return tuple(dict.fromkeys(e.lower().lstrip(".") for e in extensions))

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .errors import Bilingual, Problem, json_path, show
-from .model import CHOICE_TYPES, NUMERIC_TYPES, Condition, Definition, Question
+from .model import CHOICE_TYPES, NUMERIC_TYPES, Condition, Definition, Question, Requirement, accepted
 
 Check = Callable[[Definition, Mapping], Iterator[Problem]]
 
@@ -26,9 +26,7 @@ def check_duplicate_ids(definition: Definition, raw: Mapping) -> Iterator[Proble
 
 def check_references(definition: Definition, raw: Mapping) -> Iterator[Problem]:
     """`visible_if` and `ratio_to` may only name earlier questions, of a fitting type."""
-    by_id = {}
-    for q in definition.questions:
-        by_id.setdefault(q.id, q)
+    by_id = _by_id(definition)
     for q in definition.questions:
         if q.ratio_to is not None:
             where = f"{q.path}.points.ratio_to"
@@ -41,8 +39,99 @@ def check_references(definition: Definition, raw: Mapping) -> Iterator[Problem]:
                 yield Problem("not_earlier", definition.file, where, {"id": q.ratio_to})
             elif target.type not in NUMERIC_TYPES:
                 yield Problem("ratio_to_wrong_type", definition.file, where, {"id": target.id, "type": target.type})
-        if q.visible_if is not None:
-            yield from _check_condition(definition, q, q.visible_if, f"{q.path}.visible_if", by_id)
+        if q.visible_if is None:
+            continue
+        for leaf, path in _leaves(q.visible_if, f"{q.path}.visible_if"):
+            target = by_id.get(leaf.question)
+            if target is None:
+                yield Problem("unknown_question", definition.file, f"{path}.question", {"id": leaf.question})
+            elif target.index >= q.index:
+                yield Problem("not_earlier", definition.file, f"{path}.question", {"id": leaf.question})
+            else:
+                yield from _check_leaf(definition.file, leaf, target, path)
+
+
+def check_at_most(definition: Definition, raw: Mapping) -> Iterator[Problem]:
+    """Format 1.1: `at_most` names an earlier integer or number question, not the question itself."""
+    by_id = _by_id(definition)
+    for q in definition.questions:
+        if q.at_most is None:
+            continue
+        where, target = f"{q.path}.at_most", by_id.get(q.at_most)
+        if q.at_most == q.id:
+            yield Problem("at_most_self", definition.file, where, {})
+        elif target is None:
+            yield Problem("unknown_question", definition.file, where, {"id": q.at_most})
+        elif target.index >= q.index:
+            yield Problem("not_earlier", definition.file, where, {"id": q.at_most})
+        elif target.type not in NUMERIC_TYPES:
+            yield Problem("at_most_wrong_type", definition.file, where, {"id": target.id, "type": target.type})
+
+
+def check_evidence(definition: Definition, raw: Mapping) -> Iterator[Problem]:
+    """Format 1.1: `evidence` names another question of the form, of type `file`, on a question that has points."""
+    by_id = _by_id(definition)
+    for q in definition.questions:
+        if q.evidence is None:
+            continue
+        where, target = f"{q.path}.evidence", by_id.get(q.evidence)
+        if q.evidence == q.id:
+            yield Problem("evidence_self", definition.file, where, {})
+        elif target is None:
+            yield Problem("evidence_unknown", definition.file, where, {"id": q.evidence})
+        elif target.type != "file":
+            yield Problem("evidence_not_file", definition.file, where, {"id": target.id, "type": target.type})
+        elif not q.has_rule:
+            yield Problem("evidence_without_points", definition.file, where, {"id": target.id})
+
+
+def check_if_zero_denominator(definition: Definition, raw: Mapping) -> Iterator[Problem]:
+    """Format 1.1: `if_zero_denominator` belongs to a `ratio_to` rule (its value is the schema's business)."""
+    for q, raw_q in _raw_questions(definition, raw):
+        points = raw_q.get("points")
+        if isinstance(points, dict) and "if_zero_denominator" in points and "ratio_to" not in points:
+            yield Problem("if_zero_denominator_without_ratio", definition.file, f"{q.path}.points.if_zero_denominator",
+                          {"value": show(points["if_zero_denominator"])})
+
+
+def check_accept(definition: Definition, raw: Mapping) -> Iterator[Problem]:
+    """Format 1.1: ".PDF" and "pdf" are one extension, so listing both is a repetition."""
+    for q, raw_q in _raw_questions(definition, raw):
+        if q.type != "file":
+            continue
+        first: dict[str, str] = {}
+        for i, written in enumerate(raw_q["accept"]):
+            extension, where = accepted([written])[0], f"{q.path}.accept[{i}]"
+            if extension in first:
+                yield Problem("duplicate_extension", definition.file, where,
+                              {"value": show(written), "extension": extension, "first": first[extension]})
+            else:
+                first[extension] = where
+
+
+def check_requirements(definition: Definition, raw: Mapping) -> Iterator[Problem]:
+    """A form is named once in `requires`, whether as an id or as {"form": id, "when": …}."""
+    first: dict[str, str] = {}
+    for requirement in definition.requirements:
+        if requirement.form in first:
+            yield Problem("duplicate_required_form", definition.file, requirement.path,
+                          {"id": requirement.form, "first": first[requirement.form]})
+        else:
+            first[requirement.form] = requirement.path
+
+
+def _by_id(definition: Definition) -> dict[str, Question]:
+    """Questions by id, the first one of a repeated id (repeats are reported by check_duplicate_ids)."""
+    by_id: dict[str, Question] = {}
+    for q in definition.questions:
+        by_id.setdefault(q.id, q)
+    return by_id
+
+
+def _raw_questions(definition: Definition, raw: Mapping) -> Iterator[tuple[Question, Mapping]]:
+    """Each question of the model beside the JSON object it was built from."""
+    for section, raw_section in zip(definition.sections, raw["sections"], strict=True):
+        yield from zip(section.questions, raw_section["questions"], strict=True)
 
 
 _CONDITION_HINTS = {
@@ -54,38 +143,33 @@ _CONDITION_HINTS = {
 }
 
 
-def _check_condition(definition, owner: Question, condition: Condition, path: str, by_id) -> Iterator[Problem]:
+def _leaves(condition: Condition, path: str) -> Iterator[tuple[Condition, str]]:
+    """The conditions on one question inside `condition` (through all/any/not), each with its JSON path."""
     if condition.op in ("all", "any"):
         for i, child in enumerate(condition.children):
-            yield from _check_condition(definition, owner, child, f"{path}.{condition.op}[{i}]", by_id)
-        return
-    if condition.op == "not":
-        yield from _check_condition(definition, owner, condition.children[0], f"{path}.not", by_id)
-        return
-    target = by_id.get(condition.question)
-    where = f"{path}.question"
-    if target is None:
-        yield Problem("unknown_question", definition.file, where, {"id": condition.question})
-        return
-    if target.index >= owner.index:
-        yield Problem("not_earlier", definition.file, where, {"id": condition.question})
-        return
+            yield from _leaves(child, f"{path}.{condition.op}[{i}]")
+    elif condition.op == "not":
+        yield from _leaves(condition.children[0], f"{path}.not")
+    else:
+        yield condition, path
+
+
+def _check_leaf(file: str, condition: Condition, target: Question, path: str) -> Iterator[Problem]:
+    """The operator and the compared values fit the type of the question the condition reads."""
     if condition.op == "answered":
         return
 
-    def wrong(hint: dict, **fmt) -> Problem:
+    def wrong(hint: dict, where: str, **fmt) -> Problem:
         hint = Bilingual(hint["vi"].format(**fmt), hint["en"].format(**fmt))
-        return Problem(
-            "condition_wrong_type", definition.file, f"{path}.{condition.op}",
-            {"operator": condition.op, "id": target.id, "type": target.type, "hint": hint},
-        )
+        return Problem("condition_wrong_type", file, where,
+                       {"operator": condition.op, "id": target.id, "type": target.type, "hint": hint})
 
     if target.type == "file" or (target.type == "text" and condition.op == "at_least"):
-        yield wrong(_CONDITION_HINTS["file" if target.type == "file" else "at_least"])
+        yield wrong(_CONDITION_HINTS["file" if target.type == "file" else "at_least"], f"{path}.{condition.op}")
         return
     if condition.op == "at_least":
         if target.type not in NUMERIC_TYPES:
-            yield wrong(_CONDITION_HINTS["at_least"])
+            yield wrong(_CONDITION_HINTS["at_least"], f"{path}.{condition.op}")
         return
     values = condition.value if condition.op == "in" else (condition.value,)
     for i, value in enumerate(values):
@@ -93,19 +177,25 @@ def _check_condition(definition, owner: Question, condition: Condition, path: st
         if target.type in CHOICE_TYPES:
             if target.choice(value) is None:
                 allowed = ", ".join(show(c.value) for c in target.choices)
-                yield Problem("condition_unknown_choice", definition.file, value_path,
+                yield Problem("condition_unknown_choice", file, value_path,
                               {"value": show(value), "id": target.id, "allowed": allowed})
             continue
-        expected = {
-            "boolean": (lambda v: isinstance(v, bool), "true/false"),
-            "integer": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "number"),
-            "number": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "number"),
-            "text": (lambda v: isinstance(v, str), "string"),
-            "date": (lambda v: isinstance(v, str) and _iso_date(v) is not None, "YYYY-MM-DD"),
-        }[target.type]
-        if not expected[0](value):
-            problem = wrong(_CONDITION_HINTS["value"], expected=expected[1])
-            yield Problem(problem.code, problem.file, value_path, problem.params)
+        fits, expected = _VALUE_TYPES[target.type]
+        if not fits(value):
+            yield wrong(_CONDITION_HINTS["value"], value_path, expected=expected)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_VALUE_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "boolean": (lambda v: isinstance(v, bool), "true/false"),
+    "integer": (_is_number, "number"),
+    "number": (_is_number, "number"),
+    "text": (lambda v: isinstance(v, str), "string"),
+    "date": (lambda v: isinstance(v, str) and _iso_date(v) is not None, "YYYY-MM-DD"),
+}
 
 
 def check_choices(definition: Definition, raw: Mapping) -> Iterator[Problem]:
@@ -190,7 +280,7 @@ def _localized_texts(node: Any, path: list) -> Iterator[tuple[list, Any]]:
         for key, value in node.items():
             if key in LOCALIZED_KEYS and (isinstance(value, (str, dict))):
                 yield path + [key], value
-            elif isinstance(value, (dict, list)) and key != "visible_if":
+            elif isinstance(value, (dict, list)) and key not in ("visible_if", "when"):
                 yield from _localized_texts(value, path + [key])
     elif isinstance(node, list):
         for i, value in enumerate(node):
@@ -245,6 +335,11 @@ CHECKS: tuple[Check, ...] = (
     check_languages,
     check_schedule,
     check_criteria,
+    check_at_most,
+    check_evidence,
+    check_if_zero_denominator,
+    check_accept,
+    check_requirements,
 )
 
 
@@ -253,12 +348,20 @@ def check_definition(definition: Definition, raw: Mapping) -> list[Problem]:
     return [problem for check in CHECKS for problem in check(definition, raw)]
 
 
-def check_together(definitions: Iterable[Definition], also_known: set[str] = frozenset()) -> list[Problem]:
-    """Rules across the definitions checked together: `requires` names a known form, no cycles, no repeated version.
+def check_together(definitions: Iterable[Definition], also_known: set[str] = frozenset(),
+                   failed_files: set[str] = frozenset()) -> list[Problem]:
+    """Rules across the definitions checked together: `requires` names a known form, on questions it has, no
+    cycles, no repeated version.
 
-    `also_known` holds ids of definitions that were found but failed their own checks.
+    `also_known` holds ids of definitions that were found but could not be modelled; `failed_files`, the files of
+    those among `definitions` that failed a semantic check: their own `requires` are checked, but no `when` is read
+    against them.
     """
     definitions = list(definitions)
+    versions: dict[str, list[Definition]] = {}
+    for d in definitions:
+        if d.file not in failed_files:
+            versions.setdefault(d.id, []).append(d)
     known = {d.id for d in definitions} | set(also_known)
     problems: list[Problem] = []
     first: dict[tuple[str, int], str] = {}
@@ -268,13 +371,14 @@ def check_together(definitions: Iterable[Definition], also_known: set[str] = fro
             problems.append(Problem("duplicate_form_version", d.file, "$.version", {"id": d.id, "version": d.version, "first": first[key]}))
         else:
             first[key] = d.file
-        for i, required in enumerate(d.requires):
-            where = f"$.requires[{i}]"
-            if required == d.id:
-                problems.append(Problem("requires_self", d.file, where, {"id": required}))
-            elif required not in known:
-                problems.append(Problem("unknown_required_form", d.file, where,
-                                        {"id": required, "known": ", ".join(sorted(known)) or "—"}))
+        for requirement in d.requirements:
+            if requirement.form == d.id:
+                problems.append(Problem("requires_self", d.file, requirement.path, {"id": requirement.form}))
+            elif requirement.form not in known:
+                problems.append(Problem("unknown_required_form", d.file, requirement.path,
+                                        {"id": requirement.form, "known": ", ".join(sorted(known)) or "—"}))
+            elif requirement.when is not None and requirement.form in versions:
+                problems.extend(_check_when(d.file, requirement, versions[requirement.form]))
     graph: dict[str, set[str]] = {}
     for d in definitions:
         graph.setdefault(d.id, set()).update(r for r in d.requires if r != d.id and r in known)
@@ -283,6 +387,22 @@ def check_together(definitions: Iterable[Definition], also_known: set[str] = fro
         if cycle and cycle[0] == min(cycle[:-1]):  # report each cycle once, from its smallest id
             problems.append(Problem("requires_cycle", d.file, "$.requires", {"cycle": " → ".join(cycle)}))
     return problems
+
+
+def _check_when(file: str, requirement: Requirement, required: list[Definition]) -> Iterator[Problem]:
+    """A `requires` entry's `when` reads questions the required form has (in some version checked together), with
+    operators and values that fit their types in every version that has them; unlike `visible_if`, no order applies.
+    """
+    seen: set[tuple[str, str]] = set()
+    for leaf, path in _leaves(requirement.when, f"{requirement.path}.when"):
+        targets = [q for q in (d.question(leaf.question) for d in required) if q is not None]
+        if not targets:
+            yield Problem("unknown_when_question", file, f"{path}.question", {"id": leaf.question, "form": requirement.form})
+        for target in targets:
+            for problem in _check_leaf(file, leaf, target, path):
+                if (problem.code, problem.path) not in seen:
+                    seen.add((problem.code, problem.path))
+                    yield problem
 
 
 def _find_cycle(start: str, graph: dict[str, set[str]]) -> list[str] | None:

@@ -10,6 +10,8 @@ from typing import Any, Mapping
 
 from form_definitions.model import Condition, Definition, Question
 
+from .numbers import fmt
+
 # One sentence per code and language; `{label}` is the question's label, so a unit reads which field.
 MESSAGES: dict[str, dict[str, str]] = {
     "not_an_object": {"vi": "Câu trả lời phải là một đối tượng JSON {{\"id câu hỏi\": giá trị}}.",
@@ -43,6 +45,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "too_many": {"vi": "\"{label}\": chỉ được chọn tối đa {limit} mục.", "en": "\"{label}\": select at most {limit}."},
     "file": {"vi": "\"{label}\": tham chiếu tệp phải là một chuỗi không rỗng.",
              "en": "\"{label}\": a file reference must be a non-empty string."},
+    "at_most": {"vi": "\"{label}\" ({value}) không được lớn hơn \"{other}\" ({limit}).",
+                "en": "\"{label}\" ({value}) must not be greater than \"{other}\" ({limit})."},
     "adjustment_unknown": {"vi": "Điều chỉnh điểm cho \"{id}\": không có câu hỏi này.",
                            "en": "Adjustment for \"{id}\": no such question."},
     "adjustment_hidden": {"vi": "Không thể điều chỉnh điểm cho \"{label}\": câu hỏi này không hiển thị với các câu trả lời đã nộp.",
@@ -51,6 +55,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "en": "The adjustment for \"{label}\" must be a number."},
 }
 
+
+# Beside the field the page shows the question's label already; these codes still name the other question.
+BESIDE_FIELD: dict[str, dict[str, str]] = {
+    "required": {"vi": "Câu này là bắt buộc.", "en": "This question is required."},
+    "at_most": {"vi": "Giá trị {value} không được lớn hơn \"{other}\" ({limit}).",
+                "en": "The value {value} must not be greater than \"{other}\" ({limit})."},
+}
 
 LARGEST = 10**15  # counts and amounts never come near; beyond it floats lose whole units
 
@@ -68,8 +79,8 @@ class AnswerError:
         texts = MESSAGES[self.code]
         template = texts.get(lang) or texts["vi"]
         if beside_field:
-            if self.code == "required":
-                template = "Câu này là bắt buộc." if lang != "en" else "This question is required."
+            if self.code in BESIDE_FIELD:
+                template = BESIDE_FIELD[self.code]["en" if lang == "en" else "vi"]
             elif template.startswith('"{label}": '):
                 template = template[len('"{label}": '):]
                 template = template[0].upper() + template[1:]
@@ -256,6 +267,26 @@ def validate_answers(definition: Definition, answers: Any, lang: str = "vi", *, 
             errors.extend(check_value(question, value, lang))
         elif require and question.required:
             errors.append(AnswerError("required", question.id, {"label": question.label.get(lang), "id": question.id}))
+    return errors + _parts_above_wholes(definition, answers, shown, errors, lang)
+
+
+def _parts_above_wholes(definition: Definition, answers: Mapping[str, Any], shown: Mapping[str, bool],
+                        found: list[AnswerError], lang: str) -> list[AnswerError]:
+    """`at_most` (format 1.1): a visible, answered part larger than its visible, answered whole.
+
+    Only values that passed their own checks are compared: a wrong type is said once, by its own error.
+    """
+    wrong = {e.question for e in found}
+    errors = []
+    for question in definition.questions:
+        whole = definition.question(question.at_most) if question.at_most else None
+        if whole is None or not (shown.get(question.id) and shown.get(whole.id)) or {question.id, whole.id} & wrong:
+            continue
+        part, most = answers.get(question.id), answers.get(whole.id)
+        if is_number(part) and is_number(most) and part > most:
+            errors.append(AnswerError("at_most", question.id, {
+                "label": question.label.get(lang), "id": question.id, "other": whole.label.get(lang),
+                "value": fmt(part, lang, 9), "limit": fmt(most, lang, 9)}))
     return errors
 
 

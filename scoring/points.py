@@ -10,7 +10,13 @@ How: each definition version is compiled once into one straight-line Python func
 fastjsonschema or dataclasses do. Every question becomes a few lines in form order (the checker
 lets conditions and ratios read only earlier questions): its `visible_if` as an expression over
 local variables, its rule as an expression with its constants rounded ahead of time. Questions
-that neither score nor are read by a condition or a ratio are left out. The generated text holds
+that neither score nor are read by a condition, a ratio or a proof are left out.
+
+Format 1.1: a ratio marked `not_applicable` whose visible denominator is 0 keeps 0 points and
+raises a flag the function returns; `evidence` may name a file question later in the form, so
+the points of a question without its proof are withdrawn after every question has been read.
+Only when a flag is raised are maxima and thresholds scaled (`report.applied_limits`,
+`report.reaches`, the same functions `score()` uses); otherwise nothing costs more than in version 1. The generated text holds
 only names this module makes up (`c0`, `k3`, `p12`); every value from the definition — ids,
 choices, thresholds — reaches the function through its namespace, never as source text.
 
@@ -27,13 +33,16 @@ from typing import Any, Mapping, NamedTuple
 from form_definitions.model import Condition, Definition, Question
 
 from .answers import _same, is_answered
-from .report import recognised, rounded
+from .report import applied_limits, reaches, recognised, rounded
 
 
 class Points(NamedTuple):
     """The numbers of a score report: totals, sections, band, recognition and each scored question's points.
 
     A named tuple rather than a frozen dataclass: it is built once per stored answer set, and that is cheaper.
+    `max_total`, `limits` and `not_applicable` are what a store needs beside the scores (the report's
+    `max_total`, each section's `max` and `pass_min`, the questions with `"applicable": false`); when
+    every question applied they are the same objects for every answer set of a definition version.
     """
 
     total: float
@@ -42,11 +51,18 @@ class Points(NamedTuple):
     recognised: bool | None
     scored_ids: tuple[str, ...]
     scored_points: tuple[float, ...]
+    max_total: float  # the applicable maximum
+    limits: tuple[tuple[float, float | None], ...]  # (applicable max, pass mark applied) per section, in form order
+    not_applicable: tuple[str, ...]  # questions that did not apply (maximum 0), in form order
 
     @property
     def questions(self) -> dict[str, float]:
         """Points of every question with a rule ({id: points}; 0 for a hidden or unanswered one)."""
         return dict(zip(self.scored_ids, self.scored_points, strict=True))
+
+    def maximum(self, question: Question) -> float:
+        """A question's maximum as the report gives it: 0 when it did not apply."""
+        return 0.0 if question.id in self.not_applicable else rounded(question.maximum)
 
 
 def _answered(name: str) -> str:
@@ -147,56 +163,93 @@ class Scorer:
 
     def __init__(self, definition: Definition):
         self._definition = weakref.ref(definition)
-        read = {qid for q in definition.questions if q.visible_if for qid in q.visible_if.questions()}
-        read |= {q.ratio_to for q in definition.questions if q.ratio_to}
         scored = [q for q in definition.questions if q.has_rule]
-        slot = {q.id: i for i, q in enumerate(scored)}
         self._scored_ids = tuple(q.id for q in scored)
+        self._lapsing = tuple(q.id for q in scored if q.may_not_apply)  # may not apply, in form order
         compiler = _Compiler(definition)
-        body = ["def compiled(answers):", "    get = answers.get"]
-        if scored:
-            body.append("    " + " = ".join(f"p{i}" for i in range(len(scored))) + " = 0.0")
-        for index, question in enumerate(definition.questions):
-            if question.id not in read and question.id not in slot:
-                continue  # neither scores nor is read: it cannot change a number
-            indent = "    "
-            if question.visible_if is not None:
-                body.append(f"    if {compiler.condition(question.visible_if)}:")
-                indent = "        "
-            body.append(f"{indent}v = get({compiler.const(question.id)})")
-            if question.id in slot:
-                body.append(f"{indent}p{slot[question.id]} = {compiler.rule(question)}")
-            if question.id in read:
-                # a hidden question's answer reads as unanswered to later conditions and ratios
-                compiler.local[question.id] = k = f"k{index}"
-                body.append(f"{indent}{k} = v")
-                if question.visible_if is not None:
-                    body.append(f"    else:\n        {k} = None")
-        sections = []
-        for section in definition.sections:
-            mine = ", ".join(f"p{slot[q.id]}" for q in section.questions if q.id in slot)
-            sections.append(f"rounded(fsum(({mine},)))" if mine else "0.0")
-        points = ", ".join(f"p{i}" for i in range(len(scored)))
-        body.append(f"    return ({', '.join(sections)},), ({points}{',' if scored else ''})")
-        self.source = "\n".join(body) + "\n"
+        self.source = _source(definition, scored, compiler)
         exec(compile(self.source, f"<points of {definition.id} v{definition.version}>", "exec"), compiler.namespace)
         self._compiled = compiler.namespace["compiled"]
-        self._sections = tuple((s.id, None if s.pass_min is None else float(s.pass_min)) for s in definition.sections)
+        self._sections = tuple((s.id, None if s.pass_min is None else float(s.pass_min), rounded(s.maximum))
+                               for s in definition.sections)
+        self._full = rounded(definition.maximum)
+        self._limits, self._max_total = applied_limits(definition, ())  # what every answer set gets in version 1
         result = self._result = definition.result
         self._result_bands = tuple(result.bands) if result else ()
         self._bands: dict[str, tuple[tuple[float, str], ...]] = {}  # per language
 
     def __call__(self, answers: Mapping[str, Any], lang: str = "vi") -> Points:
-        section_scores, earned = self._compiled(answers)
-        sections = tuple((sid, value, pass_min is None or value >= pass_min)
-                         for (sid, pass_min), value in zip(self._sections, section_scores, strict=True))
+        section_scores, earned, lapsed = self._compiled(answers)
         total = rounded(math.fsum(section_scores))
         bands = self._bands.get(lang)
         if bands is None:
             bands = self._bands[lang] = tuple((b.at_least, b.label.get(lang)) for b in self._result_bands)
+        if True in lapsed:
+            return self._scaled(section_scores, earned, lapsed, total, bands)
+        sections = tuple((sid, value, pass_min is None or value >= pass_min)
+                         for (sid, pass_min, _full), value in zip(self._sections, section_scores, strict=True))
         band = next((label for at_least, label in bands if total >= at_least), None)
         return Points(total, sections, band, recognised(self._result, total, [s[2] for s in sections]),
-                      self._scored_ids, earned)
+                      self._scored_ids, earned, self._max_total, self._limits, ())
+
+    def _scaled(self, section_scores: tuple, earned: tuple, lapsed: tuple, total: float,
+                bands: tuple[tuple[float, str], ...]) -> Points:
+        """The numbers when some question did not apply: maxima and every threshold scaled to what applied."""
+        not_applicable = tuple(qid for qid, gone in zip(self._lapsing, lapsed, strict=True) if gone)
+        limits, max_total = applied_limits(self._definition(), not_applicable)
+        sections = tuple((sid, value, pass_min is None or reaches(value, pass_min, full, applicable))
+                         for (sid, pass_min, full), value, (applicable, _mark)
+                         in zip(self._sections, section_scores, limits, strict=True))
+        band = next((label for at_least, label in bands if reaches(total, at_least, self._full, max_total)), None)
+        passed = [s[2] for s in sections]
+        return Points(total, sections, band, recognised(self._result, total, passed, self._full, max_total),
+                      self._scored_ids, earned, max_total, limits, not_applicable)
+
+
+def _source(definition: Definition, scored: list[Question], compiler: _Compiler) -> str:
+    """The text of `compiled(answers)` → (section scores, each scored question's points, which did not apply)."""
+    read = {qid for q in definition.questions if q.visible_if for qid in q.visible_if.questions()}
+    read |= {q.ratio_to for q in definition.questions if q.ratio_to}
+    read |= {q.evidence for q in scored if q.evidence}
+    slot = {q.id: i for i, q in enumerate(scored)}
+    lapse = {q.id: i for i, q in enumerate(q for q in scored if q.may_not_apply)}
+    body = ["def compiled(answers):", "    get = answers.get"]
+    if scored:
+        body.append("    " + " = ".join(f"p{i}" for i in range(len(scored))) + " = 0.0")
+    if lapse:
+        body.append("    " + " = ".join(f"a{i}" for i in lapse.values()) + " = False")
+    for index, question in enumerate(definition.questions):
+        if question.id not in read and question.id not in slot:
+            continue  # neither scores nor is read: it cannot change a number
+        indent = "    "
+        if question.visible_if is not None:
+            body.append(f"    if {compiler.condition(question.visible_if)}:")
+            indent = "        "
+        body.append(f"{indent}v = get({compiler.const(question.id)})")
+        if question.id in lapse:  # a visible denominator answered 0: the question does not apply
+            k = compiler.local[question.ratio_to]
+            body += [f"{indent}if (type({k}) is int or type({k}) is float) and {k} == 0:",
+                     f"{indent}    a{lapse[question.id]} = True", f"{indent}else:",
+                     f"{indent}    p{slot[question.id]} = {compiler.rule(question)}"]
+        elif question.id in slot:
+            body.append(f"{indent}p{slot[question.id]} = {compiler.rule(question)}")
+        if question.id in read:
+            # a hidden question's answer reads as unanswered to later conditions, ratios and proofs
+            compiler.local[question.id] = k = f"k{index}"
+            body.append(f"{indent}{k} = v")
+            if question.visible_if is not None:
+                body.append(f"    else:\n        {k} = None")
+    for question in scored:  # a proof may come later in the form: its points are withdrawn at the end
+        if question.evidence:
+            body.append(f"    if not {_answered(compiler.local[question.evidence])}:\n        p{slot[question.id]} = 0.0")
+    sections = []
+    for section in definition.sections:
+        mine = ", ".join(f"p{slot[q.id]}" for q in section.questions if q.id in slot)
+        sections.append(f"rounded(fsum(({mine},)))" if mine else "0.0")
+    points = ", ".join(f"p{i}" for i in range(len(scored)))
+    lapsed = ", ".join(f"a{i}" for i in lapse.values())
+    body.append(f"    return ({', '.join(sections)},), ({points}{',' if scored else ''}), ({lapsed}{',' if lapse else ''})")
+    return "\n".join(body) + "\n"
 
 
 _SCORERS: dict[int, Scorer] = {}

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from form_definitions.model import Band, Question
+from form_definitions.model import Band, Definition, Question
 
-from .answers import is_answered
+from .answers import is_answered, is_number
+from .numbers import fmt
 
 WORDS = {
     "vi": {
@@ -16,6 +17,12 @@ WORDS = {
         "not_provided": "Chưa nộp tệp", "zero_denominator": "mẫu số \"{other}\" bằng 0 hoặc chưa trả lời",
         "capped": "tối đa", "none_chosen": "Không chọn mục nào", "adjusted": "điều chỉnh của người đánh giá",
         "auto": "tự động", "reason": "lý do",
+        # format 1.1: points bound to a proof, a ratio that may not apply
+        "proof_missing": "cần minh chứng: {proof} — chưa có", "proof_given": "minh chứng: đã nộp",
+        "needs_proof": "cần minh chứng: {proof}", "needs_a_proof": "cần minh chứng",
+        "not_applicable": "Không phát sinh: \"{other}\" = 0 → không tính",
+        "may_not_apply": "\"{other}\" = 0 → không phát sinh, không tính",
+        "may_not_apply_any": "mẫu số bằng 0 → không phát sinh, không tính",
     },
     "en": {
         "points": "points", "yes": "Yes", "no": "No", "unanswered": "Not answered", "hidden": "Not shown",
@@ -23,19 +30,17 @@ WORDS = {
         "not_provided": "No file provided", "zero_denominator": "the denominator \"{other}\" is 0 or unanswered",
         "capped": "capped at", "none_chosen": "Nothing chosen", "adjusted": "reviewer's adjustment",
         "auto": "automatic", "reason": "reason",
+        "proof_missing": "needs proof: {proof} — missing", "proof_given": "proof: provided",
+        "needs_proof": "needs proof: {proof}", "needs_a_proof": "needs proof",
+        "not_applicable": "Did not arise: \"{other}\" = 0 → not counted",
+        "may_not_apply": "\"{other}\" = 0 → did not arise, not counted",
+        "may_not_apply_any": "a denominator of 0 → did not arise, not counted",
     },
 }
 
 
 def words(lang: str) -> dict[str, str]:
     return WORDS.get(lang, WORDS["vi"])
-
-
-def fmt(value: float, lang: str = "vi", digits: int = 2) -> str:
-    """A number as people write it: 5, 2.5 (en) or 2,5 (vi)."""
-    value = round(float(value), digits)
-    text = str(int(value)) if value.is_integer() else f"{value:.{digits}f}".rstrip("0")
-    return text.replace(".", ",") if lang == "vi" else text
 
 
 def pct(value: float, lang: str = "vi", digits: int = 2) -> str:
@@ -57,6 +62,7 @@ class Scored:
 
     points: float
     rule: str
+    applicable: bool = True  # False: a ratio whose denominator was answered 0 did not apply (format 1.1)
 
 
 def _pts(value: float, lang: str) -> str:
@@ -69,13 +75,45 @@ def _band(bands: tuple[Band, ...], value: float) -> Band | None:
     return next((b for b in bands if value >= b.at_least), None)
 
 
-def score_question(question: Question, answers: Mapping[str, Any], visible: bool, lang: str = "vi") -> Scored:
-    """Points for one question given every (visibility-filtered) answer of the form."""
+def _label(definition: Definition | None, question_id: str, lang: str) -> str:
+    """The label of another question of the form (its id when the definition is not at hand)."""
+    other = definition.question(question_id) if definition is not None else None
+    return other.label.get(lang) if other is not None else question_id
+
+
+def does_not_apply(question: Question, answers: Mapping[str, Any]) -> bool:
+    """A visible `not_applicable` ratio whose denominator is visible and answered 0 (`answers`: the kept ones)."""
+    if not (question.may_not_apply and question.has_rule):
+        return False
+    other = answers.get(question.ratio_to)
+    return is_number(other) and other == 0
+
+
+def score_question(question: Question, answers: Mapping[str, Any], visible: bool, lang: str = "vi",
+                   definition: Definition | None = None) -> Scored:
+    """Points for one question given every (visibility-filtered) answer of the form.
+
+    `definition` lets a rule name the other questions it depends on (the proof, the denominator).
+    """
     w = words(lang)
     if not question.has_rule:
         return Scored(0.0, w["not_scored"])
     if not visible:
         return Scored(0.0, f"{w['hidden']} → {_pts(0, lang)}")
+    if does_not_apply(question, answers):
+        return Scored(0.0, w["not_applicable"].format(other=_label(definition, question.ratio_to, lang)), False)
+    earned = _earned(question, answers, lang)
+    if question.evidence is None or earned.points <= 0:
+        return earned
+    if is_answered(answers.get(question.evidence)):
+        return Scored(earned.points, f"{earned.rule} ({w['proof_given']})")
+    missing = w["proof_missing"].format(proof=_label(definition, question.evidence, lang))
+    return Scored(0.0, f"{earned.rule}; {missing} → {_pts(0, lang)}")
+
+
+def _earned(question: Question, answers: Mapping[str, Any], lang: str) -> Scored:
+    """What a visible question's answer earns by its rule alone."""
+    w = words(lang)
     value = answers.get(question.id)
     kind = question.type
     if kind == "file":
@@ -143,12 +181,28 @@ def _numeric(question: Question, value: float, answers: Mapping[str, Any], lang:
     return Scored(float(band.points), f"{shown}{unit} ≥ {fmt(band.at_least, lang)} → {_pts(band.points, lang)}")
 
 
-def describe_rule(question: Question, lang: str = "vi") -> str:
-    """The whole rule of a question, for a form page or a report: "≥ 50% → 5 điểm; ≥ 20% → 3 điểm"."""
+def describe_rule(question: Question, lang: str = "vi", definition: Definition | None = None) -> str:
+    """The whole rule of a question, for a form page or a report: "≥ 50% → 5 điểm; ≥ 20% → 3 điểm".
+
+    A proof the points need and a denominator that may make the question not apply are said too,
+    naming those questions when `definition` is given.
+    """
+    if not question.has_rule:
+        return words(lang)["not_scored"]
+    text = _describe_points(question, lang)
+    w = words(lang)
+    if question.may_not_apply:
+        text += "; " + (w["may_not_apply"].format(other=_label(definition, question.ratio_to, lang))
+                        if definition is not None else w["may_not_apply_any"])
+    if question.evidence is not None:
+        text += "; " + (w["needs_proof"].format(proof=_label(definition, question.evidence, lang))
+                        if definition is not None else w["needs_a_proof"])
+    return text
+
+
+def _describe_points(question: Question, lang: str) -> str:
     w = words(lang)
     kind = question.type
-    if not question.has_rule:
-        return w["not_scored"]
     if kind == "boolean":
         return f"{w['yes']} → {_pts(question.points_true or 0, lang)}; {w['no']} → {_pts(question.points_false or 0, lang)}"
     if kind in ("single_choice", "multi_choice"):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from pathlib import Path
 
 import pytest
-from support.data import PASSWORD, build_data_dir, open_for_toan_today, register
+from support.data import EXAMPLE_ANSWERS, PASSWORD, build_data_dir, open_for_toan_today, opened, register
+from support.foreign import ASSESSMENT, SIGNUP, build_foreign_data_dir, sign_up
 from support.server import Server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,7 +41,7 @@ def _fill(page, answers: dict, pdf: Path) -> None:
     """Answer through the page as a person would: radios, checkboxes, typing, choosing a file."""
     from form_definitions import load_definitions
 
-    definition = next(d for d in load_definitions() if d.id == FORM)
+    definition = max((d for d in load_definitions() if d.id == FORM), key=lambda d: d.version)
     for question in definition.questions:
         if question.id not in answers:
             continue
@@ -64,7 +64,7 @@ def _fill(page, answers: dict, pdf: Path) -> None:
 
 def test_unit_fills_saves_reloads_submits_and_reads_its_score(server, browser, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
-    answers = json.loads((ROOT / "form_definitions" / "examples" / f"{FORM}.answers.json").read_text("utf-8"))
+    answers = EXAMPLE_ANSWERS  # of the latest shipped version
     pdf = tmp_path / "minh-chung.pdf"
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
 
@@ -111,7 +111,8 @@ def test_unit_fills_saves_reloads_submits_and_reads_its_score(server, browser, t
     _fill(page, answers, pdf)
     page.locator('#q-da_ra_soat_hoan_canh_kho_khan input[value="true"]').check()
     _fill(page, {k: answers[k] for k in ("doi_tuong_duoc_ra_soat", "so_dvtn_hoan_canh_kho_khan",
-                                         "so_dvtn_kho_khan_duoc_giup_do", "gia_tri_ho_tro")}, pdf)
+                                         "so_dvtn_kho_khan_duoc_giup_do", "gia_tri_ho_tro",
+                                         "file_ra_soat_hoan_canh_kho_khan") if k in answers}, pdf)
     page.screenshot(path=str(ARTIFACTS / "form-filled-360.png"), full_page=True)
     page.click('button[value="submit"]')
     page.wait_for_url(f"{server}/forms/{FORM}/2022/result")
@@ -173,7 +174,7 @@ def submitted_server(tmp_path):
     data_dir = build_data_dir(tmp_path / "data")
     app = create_app({"DATA_DIR": data_dir})
     register(app, "TOAN", 2022)
-    answers = json.loads((ROOT / "form_definitions" / "examples" / f"{FORM}.answers.json").read_text("utf-8"))
+    answers = EXAMPLE_ANSWERS
     forms = database.open_forms(data_dir)
     submissions.record(forms, unit_code="TOAN", definition=registry.definition(forms, FORM), cycle_year=2022,
                        answers=answers, action="submit", author="toan", base_revision=None, request_token=None)
@@ -246,3 +247,51 @@ def test_reviewer_reads_charts_and_a_query_then_decides_and_the_unit_reads_it(su
     saved = ARTIFACTS / "certificate-TOAN-2022.pdf"
     download.value.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF")
+
+
+@pytest.fixture
+def foreign_server(tmp_path):
+    """`forms-app serve` on the foreign 1.1 pair only, TOAN signed up for 2025 and both forms open today."""
+    from forms_app.rules import windows
+
+    data_dir = build_foreign_data_dir(tmp_path / "data")
+    sign_up(data_dir, "TOAN", 2025)
+    today = dt.date.today()
+    with opened(data_dir) as forms:
+        for form_id in (SIGNUP, ASSESSMENT):
+            windows.set_window(forms, form_id, 2025, today - dt.timedelta(days=1), today + dt.timedelta(days=30), "admin")
+    yield from _serve(data_dir)
+
+
+def test_a_part_above_its_whole_is_said_beside_it_as_the_unit_types_and_by_the_server(foreign_server, browser):
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_context(viewport={"width": 360, "height": 780}).new_page()
+    _sign_in(page, foreign_server, "toan")
+    page.goto(f"{foreign_server}/forms/{ASSESSMENT}/2025")
+    part, live, block = page.locator("#so_doi_vien_tich_cuc"), page.locator("#so_doi_vien_tich_cuc-check"), page.locator(
+        "#q-so_doi_vien_tich_cuc")
+    expect(live).to_be_hidden()
+
+    page.fill("#so_doi_vien", "120")
+    part.press_sequentially("150")
+    expect(live).to_be_visible()
+    expect(live).to_have_text('Giá trị 150 không được lớn hơn "Tổng số đội viên" (120).')
+    expect(part).to_have_attribute("aria-invalid", "true")
+    expect(block).to_have_class("question has-error")
+    block.screenshot(path=str(ARTIFACTS / "form-at-most-live-360.png"))
+
+    page.fill("#so_doi_vien", "1.200")  # a Vietnamese thousands dot: 1200, as the server reads it
+    expect(live).to_be_hidden()
+    expect(part).not_to_have_attribute("aria-invalid", "true")
+    expect(block).to_have_class("question")
+
+    page.fill("#so_doi_vien", "120")
+    with page.expect_navigation():
+        page.click('button[value="save"]')  # the server refuses it too, the typed value kept
+    assert page.input_value("#so_doi_vien_tich_cuc") == "150"
+    expect(live).to_have_text('Giá trị 150 không được lớn hơn "Tổng số đội viên" (120).')
+    assert "Tổng số đội viên" in page.inner_text("#error-summary")
+    page.fill("#so_doi_vien_tich_cuc", "100")
+    expect(live).to_be_hidden()

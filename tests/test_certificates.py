@@ -8,8 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support.data import SELF, TRICKY, issue_certificate, recognised_app
+from support.data import SELF, TRICKY, issue_certificate, opened, recognised_app
 from support.web import csrf_token, sign_in
+
+from forms_app.rules import certificates, registry, submitting
 
 
 def pdf_text(path_or_bytes, tmp_path: Path) -> str:
@@ -35,9 +37,15 @@ def recognised(tmp_path):
 
 
 def test_certificate_reads_back_with_every_diacritic(recognised, tmp_path):
+    from support.data import opened
+
+    from forms_app.rules import registry
+
     issued = issue_certificate(recognised, "TOAN")
     text = " ".join(pdf_text(issued.path, tmp_path).split())
-    for expected in ["GIẤY CHỨNG NHẬN", "ĐOÀN TNCS HỒ CHÍ MINH", "Đoàn khoa Toán – Tin", "ĐOÀN CƠ SỞ “3 CHỦ ĐỘNG” NĂM 2022",
+    with opened(recognised.config["DATA_DIR"]) as forms:
+        title = registry.definition(forms, SELF).certificate_title.get("vi")  # the definition's, not the program's
+    for expected in ["GIẤY CHỨNG NHẬN", "ĐOÀN TNCS HỒ CHÍ MINH", "Đoàn khoa Toán – Tin", f"{title} năm 2022",
                      "Quyết định số 45-QĐ/ĐTN ngày 20 tháng 10 năm 2022", "BAN THƯỜNG VỤ ĐOÀN TRƯỜNG", issued.serial,
                      "Hà Nội, ngày"]:
         assert expected in text, expected
@@ -80,7 +88,8 @@ def test_the_renderer_fetches_nothing_but_data_uris():
 def _sample_certificate(name: str):
     from exports.certificate import Certificate, Issuer
 
-    return Certificate(unit_name=name, cycle_year=2021, decision_no="12/QĐ-ĐTN", decided_on=dt.date(2021, 11, 20),
+    return Certificate(unit_name=name, title="Đoàn cơ sở “3 chủ động”", cycle_year=2021, decision_no="12/QĐ-ĐTN",
+                       decided_on=dt.date(2021, 11, 20),
                        serial="ABCD-EFGH-JKLM", verify_url="https://doan.example/verify/ABCD-EFGH-JKLM",
                        issued_on=dt.date(2021, 11, 20), issuer=Issuer())
 
@@ -268,3 +277,52 @@ def test_batch_on_two_workers_keeps_unit_order_and_reuses_stored_certificates(re
     finally:
         forms.close()
     assert issued == ["VAN", "TOAN"] and rows == ["TOAN", "VAN"]
+
+
+def test_a_recognition_on_the_web_issues_the_certificate_its_form_gives_and_none_for_a_form_without_one(tmp_path):
+    """A form with `result.certificate` (the foreign pair's) gets its certificate on recognition; a scored form without
+    it (the same assessment under another id, its certificate removed) is recognised but issues none."""
+    import json
+
+    from support.data import forms_sql
+    from support.foreign import ASSESSMENT, FOREIGN, NOW, SIGNUP, YEAR, build_foreign_data_dir, init, sign_up
+    from support.web import csrf_token, start_session
+
+    from forms_app.adapters.web.app import create_app
+
+    data_dir = build_foreign_data_dir(tmp_path / "data")
+    plain = json.loads((FOREIGN / f"{ASSESSMENT}.json").read_text("utf-8"))
+    plain["id"], plain["title"] = "danh-gia-khong-giay", {"vi": "Đánh giá không cấp giấy", "en": "No certificate"}
+    del plain["result"]["certificate"]
+    folder = tmp_path / "them"
+    folder.mkdir()
+    (folder / f"{SIGNUP}.json").write_text((FOREIGN / f"{SIGNUP}.json").read_text("utf-8"), "utf-8")
+    (folder / "danh-gia-khong-giay.json").write_text(json.dumps(plain, ensure_ascii=False), "utf-8")
+    init(data_dir, folder)
+    sign_up(data_dir, "TOAN")
+    app = create_app({"DATA_DIR": data_dir, "TESTING": True, "NOW": NOW})
+    answers = {"so_doi_vien": 10, "so_doi_vien_tich_cuc": 9, "co_so_tay": True, "tep_so_tay": "so-tay.pdf",
+               "so_truong_hop": 2, "so_truong_hop_duoc_giup": 2, "co_quy_ho_tro": "co"}
+    reviewer = app.test_client()
+    start_session(app, reviewer, "vanphong")
+    for form_id in (ASSESSMENT, "danh-gia-khong-giay"):
+        with opened(data_dir) as forms:
+            submitting.record(forms, unit_code="TOAN", definition=registry.definition(forms, form_id), cycle_year=YEAR,
+                              answers=answers, action="submit", author="toan", base_revision=None, request_token=None)
+        url = f"/review/TOAN/{form_id}/{YEAR}"
+        decided = reviewer.post(url + "/decision", data={
+            "decision": "recognised", "decision_no": "9-QĐ/ĐTN", "decided_on": "2025-06-10",
+            "csrf_token": csrf_token(reviewer, url)})
+        assert decided.status_code == 303, decided.get_data(as_text=True)[:500]
+    assert forms_sql(app, "SELECT form_id FROM certificates") == [(ASSESSMENT,)]
+    unit = app.test_client()
+    start_session(app, unit, "toan")
+    assert unit.get(f"/forms/{ASSESSMENT}/{YEAR}/certificate.pdf").data.startswith(b"%PDF")
+    refused = unit.get(f"/forms/danh-gia-khong-giay/{YEAR}/certificate.pdf")
+    assert refused.status_code == 404 and "Biểu mẫu này không cấp giấy chứng nhận." in refused.get_data(as_text=True)
+    assert unit.post(f"/forms/danh-gia-khong-giay/{YEAR}/certificate",
+                     data={"csrf_token": csrf_token(unit, "/")}).status_code == 404
+    assert unit.get("/").get_data(as_text=True).count("Tải giấy chứng nhận") == 1  # the form that issues one
+    with opened(data_dir) as forms:
+        with pytest.raises(certificates.NoCertificate):
+            certificates.issue(forms, data_dir, "TOAN", YEAR, "danh-gia-khong-giay")

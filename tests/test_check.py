@@ -52,6 +52,11 @@ def console_script() -> str:
     return found
 
 
+def shipped_count() -> int:
+    """How many definition files ship (each version of a form is one file)."""
+    return len(list(shipped_folder().glob("*.json")))
+
+
 def question(document: dict, index: int, section: int = 0) -> dict:
     return document["sections"][section]["questions"][index]
 
@@ -100,13 +105,13 @@ def test_accepts_the_shipped_definitions_when_given_no_path():
     assert_no_traceback(result)
     for form_id in SHIPPED_IDS:
         assert form_id in result.output
-    assert result.output.startswith("2 valid definition(s)")
+    assert result.output.startswith(f"{shipped_count()} valid definition(s)")
 
 
 def test_accepts_the_shipped_folder_named_explicitly_in_vietnamese_by_default():
     result = invoke("check", str(shipped_folder()))
     assert result.exit_code == 0, result.output
-    assert "2 định nghĩa hợp lệ" in result.output
+    assert f"{shipped_count()} định nghĩa hợp lệ" in result.output
 
 
 def test_console_script_accepts_the_shipped_definitions_from_any_directory(tmp_path):
@@ -213,6 +218,151 @@ def test_accepts_plain_strings_as_default_language_text_when_the_default_is_engl
     assert check(write_json(document)).exit_code == 0
 
 
+# --------------------------------------------------------------------------- format 1.1, accepted
+
+FOREIGN = Path(__file__).resolve().parent / "data" / "foreign"
+
+
+def test_accepts_the_foreign_pair_that_uses_every_key_of_format_1_1():
+    definitions, problems = check_paths([FOREIGN])
+    assert problems == []
+    by_id = {d.id: d for d in definitions}
+    assessment, registration = by_id["danh-gia-doi-tinh-nguyen"], by_id["ghi-danh-doi-tinh-nguyen"]
+    # …and it does use every 1.1 key, so passing means something.
+    assert [q.id for q in assessment.questions if q.at_most] == ["so_doi_vien_tich_cuc", "so_truong_hop_duoc_giup"]
+    assert [(q.id, q.evidence) for q in assessment.questions if q.evidence] == [("co_so_tay", "tep_so_tay")]
+    assert [q.id for q in assessment.questions if q.may_not_apply] == ["so_truong_hop_duoc_giup"]
+    assert assessment.certificate_title.get("en") == "Outstanding volunteer team"
+    assert [(r.form, sorted(r.when.questions())) for r in assessment.requirements] == [
+        ("ghi-danh-doi-tinh-nguyen", ["dong_y_tham_gia", "tep_ke_hoach"])]
+    assert registration.question("tep_ke_hoach").accept == ("pdf", "docx")
+    assert {q.criterion for q in assessment.questions} == {c.id for c in assessment.criteria}
+    result = check(FOREIGN, lang="en")
+    assert result.exit_code == 0, result.output
+    assert result.output == "2 valid definition(s): danh-gia-doi-tinh-nguyen v1, ghi-danh-doi-tinh-nguyen v1.\n"
+
+
+def test_accept_written_with_a_dot_or_in_capitals_means_the_lower_case_extension(write_json):
+    document = minimal_document()
+    question(document, ID["minh_chung"])["accept"] = [".PDF", "Docx", "jpg"]
+    definitions, problems = check_paths([write_json(document)])
+    assert problems == []
+    assert definitions[0].question("minh_chung").accept == ("pdf", "docx", "jpg")
+
+
+def _with_every_1_1_key() -> dict[str, dict]:
+    """dang-ky, and mau-thu using every 1.1 key on the minimal document's questions."""
+    document = form("mau-thu", [{"form": "dang-ky", "when": {"all": [
+        COMMITTED, {"question": "minh_chung", "answered": True}, {"question": "hinh_thuc", "in": ["truc_tiep"]},
+        {"not": {"question": "tong_so", "at_least": 500}}]}}])
+    question(document, ID["danh_gia"])["at_most"] = "tong_so"
+    question(document, ID["danh_gia"])["points"]["if_zero_denominator"] = "not_applicable"
+    question(document, ID["co_ke_hoach"])["evidence"] = "minh_chung"
+    question(document, ID["hinh_thuc"])["evidence"] = "minh_chung"  # points on its choices
+    question(document, ID["ti_le"])["at_most"] = "danh_gia"  # a number at most an integer
+    document["result"]["certificate"] = {"title": {"vi": "Giấy khen", "en": "Certificate of merit"}}
+    return {"dang-ky.json": form("dang-ky"), "mau-thu.json": document}
+
+
+def test_accepts_every_key_of_format_1_1_on_the_minimal_document(tmp_path):
+    for name, document in _with_every_1_1_key().items():
+        write(tmp_path, name, document)
+    definitions, problems = check_paths([tmp_path])
+    assert problems == []
+    requiring_form = next(d for d in definitions if d.id == "mau-thu")
+    assert requiring_form.requires == ("dang-ky",)
+    assert requiring_form.requirements[0].path == "$.requires[0]"
+    assert requiring_form.certificate_title.get() == "Giấy khen"
+    assert check(tmp_path).exit_code == 0
+
+
+def test_an_evidence_question_may_come_after_the_points_it_proves(write_json):
+    document = minimal_document()
+    question(document, ID["co_ke_hoach"])["evidence"] = "minh_chung"  # question 0 proven by question 5
+    assert check_paths([write_json(document)])[1] == []
+
+
+def test_a_requirement_written_as_an_id_or_as_an_object_is_the_same_requirement(tmp_path):
+    write(tmp_path, "dang-ky.json", form("dang-ky"))
+    write(tmp_path, "mau-a.json", form("mau-a", ["dang-ky"]))
+    write(tmp_path, "mau-b.json", form("mau-b", [{"form": "dang-ky"}]))
+    definitions, problems = check_paths([tmp_path])
+    assert problems == []
+    by_id = {d.id: d for d in definitions}
+    assert by_id["mau-a"].requirements == by_id["mau-b"].requirements
+    assert by_id["mau-b"].requirements[0].when is None
+
+
+def test_requires_when_may_name_a_question_of_any_version_of_the_required_form_checked_together(tmp_path):
+    old = form("dang-ky", version=1)
+    new = form("dang-ky", version=2)
+    question(new, ID["ghi_chu"])["id"] = "cam_ket"  # only version 2 asks it (a text question there)
+    write(tmp_path, "dang-ky-v1.json", old)
+    write(tmp_path, "dang-ky-v2.json", new)
+    write(tmp_path, "mau-thu.json", form("mau-thu", [{"form": "dang-ky", "when": {"question": "cam_ket", "answered": True}}]))
+    assert check_paths([tmp_path])[1] == []
+
+
+def test_requires_when_values_must_fit_every_version_that_has_the_question_reported_once(tmp_path):
+    old = form("dang-ky", version=1)
+    new = form("dang-ky", version=2)
+    question(old, ID["ghi_chu"])["id"] = "cam_ket"  # text in version 1
+    question(new, ID["ghi_chu"]).update(id="cam_ket", type="boolean", label="Cam kết")  # boolean in version 2
+    del question(new, ID["ghi_chu"])["multiline"], question(new, ID["ghi_chu"])["max_length"]
+    for when in ({"question": "cam_ket", "equals": True}, {"question": "cam_ket", "equals": "Có"}):
+        for name, document in (("dang-ky-v1.json", old), ("dang-ky-v2.json", new),
+                               ("mau-thu.json", form("mau-thu", [{"form": "dang-ky", "when": when}]))):
+            write(tmp_path, name, document)
+        _, problems = check_paths([tmp_path])
+        assert [(Path(p.file).name, p.code, p.path) for p in problems] == [
+            ("mau-thu.json", "condition_wrong_type", "$.requires[0].when.equals")], when
+
+
+def test_requires_when_on_a_broken_required_form_reports_only_the_broken_form(tmp_path):
+    required = form("dang-ky")
+    required["schedule"]["first_year"] = 2030
+    write(tmp_path, "dang-ky.json", required)
+    write(tmp_path, "mau-thu.json", form("mau-thu", [{"form": "dang-ky", "when": {"question": "khong_co", "answered": True}}]))
+    _, problems = check_paths([tmp_path])
+    assert [(Path(p.file).name, p.code) for p in problems] == [("dang-ky.json", "years_reversed")]
+
+
+def test_a_file_with_its_own_problems_still_has_its_requires_checked_in_the_same_run(tmp_path):
+    document = form("mau-thu", [{"form": "dang-ky", "when": {"question": "bien_ban", "answered": True}}, "khong-co"])
+    document["schedule"]["first_year"] = 2030
+    write(tmp_path, "dang-ky.json", form("dang-ky"))
+    write(tmp_path, "mau-thu.json", document)
+    definitions, problems = check_paths([tmp_path])
+    assert [d.id for d in definitions] == ["dang-ky"]
+    assert [(Path(p.file).name, p.code, p.path) for p in problems] == [
+        ("mau-thu.json", "years_reversed", "$.schedule.first_year"),
+        ("mau-thu.json", "unknown_when_question", "$.requires[0].when.question"),
+        ("mau-thu.json", "unknown_required_form", "$.requires[1]"),
+    ]
+
+
+def test_accepts_a_criterion_on_a_form_that_declares_no_criteria(write_json):
+    document = minimal_document()
+    del document["criteria"]
+    question(document, ID["tong_so"])["criterion"] = "7.3"
+    assert check_paths([write_json(document)])[1] == []
+
+
+def test_console_script_rejects_a_part_whose_whole_comes_later(tmp_path):
+    document = minimal_document()
+    question(document, ID["danh_gia"])["at_most"] = "ti_le"
+    path = write(tmp_path, "mau-thu.json", document)
+    completed = subprocess.run(
+        [console_script(), "check", "--lang", "en", str(path)], capture_output=True, text=True, timeout=60,
+    )
+    assert completed.returncode == 1
+    assert completed.stdout.splitlines() == [
+        f"{path}: {q_path(ID['danh_gia'], '.at_most')}: the question \"ti_le\" does not come before this one; "
+        "conditions, ratios and \"at_most\" may only refer to earlier questions."
+    ]
+    assert completed.stderr.strip() == "1 problem(s)."
+
+
 # --------------------------------------------------------------------------- one case per rejection rule
 
 
@@ -272,13 +422,34 @@ def set_schedule(**values) -> Callable[[dict], None]:
     return change
 
 
-def form(form_id: str, requires: list[str] | None = None, version: int = 1) -> dict:
+def form(form_id: str, requires: list[str | dict] | None = None, version: int = 1) -> dict:
     document = minimal_document()
     document["id"] = form_id
     document["version"] = version
     if requires is not None:
         document["requires"] = requires
     return document
+
+
+def set_points(index: int, **values) -> Callable[[dict], None]:
+    def change(document):
+        question(document, index)["points"].update(values)
+    return change
+
+
+def set_certificate(certificate: dict) -> Callable[[dict], None]:
+    def change(document):
+        document["result"]["certificate"] = certificate
+    return change
+
+
+COMMITTED = {"question": "co_ke_hoach", "equals": True}
+
+
+def requiring(when: dict | None = None, *more: str | dict) -> dict[str, dict]:
+    """Two files: the form dang-ky, and mau-thu requiring it on condition `when` (then any `more` entries)."""
+    entry = {"form": "dang-ky"} if when is None else {"form": "dang-ky", "when": when}
+    return {"dang-ky.json": form("dang-ky"), "mau-thu.json": form("mau-thu", [entry, *more])}
 
 
 def with_duplicate_key() -> str:
@@ -448,6 +619,89 @@ CASES = [
         en=('"9.9"', "2.1.1")),
     one("a_criterion_declared_twice", lambda d: d["criteria"].append(dict(d["criteria"][0])),
         "duplicate_criterion", "$.criteria[1].id", en=('"2.1.1"',)),
+    # --- format 1.1: at_most
+    one("at_most_naming_an_unknown_question", setq(2, at_most="khong_co"), "unknown_question", q_path(2, ".at_most"),
+        en=('"khong_co"', "earlier")),
+    one("at_most_naming_a_later_question", setq(2, at_most="ti_le"), "not_earlier", q_path(2, ".at_most"),
+        en=('"ti_le"', '"at_most"'), vi=('"ti_le"', '"at_most"')),
+    one("at_most_naming_its_own_question", setq(2, at_most="danh_gia"), "at_most_self", q_path(2, ".at_most"),
+        en=("itself", "integer or number"), vi=("chính câu hỏi này",)),
+    one("at_most_naming_a_question_that_is_not_a_number", setq(8, at_most="co_ke_hoach"), "at_most_wrong_type",
+        q_path(8, ".at_most"), en=('"co_ke_hoach"', "boolean", "integer or number"), vi=('"co_ke_hoach"', "boolean")),
+    one("at_most_on_a_choice_question", setq(3, at_most="tong_so"), "schema.unknown_key", q_path(3, ".at_most"),
+        en=('"at_most"',)),
+    one("at_most_that_is_not_a_question_id", setq(2, at_most="Tong so"), "schema.pattern", q_path(2, ".at_most"),
+        en=('"Tong so"', "lower-case letter")),
+    # --- format 1.1: evidence
+    one("evidence_naming_an_unknown_question", setq(0, evidence="bien_ban"), "evidence_unknown",
+        q_path(0, ".evidence"), en=('"bien_ban"', "file question"), vi=('"bien_ban"', "câu hỏi tệp")),
+    one("evidence_naming_a_question_that_is_not_a_file", setq(0, evidence="tong_so"), "evidence_not_file",
+        q_path(0, ".evidence"), en=('"tong_so"', "integer", "type file"), vi=('"tong_so"', "kiểu file")),
+    one("evidence_naming_its_own_question", setq(5, evidence="minh_chung"), "evidence_self", q_path(5, ".evidence"),
+        en=("itself", "another file question")),
+    one("evidence_on_a_question_that_earns_no_points", setq(6, evidence="minh_chung"), "evidence_without_points",
+        q_path(6, ".evidence"), en=('"minh_chung"', '"points"')),
+    # --- format 1.1: if_zero_denominator
+    one("if_zero_denominator_without_ratio_to", set_points(1, if_zero_denominator="not_applicable"),
+        "if_zero_denominator_without_ratio", q_path(1, ".points.if_zero_denominator"),
+        en=('"not_applicable"', '"ratio_to"'), vi=('"ratio_to"', "mẫu số")),
+    one("if_zero_denominator_zero_written_without_ratio_to", set_points(1, if_zero_denominator="zero"),
+        "if_zero_denominator_without_ratio", q_path(1, ".points.if_zero_denominator"), en=('"zero"',)),
+    one("if_zero_denominator_with_another_value", set_points(2, if_zero_denominator="skip"), "schema.enum",
+        q_path(2, ".points.if_zero_denominator"), en=('"skip"', '"zero", "not_applicable"')),
+    one("if_zero_denominator_on_a_file_rule", set_points(5, if_zero_denominator="zero"), "schema.unknown_key",
+        q_path(5, ".points.if_zero_denominator"), en=('"if_zero_denominator"', "if_provided")),
+    # --- format 1.1: requires entries with a condition on the required form's answers
+    Case("requires_when_naming_a_question_the_required_form_lacks",
+         requiring({"all": [COMMITTED, {"question": "bien_ban", "answered": True}]}),
+         "unknown_when_question", "$.requires[0].when.all[1].question",
+         en=('"bien_ban"', 'the form "dang-ky"'), vi=('"bien_ban"', 'biểu mẫu "dang-ky"')),
+    Case("requires_when_comparing_a_boolean_with_a_string", requiring({"question": "co_ke_hoach", "equals": "Có"}),
+         "condition_wrong_type", "$.requires[0].when.equals", en=('"co_ke_hoach"', "true/false")),
+    Case("requires_when_with_a_value_that_is_not_a_choice",
+         requiring({"question": "hinh_thuc", "in": ["truc_tiep", "qua_thu"]}),
+         "condition_unknown_choice", "$.requires[0].when.in[1]", en=('"qua_thu"', '"truc_tuyen"')),
+    Case("requires_when_comparing_a_file_question", requiring({"question": "minh_chung", "equals": "x"}),
+         "condition_wrong_type", "$.requires[0].when.equals", en=('"minh_chung"', '"answered"')),
+    Case("requires_when_at_least_on_a_boolean", requiring({"not": {"question": "co_ke_hoach", "at_least": 1}}),
+         "condition_wrong_type", "$.requires[0].when.not.at_least", en=("integer or number",)),
+    one("requires_entry_naming_a_form_that_is_not_checked",
+        lambda d: d.update(requires=[{"form": "dang-ky", "when": COMMITTED}]),
+        "unknown_required_form", "$.requires[0]", en=('"dang-ky"', "mau-thu")),
+    one("requires_entry_naming_itself", lambda d: d.update(requires=[{"form": "mau-thu", "when": COMMITTED}]),
+        "requires_self", "$.requires[0]", en=('"mau-thu"',)),
+    Case("a_requires_cycle_through_entries_with_conditions",
+         {"mau-a.json": form("mau-a", [{"form": "mau-b", "when": COMMITTED}]), "mau-b.json": form("mau-b", [{"form": "mau-a"}])},
+         "requires_cycle", "$.requires", file="mau-a.json", en=("mau-a → mau-b → mau-a",)),
+    Case("requires_naming_a_form_twice", requiring(COMMITTED, "dang-ky"), "duplicate_required_form", "$.requires[1]",
+         en=('"dang-ky"', "$.requires[0]", '"all"')),
+    one("requires_entry_with_an_unknown_key", lambda d: d.update(requires=[{"form": "dang-ky", "if": COMMITTED}]),
+        "schema.unknown_key", "$.requires[0].if", en=('"if"', "form, when")),
+    one("requires_entry_without_a_form", lambda d: d.update(requires=[{"when": COMMITTED}]),
+        "schema.required", "$.requires[0]", en=('"form"',)),
+    one("requires_entry_with_a_condition_without_an_operator",
+        lambda d: d.update(requires=[{"form": "dang-ky", "when": {"question": "co_ke_hoach"}}]),
+        "schema.shape", "$.requires[0].when", en=("exactly one",)),
+    one("requires_entry_that_is_a_number", lambda d: d.update(requires=[5]), "schema.type", "$.requires[0]",
+        en=("a string or an object",)),
+    one("requires_entry_naming_a_form_id_of_the_wrong_form", lambda d: d.update(requires=[{"form": "Dang_Ky"}]),
+        "schema.pattern", "$.requires[0].form", en=('"Dang_Ky"', "lower-case letters and digits")),
+    # --- format 1.1: result.certificate
+    one("a_certificate_title_missing_the_default_language", set_certificate({"title": {"en": "Good unit"}}),
+        "missing_default_language", "$.result.certificate.title", en=('"vi"',)),
+    one("a_certificate_without_a_title", set_certificate({}), "schema.required", "$.result.certificate",
+        en=('"title"',)),
+    one("a_certificate_with_an_unknown_key", set_certificate({"title": "Giấy khen", "template": "a4"}),
+        "schema.unknown_key", "$.result.certificate.template", en=('"template"', "title")),
+    # --- format 1.1: accept
+    one("accept_listing_an_extension_twice_once_with_a_dot_and_capitals", setq(5, accept=["pdf", "docx", ".PDF"]),
+        "duplicate_extension", q_path(5, ".accept[2]"), en=('".PDF"', '"pdf"', q_path(5, ".accept[0]")),
+        vi=('".PDF"', '"pdf"')),
+    one("accept_with_a_dot_inside_the_extension", setq(5, accept=["tar.gz"]), "schema.pattern",
+        q_path(5, ".accept[0]"), en=('"tar.gz"', "with or without the dot")),
+    # --- criteria (part of the contract since 1.1)
+    one("a_criterion_id_that_is_not_numbers_joined_by_dots", lambda d: d["criteria"][0].update(id="2.a"),
+        "schema.pattern", "$.criteria[0].id", en=('"2.a"', "numbers joined by dots")),
 ]
 
 
@@ -505,7 +759,11 @@ def test_the_table_covers_every_rule_of_the_format():
         "duplicate_choice", "bands_order", "min_above_max", "min_selected_above_choices", "pass_min_unreachable",
         "total_unreachable", "missing_default_language", "unknown_language", "unknown_required_form",
         "requires_self", "requires_cycle", "duplicate_form_version", "years_reversed", "invalid_date_rule",
-        "window_empty", "unknown_criterion",
+        "window_empty", "unknown_criterion", "duplicate_criterion",
+        # format 1.1
+        "at_most_self", "at_most_wrong_type", "evidence_unknown", "evidence_not_file", "evidence_self",
+        "evidence_without_points", "if_zero_denominator_without_ratio", "unknown_when_question",
+        "duplicate_required_form", "duplicate_extension",
     }
     assert wanted <= codes, wanted - codes
 
@@ -671,8 +929,9 @@ def test_reports_every_missing_required_key(write_json):
     (7, {"min": "2022-02-30"}),
     (4, {"min_selected": -1}),
     (1, {"min": "x"}),
-    (5, {"accept": ["PDF"]}),
-], ids=["date_min_not_a_date", "min_selected_negative", "integer_min_a_string", "accept_upper_case"])
+    (5, {"accept": ["pdf", "docx", ".p.df"]}),
+    (2, {"at_most": 5}),
+], ids=["date_min_not_a_date", "min_selected_negative", "integer_min_a_string", "accept_two_dots", "at_most_a_number"])
 def test_reports_an_error_inside_a_types_own_keys_alone(write_json, index, change):
     document = minimal_document()
     question(document, index).update(change)
@@ -761,7 +1020,8 @@ json_values = st.recursive(
 mutation_scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-10**6, max_value=10**6),
     st.floats(allow_nan=False), st.text(max_size=20),
-    st.sampled_from(["", "vi", "en", "tong_so", "kenh", "co_ke_hoach", "mau-thu", "2020-02-29", "integer", "file"]),
+    st.sampled_from(["", "vi", "en", "tong_so", "kenh", "co_ke_hoach", "mau-thu", "2020-02-29", "integer", "file",
+                     "so_doi_vien", "tep_so_tay", "dong_y_tham_gia", "not_applicable", ".PDF", "ghi-danh-doi-tinh-nguyen"]),
 )
 mutation_values = st.recursive(
     mutation_scalars,
@@ -781,22 +1041,22 @@ def _node_paths(node: Any, prefix: tuple = ()) -> list[tuple]:
     return paths
 
 
-NODE_PATHS = _node_paths(minimal_document())
-KEY_PATHS = [p for p in NODE_PATHS if p and isinstance(p[-1], str)]
+class Nodes:
+    """The places of a valid document that mutations replace, transplant or delete."""
 
-
-MINIMAL_NODES = minimal_document()
+    def __init__(self, document: dict):
+        self.document = document
+        self.paths = _node_paths(document)
+        self.keys = [p for p in self.paths if p and isinstance(p[-1], str)]
+        self.by_type: dict[type, list[tuple]] = {}
+        for path in self.paths:
+            self.by_type.setdefault(type(_get(document, path)), []).append(path)
 
 
 def _get(document, path):
     for part in path:
         document = document[part]
     return document
-
-
-NODES_BY_TYPE: dict[type, list[tuple]] = {}
-for _path in NODE_PATHS:
-    NODES_BY_TYPE.setdefault(type(_get(MINIMAL_NODES, _path)), []).append(_path)
 
 
 def _parent(document, path):
@@ -806,13 +1066,18 @@ def _parent(document, path):
     return node
 
 
+MINIMAL_NODES = Nodes(minimal_document())
+FOREIGN_ASSESSMENT = "danh-gia-doi-tinh-nguyen.json"
+FOREIGN_NODES = Nodes(json.loads((FOREIGN / FOREIGN_ASSESSMENT).read_text("utf-8")))
+
+
 @st.composite
-def mutated_documents(draw):
-    document = minimal_document()
+def mutated_documents(draw, nodes: Nodes = MINIMAL_NODES):
+    document = copy.deepcopy(nodes.document)
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         kind = draw(st.sampled_from(["replace", "transplant", "delete"]))
         if kind != "delete":
-            path = draw(st.sampled_from(NODE_PATHS))
+            path = draw(st.sampled_from(nodes.paths))
             if kind == "replace":
                 value = draw(mutation_values)
             else:  # another node of the valid document of the same JSON type: reaches the semantic checks
@@ -820,10 +1085,10 @@ def mutated_documents(draw):
                     current = _get(document, path)
                 except (KeyError, IndexError, TypeError):
                     continue
-                same_type = NODES_BY_TYPE.get(type(current))
+                same_type = nodes.by_type.get(type(current))
                 if not same_type:
                     continue
-                value = copy.deepcopy(_get(MINIMAL_NODES, draw(st.sampled_from(same_type))))
+                value = copy.deepcopy(_get(nodes.document, draw(st.sampled_from(same_type))))
             if not path:
                 document = value
             else:
@@ -832,7 +1097,7 @@ def mutated_documents(draw):
                 except (KeyError, IndexError, TypeError):
                     pass  # an earlier mutation removed or replaced the place
         else:
-            path = draw(st.sampled_from(KEY_PATHS))
+            path = draw(st.sampled_from(nodes.keys))
             try:
                 del _parent(document, path)[path[-1]]
             except (KeyError, IndexError, TypeError):
@@ -840,15 +1105,18 @@ def mutated_documents(draw):
     return document
 
 
-def _check_content(content) -> None:
+def _check_content(content, name: str = "mau-thu.json", beside: tuple[Path, ...] = ()) -> None:
+    """Check `content` written as `name`, with copies of the files `beside` in the same folder."""
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "mau-thu.json"
+        for other in beside:
+            shutil.copy(other, folder)
+        path = Path(folder) / name
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:
             path.write_text(json.dumps(content, ensure_ascii=False), "utf-8")
         for lang in ("vi", "en"):
-            result = check(path, lang=lang)
+            result = check(folder if beside else path, lang=lang)
             assert_no_traceback(result)
             assert result.exit_code in (0, 1), (result.exit_code, result.output)
             assert result.output.strip()
@@ -866,6 +1134,13 @@ def test_any_json_document_is_accepted_or_rejected_without_a_traceback(document)
 @given(mutated_documents())
 def test_any_mutation_of_a_valid_document_is_accepted_or_rejected_without_a_traceback(document):
     _check_content(document)
+
+
+@SETTINGS
+@given(mutated_documents(FOREIGN_NODES))
+def test_any_mutation_of_a_format_1_1_document_is_accepted_or_rejected_without_a_traceback(document):
+    """The foreign assessment (every 1.1 key) mutated, checked beside the registration it requires."""
+    _check_content(document, FOREIGN_ASSESSMENT, beside=(FOREIGN / "ghi-danh-doi-tinh-nguyen.json",))
 
 
 @SETTINGS

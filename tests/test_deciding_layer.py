@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.data import SELF, forms_sql, submission_row
-from support.web import complete_self_assessment, csrf_token, post_answers, unescape
+from support.web import complete_self_assessment, csrf_token, pdf_upload, post_answers, unescape
 
 from forms_app.rules import deciding, decisions_import, submitting
 from forms_app.rules.messages import LANGS
@@ -30,8 +30,9 @@ def forms(app):
 
 @pytest.fixture
 def submitted(app, toan):
-    """TOAN's 2022 self-assessment, submitted."""
-    assert post_answers(toan, complete_self_assessment(), "submit").status_code == 303
+    """TOAN's 2022 self-assessment, submitted with its work plan (the proof co_chuong_trinh_hanh_dong's 4 points need)."""
+    files = {"file_ke_hoach_cong_tac": pdf_upload("ke-hoach.pdf")}
+    assert post_answers(toan, complete_self_assessment(), "submit", files=files).status_code == 303
     return toan
 
 
@@ -78,7 +79,7 @@ def test_decisions_and_adjustments_inserted_in_batches_keep_the_latest_current(a
     assert deciding.current_decision(forms, "TOAN", SELF, 2022)["decision_no"] == "2-QĐ/ĐTN"
     assert submitting.current_adjustments(forms, sid) == {"co_chuong_trinh_hanh_dong": {"points": 0.0, "reason": "Thiếu chữ ký"}}
     row = submission_row(app, "TOAN")
-    assert row["adjusted_total"] == row["total"] - 3
+    assert row["adjusted_total"] == row["total"] - 4
     assert forms_sql(app, "SELECT decision FROM tong_quan WHERE submission_id = ?", (sid,)) == [("recognised",)]
 
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from click.testing import CliRunner
 from support.data import SELF, forms_sql, register, revision_rows, submission_row
-from support.web import SELF_URL, FormPage, complete_self_assessment, csrf_token, post_answers, unescape
+from support.web import SELF_URL, FormPage, complete_self_assessment, csrf_token, pdf_upload, post_answers, unescape
 
 UTC = dt.timezone.utc
 AFTER_DEADLINE = dt.datetime(2022, 10, 5, 3, 0, tzinfo=UTC)
@@ -29,17 +29,29 @@ def forms(app):
     connection.close()
 
 
+# The proofs TOAN uploads (version 2 binds points to them through `evidence`): its work plan (co_chuong_trinh_hanh_dong
+# earns its 4 points, can_cu_ke_hoach its 1) and its review of members in difficulty (doi_tuong_duoc_ra_soat earns 1).
+# Without their proofs, linh_vuc_hoat_dong (up to 3) and so_doan_vien_moi (up to 2) earn 0.
+PROOFS = ("file_ke_hoach_cong_tac", "file_ra_soat_hoan_canh_kho_khan")
+
+
 def submit(app, client, unit: str = "TOAN", **changes) -> None:
-    """The unit registers and submits a complete self-assessment through its form page."""
+    """The unit registers and submits a complete self-assessment through its form page, with the PROOFS uploaded."""
     register(app, unit)
-    response = post_answers(client, {**complete_self_assessment(), **changes}, "submit")
+    response = post_answers(client, {**complete_self_assessment(), **changes}, "submit", files=proofs())
     assert response.status_code == 303, response.get_data(as_text=True)[:300]
+
+
+def proofs() -> dict:
+    """The PROOFS as uploads (a post without them, or without their `__keep` fields, keeps no file)."""
+    return {name: pdf_upload(f"{name}.pdf") for name in PROOFS}
 
 
 @pytest.fixture
 def submitted(app, toan):
-    """TOAN's 2022 self-assessment, submitted; the unit's client."""
-    submit(app, toan)
+    """TOAN's 2022 self-assessment, submitted without youth projects (so_cong_trinh_phan_viec is hidden); the unit's
+    client."""
+    submit(app, toan, co_cong_trinh_phan_viec="false")
     return toan
 
 
@@ -159,27 +171,27 @@ def test_adjustments_are_clamped_to_the_questions_range_and_the_automatic_points
     before = submission_row(app, "TOAN")
     sid = before["id"]
     auto = dict(forms_sql(app, "SELECT question_id, points FROM answers WHERE submission_id = ?", (sid,)))
-    assert auto["co_chuong_trinh_hanh_dong"] == 3 and auto["file_ke_hoach_cong_tac"] == 0
+    assert auto["co_chuong_trinh_hanh_dong"] == 4 and auto["linh_vuc_hoat_dong"] == 0  # the latter's proof is missing
 
     low = record_adjustment(forms, sid, "co_chuong_trinh_hanh_dong", -5, "Chương trình chưa được cấp uỷ duyệt", "kiemtra")
-    high = record_adjustment(forms, sid, "file_ke_hoach_cong_tac", 50, "Kế hoạch đã nộp bản giấy", "kiemtra")
-    assert (low["points"], high["points"]) == (0, 2)  # the question's maximum is 2
+    high = record_adjustment(forms, sid, "linh_vuc_hoat_dong", 50, "Báo cáo tổng kết đã nộp bản giấy", "kiemtra")
+    assert (low["points"], high["points"]) == (0, 3)  # the question's maximum is 3
 
     after = submission_row(app, "TOAN")
     assert after["total"] == before["total"]  # the automatic total is untouched
-    assert after["adjusted_total"] == before["total"] - 3 + 2
+    assert after["adjusted_total"] == before["total"] - 4 + 3
     rows = dict(forms_sql(app, "SELECT question_id, points || '/' || COALESCE(adjusted_points, '-') FROM answers "
-                               "WHERE submission_id = ? AND question_id IN ('co_chuong_trinh_hanh_dong', 'file_ke_hoach_cong_tac', "
-                               "'so_doan_vien_moi')", (sid,)))
-    assert rows == {"co_chuong_trinh_hanh_dong": "3.0/0.0", "file_ke_hoach_cong_tac": "0.0/2.0", "so_doan_vien_moi": "2.0/-"}
+                               "WHERE submission_id = ? AND question_id IN ('co_chuong_trinh_hanh_dong', 'linh_vuc_hoat_dong', "
+                               "'can_cu_ke_hoach')", (sid,)))
+    assert rows == {"co_chuong_trinh_hanh_dong": "4.0/0.0", "linh_vuc_hoat_dong": "0.0/3.0", "can_cu_ke_hoach": "1.0/-"}
     sections = dict(forms_sql(app, "SELECT section_id, COALESCE(adjusted_score, '-') FROM section_scores WHERE submission_id = ?", (sid,)))
     automatic = dict(forms_sql(app, "SELECT section_id, score FROM section_scores WHERE submission_id = ?", (sid,)))
     assert sections["nhom_2_2"] == automatic["nhom_2_2"] - 1 and sections["nhom_2_1"] == "-"
     assert [(a["question_id"], a["points"], a["recorded_by"]) for a in adjustment_history(forms, sid)] == [
-        ("file_ke_hoach_cong_tac", 2, "kiemtra"), ("co_chuong_trinh_hanh_dong", 0, "kiemtra")]
+        ("linh_vuc_hoat_dong", 3, "kiemtra"), ("co_chuong_trinh_hanh_dong", 0, "kiemtra")]
     entries = audit_rows(app, "points_adjusted")
     assert [(e["actor"], e["detail"]["question"], e["detail"]["requested"], e["detail"]["points"]) for e in entries] == [
-        ("kiemtra", "co_chuong_trinh_hanh_dong", -5, 0), ("kiemtra", "file_ke_hoach_cong_tac", 50, 2)]
+        ("kiemtra", "co_chuong_trinh_hanh_dong", -5, 0), ("kiemtra", "linh_vuc_hoat_dong", 50, 3)]
 
 
 def test_removing_an_adjustment_brings_the_automatic_score_back_and_keeps_the_history(app, submitted, forms):
@@ -187,12 +199,12 @@ def test_removing_an_adjustment_brings_the_automatic_score_back_and_keeps_the_hi
 
     sid = submission_row(app, "TOAN")["id"]
     record_adjustment(forms, sid, "co_chuong_trinh_hanh_dong", 1, "Thiếu chữ ký", "kiemtra")
-    record_adjustment(forms, sid, "co_chuong_trinh_hanh_dong", 2, "Đã bổ sung chữ ký", "kiemtra")
+    record_adjustment(forms, sid, "co_chuong_trinh_hanh_dong", 3, "Đã bổ sung chữ ký", "kiemtra")
     assert submission_row(app, "TOAN")["adjusted_total"] == submission_row(app, "TOAN")["total"] - 1
     record_adjustment(forms, sid, "co_chuong_trinh_hanh_dong", None, "Điều chỉnh nhầm", "kiemtra")
     assert submission_row(app, "TOAN")["adjusted_total"] is None
     assert forms_sql(app, "SELECT COUNT(*) FROM answers WHERE adjusted_points IS NOT NULL") == [(0,)]
-    assert [a["points"] for a in adjustment_history(forms, sid)] == [None, 2, 1]
+    assert [a["points"] for a in adjustment_history(forms, sid)] == [None, 3, 1]
     assert len(audit_rows(app, "adjustment_removed")) == 1
 
 
@@ -200,8 +212,8 @@ def test_an_adjustment_on_a_hidden_or_unknown_question_or_without_a_reason_is_re
     from forms_app.rules.deciding import record_adjustment
 
     sid = submission_row(app, "TOAN")["id"]
-    # so_kien_nghi_duoc_giai_quyet shows only when so_kien_nghi_tiep_nhan ≥ 1, left empty here.
-    assert refusal_codes(lambda: record_adjustment(forms, sid, "so_kien_nghi_duoc_giai_quyet", 1, "x", "kiemtra")) == ["hidden_question"]
+    # so_cong_trinh_phan_viec shows only when the unit carried out youth projects; it said it did not.
+    assert refusal_codes(lambda: record_adjustment(forms, sid, "so_cong_trinh_phan_viec", 1, "x", "kiemtra")) == ["hidden_question"]
     assert refusal_codes(lambda: record_adjustment(forms, sid, "khong_co", 1, "x", "kiemtra")) == ["unknown_question"]
     assert refusal_codes(lambda: record_adjustment(forms, sid, "tu_nhan_xet", 1, "x", "kiemtra")) == ["unscored_question"]
     assert refusal_codes(lambda: record_adjustment(forms, sid, "co_chuong_trinh_hanh_dong", 1, "  ", "kiemtra")) == ["reason_needed"]
@@ -218,11 +230,11 @@ def test_a_resubmission_after_a_return_keeps_the_adjustments_on_the_new_answers(
     record_adjustment(forms, sid, "doi_tuong_duoc_ra_soat", 0, "Danh sách rà soát không khớp", "kiemtra")
     decide(forms, "returned", comment="Bổ sung", reopen_until="2022-09-30")
     answers = {**complete_self_assessment(), "so_doan_vien_moi": "0", "da_ra_soat_hoan_canh_kho_khan": "false"}
-    assert post_answers(submitted, answers, "submit").status_code == 303
+    assert post_answers(submitted, answers, "submit", files=proofs()).status_code == 303
     after = submission_row(app, "TOAN")
     assert after["submitted_revision"] == 2
     # Only the adjustment of a question still shown applies; the one now hidden stays in the history.
-    assert after["adjusted_total"] == after["total"] - 2
+    assert after["adjusted_total"] == after["total"] - 3
     assert dict(forms_sql(app, "SELECT question_id, adjusted_points FROM answers WHERE submission_id = ? "
                                "AND adjusted_points IS NOT NULL", (sid,))) == {"co_chuong_trinh_hanh_dong": 1}
     assert forms_sql(app, "SELECT COUNT(*) FROM adjustments") == [(2,)]
@@ -314,7 +326,7 @@ def test_the_result_page_shows_adjusted_points_beside_the_automatic_ones(app, su
     record_adjustment(forms, sid, "co_chuong_trinh_hanh_dong", 1, "Chương trình chưa có chữ ký", "kiemtra")
     total = submission_row(app, "TOAN")["total"]
     html = page(submitted, SELF_URL + "/result")
-    assert "1/3" in html and "tự động: 3" in html and "Chương trình chưa có chữ ký" in html
+    assert "1/4" in html and "tự động: 4" in html and "Chương trình chưa có chữ ký" in html
     assert re.search(r"điểm tự động: " + re.escape(f"{total:g}".replace(".", ",")), html)
 
 
@@ -361,7 +373,7 @@ def test_the_review_page_shows_the_report_the_history_and_the_decision_form(app,
     assert page_.has_input("points") and page_.has_input("reason") and page_.has_input("reopen_until")
     assert "Lịch sử quyết định" in html and "Trả lại để bổ sung" in html
     assert 'value="co_chuong_trinh_hanh_dong"' in html
-    assert 'value="so_kien_nghi_duoc_giai_quyet"' not in html  # hidden: nothing to adjust
+    assert 'value="so_cong_trinh_phan_viec"' not in html  # hidden: nothing to adjust
     assert page(signed_in("admin"), REVIEW)
 
 
@@ -397,10 +409,10 @@ def test_a_reviewer_adjusts_points_on_the_page_with_a_reason(app, submitted, sig
 
     assert post_adjustment(reviewer, "co_chuong_trinh_hanh_dong", "1,5", "Thiếu chữ ký").status_code == 303
     assert forms_sql(app, "SELECT points, reason, recorded_by FROM adjustments") == [(1.5, "Thiếu chữ ký", "vanphong")]
-    clamped = post_adjustment(reviewer, "file_ke_hoach_cong_tac", "9", "Bản giấy đã nộp")
+    clamped = post_adjustment(reviewer, "linh_vuc_hoat_dong", "9", "Bản giấy đã nộp")
     assert clamped.status_code == 303
-    assert "được đưa về trong khoảng 0–2" in page(reviewer, REVIEW)
-    hidden = post_adjustment(reviewer, "so_kien_nghi_duoc_giai_quyet", "1", "x")
+    assert "được đưa về trong khoảng 0–3" in page(reviewer, REVIEW)
+    hidden = post_adjustment(reviewer, "so_cong_trinh_phan_viec", "1", "x")
     assert hidden.status_code == 422 and "đang bị ẩn" in unescape(hidden.get_data(as_text=True))
 
 

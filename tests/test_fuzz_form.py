@@ -32,7 +32,7 @@ MAX_CONTENT = 40 * 1024 * 1024
 def _definition():
     from form_definitions import load_definitions
 
-    return next(d for d in load_definitions() if d.id == SELF)
+    return max((d for d in load_definitions() if d.id == SELF), key=lambda d: d.version)  # what a new submission gets
 
 
 DEFINITION = _definition()

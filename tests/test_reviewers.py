@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from pathlib import Path
 
 import pytest
-from support.data import OPEN_DAY, PASSWORD, build_data_dir, register
+from support.data import EXAMPLE_ANSWERS, OPEN_DAY, PASSWORD, build_data_dir, register
 from support.web import ProductClient
 
 SELF = "tu-danh-gia-3-chu-dong"
@@ -28,7 +27,7 @@ def product(tmp_path_factory):
         register(application.flask_app, unit)
     forms = database.open_forms(data_dir)
     definition = registry.definition(forms, SELF)
-    answers = json.loads((Path(__file__).parent.parent / "form_definitions" / "examples" / f"{SELF}.answers.json").read_text())
+    answers = EXAMPLE_ANSWERS  # the latest shipped version's example, the version `definition` is
     for unit in ("TOAN", "VAN"):
         submissions.record(forms, unit_code=unit, definition=definition, cycle_year=2022, answers=answers,
                            action="submit", author=unit.lower(), base_revision=None, request_token=f"t-{unit}")
@@ -48,7 +47,9 @@ def signed_in(product, username: str | None) -> ProductClient:
 
 
 def datasette_urls() -> list[str]:
-    from forms_app.data.reviewer_queries import QUERIES
+    from forms_app.data.reviewer_queries import LATE, PER_FORM
+
+    queries = list(PER_FORM) + list(LATE)  # their names with one scored form (the shipped self-assessment)
 
     urls = [
         "/data", "/data/", "/data/forms", "/data/forms.json", "/data/forms/units", "/data/forms/units.json",
@@ -56,8 +57,8 @@ def datasette_urls() -> list[str]:
         "/data/forms/answers.csv?_size=5", "/data/forms.json?sql=select+code,+name+from+units",
         "/data/forms.csv?sql=select+1", "/data/-/metadata.json", "/data/-/actor.json", "/data/-/bieu-do", "/data/-/static/app.css",
     ]
-    urls += [f"/data/forms/{name}?nam=2022&ma_don_vi=TOAN" for name in QUERIES]
-    urls += [f"/data/forms/{name}.json?nam=2022&ma_don_vi=TOAN" for name in QUERIES]
+    urls += [f"/data/forms/{name}?nam=2022&ma_don_vi=TOAN" for name in queries]
+    urls += [f"/data/forms/{name}.json?nam=2022&ma_don_vi=TOAN" for name in queries]
     return urls
 
 
@@ -157,12 +158,22 @@ def test_unit_search_ignores_diacritics(product, typed, expected):
     assert expected in [r["name"] for r in rows]
 
 
-def test_every_canned_query_has_a_vietnamese_title_and_runs(product):
-    from forms_app.data.reviewer_queries import QUERIES
+def test_every_canned_query_has_a_vietnamese_title_naming_its_form_and_runs(product):
+    from forms_app.data import connection
+    from forms_app.rules import registry
+    from forms_app.rules.charts import canned_queries
 
     reviewer = signed_in(product, "vanphong")
-    for name, query in QUERIES.items():
-        assert query["title"] and query["description"]
+    listed = {q["name"]: q for q in reviewer.get("/data/forms.json").get_json()["queries"]}
+    forms = connection.open_forms(product.flask_app.config["DATA_DIR"])
+    try:
+        queries, [scored] = canned_queries(forms), registry.scored_forms(forms)
+    finally:
+        forms.close()
+    assert set(listed) == set(queries) and len(queries) == 7
+    for name, query in queries.items():
+        assert query["title"] and query["description"] and listed[name]["title"] == query["title"]
+        assert name == "sua_sau_han" or query["title"].endswith(" — " + scored.title.get("vi")), name
         response = reviewer.get(f"/data/forms/{name}.json", query_string={"nam": "2022", "ma_don_vi": "TOAN", "_shape": "objects"})
         assert response.status_code == 200 and response.get_json()["ok"], name
 

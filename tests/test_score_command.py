@@ -8,6 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 from support.definitions import make_definition, minimal_document
+from support.foreign import ASSESSMENT, FOREIGN
 
 from forms_app.adapters.cli import cli, main
 from scoring import score
@@ -125,25 +126,71 @@ def test_text_report_marks_a_failed_section_and_missing_required_questions(files
 
 # --- the shipped form named by id ------------------------------------------------------------------
 
-def test_shipped_form_can_be_named_by_id(files, write_json):
+@pytest.mark.parametrize("named, version", [("", "latest"), ("@1", 1)])
+def test_shipped_form_can_be_named_by_id_its_latest_version_or_one_given(files, write_json, named, version):
+    from test_scoring import SHIPPED
+
     write_json({}, "empty.json")
-    result = run("score", SELF_ASSESSMENT, "empty.json", "--format", "json")
+    result = run("score", SELF_ASSESSMENT + named, "empty.json", "--format", "json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["form"] == {"id": SELF_ASSESSMENT, "version": 1}
+    expected = SHIPPED[SELF_ASSESSMENT].version if version == "latest" else version
+    assert expected > 1 or version == 1
+    assert report["form"] == {"id": SELF_ASSESSMENT, "version": expected}
     assert report["total"] == 0 and report["max_total"] == 100 and report["recognised"] is False
 
 
 def test_shipped_form_best_answers_score_100_through_the_command(files, write_json):
     from test_scoring import SHIPPED, best_answers
 
-    write_json(best_answers(SHIPPED[SELF_ASSESSMENT]), "best.json")
-    result = run("score", SELF_ASSESSMENT, "best.json")
+    latest = SHIPPED[SELF_ASSESSMENT]  # the latest shipped version, named by its file
+    write_json(best_answers(latest), "best.json")
+    result = run("score", latest.file, "best.json")
     assert result.exit_code == 0, result.output
     assert "Tổng điểm: 100 / 100" in result.stdout and "Xuất sắc" in result.stdout
     for pass_mark in ("điểm đạt 28", "điểm đạt 14"):
         assert pass_mark in result.stdout
     assert "CHƯA ĐẠT" not in result.stdout
+
+
+# --- format 1.1: the questionnaire pair written elsewhere (tests/data/foreign) -------------------------
+
+FOREIGN_ANSWERS = {"so_doi_vien": 10, "so_doi_vien_tich_cuc": 8, "co_so_tay": True, "so_truong_hop": 0,
+                   "co_quy_ho_tro": "co"}
+
+
+@pytest.mark.parametrize("lang, sentence", [
+    ("vi", "\"Số đội viên tham gia đủ các buổi\" (150) không được lớn hơn \"Tổng số đội viên\" (120)."),
+    ("en", "\"Số đội viên tham gia đủ các buổi\" (150) must not be greater than \"Tổng số đội viên\" (120)."),
+])
+def test_a_part_larger_than_its_whole_exits_1_with_the_sentence(files, write_json, lang, sentence):
+    write_json({**FOREIGN_ANSWERS, "so_doi_vien": 120, "so_doi_vien_tich_cuc": 150}, "too-many.json")
+    result = run("score", str(FOREIGN / f"{ASSESSMENT}.json"), "too-many.json", "--lang", lang)
+    assert_clean_failure(result)
+    assert result.stderr.strip() == f"too-many.json: so_doi_vien_tich_cuc: {sentence}"
+
+
+def test_json_report_of_a_1_1_form_says_what_applied(files, write_json):
+    write_json(FOREIGN_ANSWERS, "no-case.json")
+    result = run("score", str(FOREIGN / f"{ASSESSMENT}.json"), "no-case.json", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert all(item["applicable"] is (item["id"] != "so_truong_hop_duoc_giup") for item in report["questions"])
+    lapsed = next(item for item in report["questions"] if item["id"] == "so_truong_hop_duoc_giup")
+    assert (lapsed["points"], lapsed["max_points"]) == (0, 0)
+    assert lapsed["rule"] == "Không phát sinh: \"Số trường hợp khó khăn phát hiện\" = 0 → không tính"
+    proofless = next(item for item in report["questions"] if item["id"] == "co_so_tay")
+    assert proofless["points"] == 0 and "cần minh chứng: Minh chứng: ảnh chụp sổ theo dõi — chưa có" in proofless["rule"]
+    ho_tro = next(s for s in report["sections"] if s["id"] == "ho_tro")
+    assert (ho_tro["max"], ho_tro["pass_min"], ho_tro["passed"]) == (2, 1, True)
+    assert (report["total"], report["max_total"], report["recognised"]) == (6, 12, False)  # 6 × 16 < 10 × 12
+
+
+def test_text_report_of_a_1_1_form_shows_the_applicable_maxima(files, write_json):
+    write_json({**FOREIGN_ANSWERS, "tep_so_tay": "so.jpg"}, "no-case.json")
+    result = run("score", str(FOREIGN / f"{ASSESSMENT}.json"), "no-case.json")
+    assert result.exit_code == 0, result.output
+    assert "Tổng điểm: 12 / 12" in result.stdout and "Không phát sinh" in result.stdout
 
 
 # --- invalid input ----------------------------------------------------------------------------------
@@ -279,9 +326,10 @@ def test_adjustments_show_in_the_text_report(files, write_json):
 def test_text_report_always_shows_that_a_question_was_adjusted(files, write_json):
     from test_scoring import SHIPPED, best_answers
 
-    write_json(best_answers(SHIPPED[SELF_ASSESSMENT]), "best.json")
+    latest = SHIPPED[SELF_ASSESSMENT]
+    write_json(best_answers(latest), "best.json")
     write_json({"kenh_nam_bat_tinh_hinh": {"points": 3, "reason": "thiếu minh chứng"}}, "adjustments.json")
-    result = run("score", SELF_ASSESSMENT, "best.json", "--adjustments", "adjustments.json")
+    result = run("score", latest.file, "best.json", "--adjustments", "adjustments.json")
     assert result.exit_code == 0, result.output
     assert "Tổng điểm: 97 / 100" in result.stdout
     line = next(line for line in result.stdout.splitlines() if line.strip().startswith("Đoàn cơ sở nắm bắt"))

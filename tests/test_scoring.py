@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 import json
 import math
+from fractions import Fraction
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -886,7 +887,8 @@ def test_max_total_is_the_sum_of_section_maxima():
 SELF_ASSESSMENT = "tu-danh-gia-3-chu-dong"
 
 
-SHIPPED = {d.id: d for d in load_definitions()}
+# The latest shipped version of each form (what new submissions are answered on).
+SHIPPED = {d.id: d for d in sorted(load_definitions(), key=lambda d: d.version)}
 
 
 @pytest.fixture
@@ -1033,14 +1035,30 @@ def value_strategy(question) -> st.SearchStrategy:
 
 def answers_strategy(definition: Definition) -> st.SearchStrategy:
     """Random valid answers, each question possibly left out."""
-    return st.fixed_dictionaries({}, optional={qq.id: value_strategy(qq) for qq in definition.questions})
+    return st.fixed_dictionaries({}, optional={qq.id: value_strategy(qq) for qq in definition.questions}).map(
+        lambda answers: within_wholes(definition, answers))
+
+
+def within_wholes(definition: Definition, answers: dict) -> dict:
+    """The answers with every part brought down to its whole (`at_most`), as a valid answer set has it."""
+    answers = dict(answers)
+    for question in definition.questions:
+        part, whole = answers.get(question.id), answers.get(question.at_most) if question.at_most else None
+        if isinstance(part, (int, float)) and isinstance(whole, (int, float)) and part > whole:
+            value = whole if question.type == "number" else math.floor(whole)
+            if question.min is not None and value < question.min:
+                del answers[question.id]
+            else:
+                answers[question.id] = value
+    return answers
 
 
 def near_best_strategy(definition: Definition) -> st.SearchStrategy:
     """Mostly the best answers with some replaced at random: reaches the pass marks and recognition often."""
     best = best_answers(definition)
     return st.fixed_dictionaries({qq.id: st.sampled_from([best[qq.id]] * 2 + [None]).flatmap(
-        lambda value, qq=qq: value_strategy(qq) if value is None else st.just(value)) for qq in definition.questions})
+        lambda value, qq=qq: value_strategy(qq) if value is None else st.just(value)) for qq in definition.questions}).map(
+        lambda answers: within_wholes(definition, answers))
 
 
 def shipped_answers() -> st.SearchStrategy:
@@ -1056,36 +1074,28 @@ ADJUSTMENT_VALUE = (
 )
 
 
+def reached(value: float, mark: float, full: float, applicable: float) -> bool:
+    """The spec's scaled threshold on the decimals as written: value × full ≥ mark × applicable."""
+    return Fraction(str(value)) * Fraction(str(full)) >= Fraction(str(mark)) * Fraction(str(applicable))
+
+
 def check_invariants(definition: Definition, answers: dict, adjustments: dict | None) -> dict:
+    """Every number of the report agrees with the others (format 1.1: with the maxima and marks of what applied)."""
     report = score(definition, answers, adjustments)
     shown = visibility(definition, answers)
-    assert 0 <= report["total"] <= report["max_total"]
-    assert report["max_total"] == pytest.approx(definition.maximum)
+    lapsed = [item for item in report["questions"] if not item["applicable"]]
+    assert 0 <= report["total"] <= report["max_total"] <= report["full_max_total"]
+    assert report["full_max_total"] == pytest.approx(definition.maximum)
+    assert report["max_total"] == pytest.approx(math.fsum(item["max_points"] for item in report["questions"]))
+    if not lapsed:
+        assert report["max_total"] == report["full_max_total"]
     assert report["total"] == pytest.approx(sum(s["score"] for s in report["sections"]), abs=1e-6)
     assert report["auto_total"] == pytest.approx(sum(s["auto_score"] for s in report["sections"]), abs=1e-6)
-    for sec in report["sections"]:
-        mine = [item for item in report["questions"] if item["section"] == sec["id"]]
-        assert 0 <= sec["score"] <= sec["max"]
-        assert sec["score"] == pytest.approx(sum(item["points"] for item in mine), abs=1e-6)
-        assert sec["max"] == pytest.approx(sum(item["max_points"] for item in mine), abs=1e-6)
-        assert sec["passed"] is (sec["pass_min"] is None or sec["score"] >= sec["pass_min"])
+    for sec, model in zip(report["sections"], definition.sections, strict=True):
+        check_section(sec, model, [item for item in report["questions"] if item["section"] == sec["id"]])
     for item in report["questions"]:
-        assert 0 <= item["points"] <= item["max_points"]
-        assert 0 <= item["auto_points"] <= item["max_points"]
-        assert item["visible"] is shown[item["id"]]
-        if not item["visible"]:
-            assert item["points"] == 0 and item["answer"] is None
-        if item["id"] not in (adjustments or {}):
-            assert item["points"] == item["auto_points"] and item["adjusted"] is False
-        assert isinstance(item["rule"], str) and item["rule"]
-    result = definition.result
-    if result is not None and result.has_recognition_rule:
-        expected = ((result.total_at_least is None or report["total"] >= result.total_at_least)
-                    and (not result.all_sections_pass or all(s["passed"] for s in report["sections"])))
-        assert report["recognised"] is expected
-    if result is not None and result.bands:
-        reached = [b for b in result.bands if report["total"] >= b.at_least]
-        assert report["band"] == (reached[0].label.get("vi") if reached else None)
+        check_question(item, shown, adjustments)
+    check_result(definition, report)
     assert set(report["missing_required"]) <= {qq.id for qq in definition.questions if qq.required and shown[qq.id]}
     json.dumps(report, allow_nan=False)
     # determinism: again, and with the answers (and adjustments) in reversed key order
@@ -1093,6 +1103,48 @@ def check_invariants(definition: Definition, answers: dict, adjustments: dict | 
     reversed_adjustments = dict(reversed(list(adjustments.items()))) if adjustments else adjustments
     assert score(definition, dict(reversed(list(answers.items()))), reversed_adjustments) == report
     return report
+
+
+def check_section(sec: dict, model, mine: list[dict]) -> None:
+    assert 0 <= sec["score"] <= sec["max"] <= sec["full_max"]
+    assert sec["full_max"] == pytest.approx(model.maximum)
+    assert sec["score"] == pytest.approx(sum(item["points"] for item in mine), abs=1e-6)
+    assert sec["max"] == pytest.approx(sum(item["max_points"] for item in mine), abs=1e-6)
+    if all(item["applicable"] for item in mine):  # version 1: the plain comparison with the definition's mark
+        assert sec["max"] == sec["full_max"]
+        assert sec["pass_min"] == (None if model.pass_min is None else float(model.pass_min))
+        assert sec["passed"] is (sec["pass_min"] is None or sec["score"] >= sec["pass_min"])
+    elif model.pass_min is None:
+        assert sec["pass_min"] is None and sec["passed"] is True
+    else:
+        assert sec["pass_min"] == pytest.approx(model.pass_min * sec["max"] / sec["full_max"], abs=1e-4)
+        assert sec["passed"] is reached(sec["score"], model.pass_min, sec["full_max"], sec["max"])
+
+
+def check_question(item: dict, shown: dict, adjustments: dict | None) -> None:
+    assert 0 <= item["points"] <= item["max_points"]
+    assert 0 <= item["auto_points"] <= item["max_points"]
+    assert item["visible"] is shown[item["id"]]
+    assert isinstance(item["applicable"], bool)
+    if not item["visible"]:
+        assert item["points"] == 0 and item["answer"] is None and item["applicable"] is True
+    if not item["applicable"]:
+        assert item["points"] == item["max_points"] == 0
+    if item["id"] not in (adjustments or {}):
+        assert item["points"] == item["auto_points"] and item["adjusted"] is False
+    assert isinstance(item["rule"], str) and item["rule"]
+
+
+def check_result(definition: Definition, report: dict) -> None:
+    result = definition.result
+    full, applicable = report["full_max_total"], report["max_total"]
+    if result is not None and result.has_recognition_rule:
+        expected = ((result.total_at_least is None or reached(report["total"], result.total_at_least, full, applicable))
+                    and (not result.all_sections_pass or all(s["passed"] for s in report["sections"])))
+        assert report["recognised"] is expected
+    if result is not None and result.bands:
+        reaching = [b for b in result.bands if reached(report["total"], b.at_least, full, applicable)]
+        assert report["band"] == (reaching[0].label.get("vi") if reaching else None)
 
 
 def draw_adjustments(data, definition: Definition, answers: dict) -> dict:
@@ -1205,6 +1257,11 @@ def agree(definition: Definition, answers: dict, lang: str = "vi") -> None:
     assert fast.band == report["band"] and fast.recognised is report["recognised"]
     assert list(fast.sections) == [(s["id"], s["score"], s["passed"]) for s in report["sections"]]
     assert fast.questions == {i["id"]: i["points"] for i in report["questions"] if definition.question(i["id"]).has_rule}
+    # what a store keeps beside the scores: the maxima and marks that applied, as the report gives them
+    assert fast.max_total == report["max_total"]
+    assert list(fast.limits) == [(s["max"], s["pass_min"]) for s in report["sections"]]
+    assert list(fast.not_applicable) == [i["id"] for i in report["questions"] if not i["applicable"]]
+    assert {qq.id: fast.maximum(qq) for qq in definition.questions} == {i["id"]: i["max_points"] for i in report["questions"]}
 
 
 def test_points_agree_with_score_on_best_and_empty_answers(shipped):

@@ -36,6 +36,15 @@ def rows(data_dir: Path, sql: str, params=()) -> list[tuple]:
         conn.close()
 
 
+def shipped_definitions() -> list:
+    """Every definition shipped in form_definitions/ (each version of each form)."""
+    from form_definitions import check_paths, shipped_folder
+
+    definitions, problems = check_paths([shipped_folder()])
+    assert problems == []
+    return definitions
+
+
 def account_rows(data_dir: Path, sql: str, params=()) -> list[tuple]:
     conn = sqlite3.connect(data_dir / "accounts.db")
     try:
@@ -66,9 +75,13 @@ def test_init_twice_is_safe_and_loads_the_shipped_definitions_once(tmp_path):
     assert first.exit_code == 0, first.output
     second = run("init", "--data-dir", data_dir)
     assert second.exit_code == 0, second.output
-    assert sorted(rows(data_dir, "SELECT form_id, version FROM form_versions")) == [
-        ("dang-ky-3-chu-dong", 1), ("tu-danh-gia-3-chu-dong", 1)]
-    assert rows(data_dir, "SELECT COUNT(*) FROM cycles WHERE form_id = 'tu-danh-gia-3-chu-dong'") == [(5,)]
+    shipped = shipped_definitions()
+    assert sorted(rows(data_dir, "SELECT form_id, version FROM form_versions")) == sorted(
+        (d.id, d.version) for d in shipped)
+    assert ("tu-danh-gia-3-chu-dong", 1) in {(d.id, d.version) for d in shipped}
+    for form_id in {d.id for d in shipped}:  # a cycle per year of any version's schedule
+        years = set().union(*(d.schedule.years for d in shipped if d.id == form_id))
+        assert rows(data_dir, "SELECT COUNT(*) FROM cycles WHERE form_id = ?", [form_id]) == [(len(years),)]
     assert (data_dir / "accounts.db").exists()
     assert (data_dir / "secret_key").exists()
     assert "(mới)" in first.output and "(mới)" not in second.output
@@ -112,10 +125,12 @@ def test_init_adds_a_new_version_beside_the_old_one(data_dir, tmp_path):
     folder = tmp_path / "definitions"
     folder.mkdir()
     document = json.loads((shipped_folder() / "dang-ky-3-chu-dong.json").read_text("utf-8"))
-    document["version"] = 2
+    versions = sorted(d.version for d in shipped_definitions() if d.id == "dang-ky-3-chu-dong")
+    document["version"] = versions[-1] + 1
     (folder / "dang-ky-3-chu-dong.json").write_text(json.dumps(document, ensure_ascii=False), "utf-8")
     assert run("init", "--definitions", folder, "--data-dir", data_dir).exit_code == 0
-    assert rows(data_dir, "SELECT version FROM form_versions WHERE form_id = 'dang-ky-3-chu-dong' ORDER BY version") == [(1,), (2,)]
+    assert rows(data_dir, "SELECT version FROM form_versions WHERE form_id = 'dang-ky-3-chu-dong' ORDER BY version") == [
+        (v,) for v in versions + [versions[-1] + 1]]
 
 
 # units import

@@ -122,7 +122,7 @@ def test_submitting_an_incomplete_form_lists_every_missing_required_question(app
     assert page.has_class("error-summary")
     errors = page.error_ids()
     for qid in ("kenh_nam_bat_tinh_hinh", "tan_suat_tong_hop_tinh_hinh", "cap_nhat_danh_sach_doan_vien",
-                "dung_quy_trinh_phat_trien_doan_vien", "tham_muu_co_che_chinh_sach"):
+                "trien_khai_chuong_trinh_ren_luyen", "tham_muu_co_che_chinh_sach"):
         assert f"{qid}-error" in errors
         assert f'href="#q-{qid}"' in html  # the summary links to the field
     assert "so_doan_vien-error" not in errors
@@ -165,8 +165,9 @@ def test_a_value_sent_for_a_hidden_question_earns_no_points(app, toan):
     assert with_hidden_value == without_value
     points = forms_sql(app, "SELECT points, visible, value FROM answers WHERE question_id = 'so_cong_trinh_phan_viec'")
     assert points == [(0.0, 0, None)]
-    answers["co_cong_trinh_phan_viec"] = "true"
-    assert post_answers(toan, answers, "submit").status_code == 303
+    answers["co_cong_trinh_phan_viec"] = "true"  # shown again, with the report its points need (`evidence`)
+    report = {"file_bao_cao_cong_trinh": pdf_upload("bao-cao-cong-trinh.pdf")}
+    assert post_answers(toan, answers, "submit", files=report).status_code == 303
     assert submission_row(app, "TOAN")["total"] == without_value + 3
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 
 import pytest
@@ -119,7 +120,9 @@ def test_without_a_submitted_registration_the_self_assessment_is_read_only_and_r
     assert response.status_code == 200
     html = unescape(response.get_data(as_text=True))
     assert _is_read_only(html)
-    assert "Biểu mẫu này mở sau khi đơn vị đã nộp" in html
+    # One sentence naming both forms by their titles (and, on a version with `when`, what the registration must hold).
+    assert re.search(r"Cần nộp Đăng ký xây dựng Đoàn cơ sở “3 chủ động”( với [^<]+)? trước khi mở "
+                     r"Báo cáo tự đánh giá kết quả xây dựng Đoàn cơ sở “3 chủ động”\.", html)
     assert post_answers(toan, complete_self_assessment(), "submit").status_code == 409
     assert post_answers(toan, {"so_doan_vien": "5"}, "save").status_code == 409
     assert forms_sql(app, "SELECT COUNT(*) FROM revisions")[0][0] == 0
@@ -147,17 +150,21 @@ def test_a_registration_saved_only_as_a_draft_does_not_open_the_self_assessment(
 
 # A submission keeps the definition version it was started on.
 
-def _load_version_2(app, tmp_path):
-    """Version 2 of the self-assessment: another label, and 'each quarter' worth 2 points instead of 1."""
+def _load_next_version(app, tmp_path) -> int:
+    """The version after the latest shipped self-assessment: another label, and 'each quarter' worth 2 points
+    instead of 1; its number."""
     from form_definitions import shipped_folder
     from forms_app.data import connection as database
     from forms_app.rules.registry import load_definitions_into
 
-    folder = tmp_path / "definitions-v2"
+    folder = tmp_path / "definitions-next"
     folder.mkdir()
-    shutil.copy(shipped_folder() / f"{REGISTRATION}.json", folder)
-    document = json.loads((shipped_folder() / f"{SELF}.json").read_text("utf-8"))
-    document["version"] = 2
+    documents = [(path, json.loads(path.read_text("utf-8"))) for path in shipped_folder().glob("*.json")]
+    for path, document in documents:
+        if document["id"] == REGISTRATION:
+            shutil.copy(path, folder)  # every shipped version of the registration, unchanged
+    document = max((d for _, d in documents if d["id"] == SELF), key=lambda d: d["version"])
+    document["version"] += 1
     for section in document["sections"]:
         for question in section["questions"]:
             if question["id"] == "so_doan_vien":
@@ -172,28 +179,35 @@ def _load_version_2(app, tmp_path):
         loaded = load_definitions_into(forms, [folder])
     finally:
         forms.close()
-    assert (SELF, 2, True) in loaded
+    assert (SELF, document["version"], True) in loaded
+    return document["version"]
 
 
 def test_an_open_submission_keeps_its_definition_version_while_a_new_one_gets_the_latest(app, toan, signed_in, tmp_path):
+    from support.web import pdf_upload
+
     assert post_answers(toan, {"so_doan_vien": "100"}, "save").status_code == 303
-    _load_version_2(app, tmp_path)
+    started = submission_row(app, "TOAN")["form_version"]  # the latest shipped version
+    latest = _load_next_version(app, tmp_path)
     register(app, "VAN")
     van = signed_in("van")
 
     old = unescape(toan.get(SELF_URL).get_data(as_text=True))
     assert "Tổng số đoàn viên của Đoàn cơ sở" in old
     assert "phiên bản hai" not in old
-    assert "Phiên bản biểu mẫu 1" in old
+    assert f"Phiên bản biểu mẫu {started}" in old
     new = unescape(van.get(SELF_URL).get_data(as_text=True))
     assert "Tổng số đoàn viên (theo phiên bản hai)" in new
-    assert "Phiên bản biểu mẫu 2" in new
+    assert f"Phiên bản biểu mẫu {latest}" in new
 
+    # The proof tan_suat_tong_hop_tinh_hinh's points need (from version 2 on, `evidence`).
+    proof = {"file_nam_bat_tinh_hinh": pdf_upload("bao-cao-tinh-hinh.pdf")}
     answers = {**complete_self_assessment(), "tan_suat_tong_hop_tinh_hinh": "hang_quy"}
-    assert post_answers(toan, answers, "submit").status_code == 303
-    assert post_answers(van, answers, "submit").status_code == 303
-    assert submission_row(app, "TOAN")["form_version"] == 1
-    assert submission_row(app, "VAN")["form_version"] == 2
+    assert post_answers(toan, answers, "submit", files=proof).status_code == 303
+    proof = {"file_nam_bat_tinh_hinh": pdf_upload("bao-cao-tinh-hinh.pdf")}
+    assert post_answers(van, answers, "submit", files=proof).status_code == 303
+    assert submission_row(app, "TOAN")["form_version"] == started
+    assert submission_row(app, "VAN")["form_version"] == latest
     # Same answers, scored by each submission's own version.
     assert submission_row(app, "VAN")["total"] == submission_row(app, "TOAN")["total"] + 1
     points = dict(forms_sql(app, "SELECT s.unit_code, a.points FROM answers a JOIN submissions s ON s.id = a.submission_id "
@@ -260,7 +274,7 @@ def test_a_submit_on_a_stale_page_is_a_conflict_too(app, toan, signed_in):
     toan2 = signed_in("toan2")
     stale = form_fields(toan2.get(SELF_URL).get_data(as_text=True))
     assert post_answers(toan, complete_self_assessment(), "submit").status_code == 303
-    response = post_answers(toan2, {**complete_self_assessment(), "so_doan_vien": "5"}, "submit", fields=stale)
+    response = post_answers(toan2, {**complete_self_assessment(), "so_doan_vien": "1300"}, "submit", fields=stale)
     assert response.status_code == 409
     assert current_answers(app, "TOAN")["so_doan_vien"] == 1240
     assert [r["action"] for r in revision_rows(app, "TOAN")] == ["submit", "conflict"]
@@ -351,7 +365,8 @@ def test_a_registration_submitted_through_the_web_opens_the_self_assessment(app,
     # max 100, at most 3 choices, and the required plan file is missing
     assert {"chi_tieu_ty_le_danh_gia_doan_vien-error", "tieu_chi_uu_tien-error", "file_ke_hoach_3_chu_dong-error"} <= set(errors)
 
-    answers.update({"chi_tieu_ty_le_danh_gia_doan_vien": "95,5", "tieu_chi_uu_tien": ["tieu_chi_2_1_1"]})
+    answers.update({"chi_tieu_ty_le_danh_gia_doan_vien": "95,5", "tieu_chi_uu_tien": ["tieu_chi_2_1_1"],
+                    "ngay_ban_hanh_ke_hoach": "20/09/2021"})
     accepted = post_answers(toan, answers, "submit", url=registration_url,
                             files={"file_ke_hoach_3_chu_dong": pdf_upload("ke-hoach-3-chu-dong.pdf")})
     assert accepted.status_code == 303

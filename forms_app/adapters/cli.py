@@ -283,51 +283,71 @@ def serve(host: str, port: int, workers: int | None, threads: int, data_dir: Pat
 
 @cli.command()
 @click.option("--year", type=int, required=True, help="Cycle year.")
+@click.option("--form", "form_id", default=None,
+              help="The form whose certificates to write (default: every form with result.certificate).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the PDFs (default: certificates-YEAR).")
+              help="Folder for the PDFs (default: certificates-YEAR; one sub-folder per form when there are several).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes (default: every core this process may use).")
 @data_dir_option
 @lang_option
-def certificates(year: int, out: Path | None, workers: int | None, data_dir: Path | None, lang: str):
-    """Write a certificate PDF for every unit recognised for YEAR, and one merged file for printing."""
+def certificates(year: int, form_id: str | None, out: Path | None, workers: int | None, data_dir: Path | None,
+                 lang: str):
+    """Write a certificate PDF for every unit recognised for YEAR, and one merged file for printing, per form."""
     from forms_app.data import connection as database
+    from forms_app.rules import registry
     from forms_app.rules.certificates import batch, recognised_units
 
     data_dir = _data_dir(data_dir)
     database.migrate(data_dir)
     forms = database.open_forms(data_dir)
     try:
-        count = len(recognised_units(forms, year))
+        chosen = ([registry.the_certificate_form(forms, form_id)] if form_id is not None
+                  else registry.certificate_forms(forms))
+        if not chosen:
+            raise registry.FormChoice("no_certificate_form", forms=registry.latest_definitions(forms))
+        count = sum(len(recognised_units(forms, year, form.id)) for form in chosen)
+    except registry.FormChoice as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(1)
     finally:
         forms.close()
     out = out or Path(f"certificates-{year}")
     label = "Giấy chứng nhận" if lang == "vi" else "Certificates"
     with click.progressbar(length=count, label=label, file=sys.stderr) as bar:
-        files, merged = batch(data_dir, year, out, workers=workers, progress=bar.update)
-    if merged is None:
-        click.echo("Không có đơn vị nào được công nhận năm này." if lang == "vi" else "No unit is recognised for that year.")
-        return
-    click.echo((f"{len(files)} giấy chứng nhận trong {out}; bản gộp để in: {merged}" if lang == "vi"
-                else f"{len(files)} certificates in {out}; merged for printing: {merged}"))
+        written = [(form, *batch(data_dir, year, out / form.id if len(chosen) > 1 else out, workers=workers,
+                                 progress=bar.update, form_id=form.id)) for form in chosen]
+    for form, files, merged in written:
+        title = form.title.get(lang)
+        if merged is None:
+            click.echo(f"{title}: không có đơn vị nào được công nhận năm này." if lang == "vi"
+                       else f"{title}: no unit is recognised for that year.")
+            continue
+        click.echo((f"{title}: {len(files)} giấy chứng nhận trong {merged.parent}; bản gộp để in: {merged}"
+                    if lang == "vi" else f"{title}: {len(files)} certificates in {merged.parent}; merged for printing: {merged}"))
 
 
 @cli.command()
 @click.option("--year", type=int, required=True, help="Cycle year.")
 @click.option("--format", "fmt", type=click.Choice(("csv", "xlsx")), required=True)
+@click.option("--form", "form_id", default=None, help="The scored form to export (default: the only one).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The file (CSV: the answers go beside it, as NAME-cau-tra-loi.csv).")
+              help="The file (default: ket-qua-FORM-YEAR; CSV: the answers go beside it, as NAME-cau-tra-loi.csv).")
 @data_dir_option
 @lang_option
-def export(year: int, fmt: str, out: Path | None, data_dir: Path | None, lang: str):
-    """Export a year's results: one row per unit, and one column per question."""
+def export(year: int, fmt: str, form_id: str | None, out: Path | None, data_dir: Path | None, lang: str):
+    """Export a year's results of a scored form: one row per unit, and one column per question."""
     from forms_app.data import connection as database
     from forms_app.rules.exporting import export as export_year
+    from forms_app.rules.registry import FormChoice
 
     data_dir = _data_dir(data_dir)
     database.migrate(data_dir)
     forms = database.open_forms(data_dir)
     try:
-        paths = export_year(forms, year, fmt, out)
+        paths = export_year(forms, year, fmt, out, form_id)
+    except FormChoice as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(1)
     finally:
         forms.close()
     for path in paths:
@@ -336,16 +356,18 @@ def export(year: int, fmt: str, out: Path | None, data_dir: Path | None, lang: s
 
 @cli.command()
 @click.option("--year", type=int, required=True, help="Cycle year.")
+@click.option("--form", "form_id", default=None, help="The scored form to report on (default: the only one).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The PDF (default: bao-cao-so-ket-YEAR.pdf).")
 @data_dir_option
 @lang_option
-def report(year: int, out: Path | None, data_dir: Path | None, lang: str):
-    """The year-end conference report as a PDF: counts per cluster, the trend over the phase, weakest criteria."""
+def report(year: int, form_id: str | None, out: Path | None, data_dir: Path | None, lang: str):
+    """The year-end conference report of a scored form as a PDF: counts per cluster, the trend, weakest criteria."""
     from exports.report import report_pdf
     from exports.tables import write
     from forms_app.data import connection as database
     from forms_app.rules.certificates import settings
+    from forms_app.rules.registry import FormChoice
     from forms_app.rules.year_report import report_data
 
     data_dir = _data_dir(data_dir)
@@ -353,10 +375,62 @@ def report(year: int, out: Path | None, data_dir: Path | None, lang: str):
     issuer, _url = settings(data_dir)
     forms = database.open_forms(data_dir)
     try:
-        data = report_data(forms, year, issuer.union, issuer.organisation)
+        data = report_data(forms, year, issuer.union, issuer.organisation, form_id)
+    except FormChoice as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(1)
     finally:
         forms.close()
     click.echo(str(write(out or Path(f"bao-cao-so-ket-{year}.pdf"), report_pdf(data))))
+
+
+@cli.command()
+@click.option("--form", "form_id", default=None, help="The scored form (default: the only one).")
+@click.option("--year", type=int, required=True, help="Cycle year.")
+@click.option("--version", type=int, required=True, help="The version of the form to score the stored answers on.")
+@click.option("--preview", is_flag=True, help="Required: only the preview exists, nothing is ever written.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the preview as an XLSX file (outside the data directory).")
+@data_dir_option
+@lang_option
+def rescore(form_id: str | None, year: int, version: int, preview: bool, out: Path | None, data_dir: Path | None,
+            lang: str):
+    """Preview each unit's stored result beside its result if its answers were scored on version N; writes nothing."""
+    from exports.tables import write as write_file
+    from forms_app.data import connection as database
+    from forms_app.rules import registry, rescoring
+
+    data_dir = _data_dir(data_dir)
+    refusal = _rescore_refusal(preview, out, data_dir)
+    if refusal:
+        click.echo(messages.text(rescoring.MESSAGES, refusal[0], lang, **refusal[1]), err=True)
+        sys.exit(1)
+    forms = database.open_forms_query_only(data_dir)  # never migrated here: that would write
+    try:
+        result = rescoring.preview(forms, form_id, year, version, lang)
+    except (registry.FormChoice, rescoring.RescoreError) as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(1)
+    finally:
+        forms.close()
+    click.echo(rescoring.text(result, lang))
+    if out is not None:
+        click.echo(str(write_file(out, rescoring.xlsx(result, lang))))
+
+
+def _rescore_refusal(preview: bool, out: Path | None, data_dir: Path) -> tuple[str, dict] | None:
+    """Why `rescore` will not run, as (message code, values): no --preview, an --out it must not write, no data."""
+    from forms_app.data.connection import FORMS_DB
+
+    if not preview:
+        return "preview_only", {}
+    if out is not None and out.suffix.lower() != ".xlsx":
+        return "out_not_xlsx", {"path": out}
+    if out is not None and out.resolve().is_relative_to(data_dir):
+        return "out_in_data_dir", {"path": out}
+    if not (data_dir / FORMS_DB).is_file():
+        return "no_data", {"path": data_dir}
+    return None
 
 
 @cli.command("backup")
@@ -417,13 +491,17 @@ def restore_command(src: Path, data_dir: Path | None, lang: str):
 
 
 def _resolve_definition(value: str) -> Path:
-    """A definition file path, or the id of a shipped definition (`tu-danh-gia-3-chu-dong`)."""
+    """A definition file path, or a shipped form's id: its latest version (`ID@N` for version N)."""
     path = Path(value)
-    if not path.exists() and not path.suffix:
-        shipped = shipped_folder() / f"{value}.json"
-        if shipped.exists():
-            return shipped
-    return path
+    if path.exists() or path.suffix:
+        return path
+    form_id, _, version = value.partition("@")
+    from form_definitions import check_paths
+
+    shipped, _problems = check_paths([shipped_folder()])
+    versions = sorted((d.version, d.file) for d in shipped
+                      if d.id == form_id and (not version or str(d.version) == version))
+    return Path(versions[-1][1]) if versions else path
 
 
 @cli.command()

@@ -49,6 +49,17 @@ def open_forms(data_dir: Path) -> Database:
     return connect(Path(data_dir) / FORMS_DB)
 
 
+def open_forms_query_only(data_dir: Path) -> Database:
+    """forms.db for a command that must write nothing (`forms-app rescore`): SQLite refuses every write on it.
+
+    Not `connect(readonly=True)`: a `mode=ro` connection to a WAL database that no one else has open leaves its
+    -wal and -shm files behind in the data directory; this one, closed last, removes them as it found them.
+    """
+    db = open_forms(data_dir)
+    db.execute("PRAGMA query_only = ON")
+    return db
+
+
 def open_accounts(data_dir: Path) -> Database:
     return connect(Path(data_dir) / ACCOUNTS_DB)
 

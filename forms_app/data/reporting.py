@@ -26,13 +26,6 @@ def _dicts(db: Readable, sql: str, params) -> Iterator[dict]:
 # The year's exports
 
 
-def latest_definition(db: Readable, form_id: str) -> str | None:
-    """The definition JSON of the form's latest version, or None."""
-    row = db.execute("SELECT definition FROM form_versions WHERE form_id = ? ORDER BY version DESC LIMIT 1",
-                     [form_id]).fetchone()
-    return row[0] if row else None
-
-
 def section_scores(db: Readable, form_id: str, cycle_year: int) -> dict[tuple[int, str], float]:
     """{(submission id, section id): score, adjusted when it was} for every submission of the form and year."""
     return {(r[0], r[1]): r[2] for r in db.execute(
@@ -84,8 +77,9 @@ def submissions_of_year(db: Readable, form_id: str, cycle_year: int) -> Iterator
 # The year-end report
 
 
-def cluster_counts(db: Readable, cycle_year: int, form_id: str, registration_form_id: str) -> list[dict]:
-    """Per cluster: units, and how many registered, submitted and are recognised for the year."""
+def cluster_counts(db: Readable, cycle_year: int, form_id: str, registration_form_id: str | None) -> list[dict]:
+    """Per cluster: units, and how many registered (submitted the registration form; 0 without one), submitted and
+    are recognised for the year."""
     return list(_dicts(
         db,
         "SELECT u.cluster, COUNT(*) AS units, "
@@ -130,11 +124,12 @@ def submitted_years(db: Readable, form_id: str) -> list[int]:
         "SELECT DISTINCT cycle_year FROM submissions WHERE form_id = ? AND status = 'submitted' ORDER BY 1", [form_id])]
 
 
-def score_distribution(db: Readable, form_id: str) -> dict[tuple[int, int], int]:
-    """{(year, tenth of the total 0–9): submitted submissions}; a total of 100 counts in the last tenth."""
+def score_distribution(db: Readable, form_id: str, maximum: float) -> dict[tuple[int, int], int]:
+    """{(year, tenth of the form's `maximum` the total reaches, 0–9): submitted submissions}; the maximum itself counts
+    in the last tenth."""
     return {(y, b): n for y, b, n in db.execute(
-        f"SELECT s.cycle_year, CAST(MIN({TOTAL}, 99.99) / 10 AS INTEGER), COUNT(*) FROM submissions s "
-        "WHERE s.form_id = ? AND s.status = 'submitted' GROUP BY 1, 2", [form_id])}
+        f"SELECT s.cycle_year, CAST(MIN({TOTAL} * 10.0 / ?, 9.999) AS INTEGER), COUNT(*) FROM submissions s "
+        "WHERE s.form_id = ? AND s.status = 'submitted' GROUP BY 1, 2", [maximum or 100.0, form_id])}
 
 
 def section_averages_by_cluster(db: Readable, form_id: str, cycle_year: int) -> list[tuple[str, str, float]]:

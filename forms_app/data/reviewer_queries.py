@@ -1,9 +1,22 @@
-"""The canned queries reviewers start from in Datasette, each with a Vietnamese title and description."""
+"""The canned queries reviewers start from in Datasette, each with a Vietnamese title and description.
+
+Every scored form gets its own queries, titled with the form's title; the form (and the registration it requires)
+is written into the SQL as a literal, so SQLite plans each query on its indexes as if typed by hand. With one scored
+form the queries keep their plain names (`chua_nop`, …); with several, each name ends with `__<form id>`.
+"""
 
 from __future__ import annotations
 
-ASSESSMENT = "tu-danh-gia-3-chu-dong"
-REGISTRATION = "dang-ky-3-chu-dong"
+from typing import NamedTuple
+
+
+class ScoredForm(NamedTuple):
+    """What the queries need of a scored form: its id and title, its maximum total, the registration it requires."""
+
+    id: str
+    title: str
+    maximum: float = 100.0
+    registration: str | None = None
 
 
 # A list longer than a page is cut at `:so_dong` rows (empty: 200), and says so in its description;
@@ -11,40 +24,50 @@ REGISTRATION = "dang-ky-3-chu-dong"
 # thousands of rows as HTML took most of a page's time at national scale (docs/benchmarks.md).
 _ROWS = "COALESCE(CAST(NULLIF(:so_dong, '') AS INTEGER), 200)"
 
-QUERIES: dict[str, dict] = {
-    "chua_nop": {
-        "title": "Đơn vị chưa nộp báo cáo tự đánh giá trong năm",
-        "description": "Các đơn vị chưa nộp (chưa có bài hoặc mới lưu nháp) báo cáo tự đánh giá của năm đã chọn, "
+
+def literal(text: str) -> str:
+    """A value as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _not_submitted(form: ScoredForm) -> dict:
+    registered = (",\n       CASE WHEN r.unit_code IS NULL THEN 'chưa đăng ký' ELSE 'đã đăng ký' END AS \"Đăng ký\""
+                  if form.registration else "")
+    join = (f"\nLEFT JOIN submissions r ON r.unit_code = u.code AND r.form_id = {literal(form.registration)} "
+            "AND r.cycle_year = c.cycle_year\n     AND r.status = 'submitted'" if form.registration else "")
+    return {
+        "title": f"Đơn vị chưa nộp trong năm — {form.title}",
+        "description": f"Các đơn vị chưa nộp (chưa có bài hoặc mới lưu nháp) “{form.title}” của năm đã chọn, "
                        "với hạn nộp (kể cả gia hạn) và số ngày còn lại tính theo giờ Việt Nam; số âm là đã quá hạn. "
                        "Hạn gần nhất trước; hiện tối đa “số dòng” đơn vị (để trống: 200), có thể lọc theo cụm.",
         "sql": f"""
 SELECT u.code AS "Mã đơn vị", u.name AS "Tên đơn vị", u.cluster AS "Cụm",
        CASE WHEN s.status IS NULL THEN 'chưa có bài' ELSE 'bản nháp' END AS "Tình trạng",
        COALESCE(e.closes, c.closes) AS "Hạn nộp",
-       CAST(julianday(COALESCE(e.closes, c.closes)) - julianday(date('now', '+7 hours')) AS INTEGER) AS "Số ngày còn lại",
-       CASE WHEN r.unit_code IS NULL THEN 'chưa đăng ký' ELSE 'đã đăng ký' END AS "Đăng ký"
+       CAST(julianday(COALESCE(e.closes, c.closes)) - julianday(date('now', '+7 hours')) AS INTEGER) AS "Số ngày còn lại"{registered}
 FROM units u
-JOIN cycles c ON c.form_id = '{ASSESSMENT}' AND c.cycle_year = CAST(:nam AS INTEGER)
+JOIN cycles c ON c.form_id = {literal(form.id)} AND c.cycle_year = CAST(:nam AS INTEGER)
 LEFT JOIN submissions s ON s.unit_code = u.code AND s.form_id = c.form_id AND s.cycle_year = c.cycle_year
-LEFT JOIN extensions e ON e.unit_code = u.code AND e.form_id = c.form_id AND e.cycle_year = c.cycle_year
-LEFT JOIN submissions r ON r.unit_code = u.code AND r.form_id = '{REGISTRATION}' AND r.cycle_year = c.cycle_year
-     AND r.status = 'submitted'
-WHERE u.code NOT IN (SELECT unit_code FROM tong_quan WHERE form_id = '{ASSESSMENT}'
+LEFT JOIN extensions e ON e.unit_code = u.code AND e.form_id = c.form_id AND e.cycle_year = c.cycle_year{join}
+WHERE u.code NOT IN (SELECT unit_code FROM tong_quan WHERE form_id = {literal(form.id)}
                      AND cycle_year = CAST(:nam AS INTEGER) AND status = 'submitted')
   AND (COALESCE(:cum, '') = '' OR u.cluster = :cum)
 ORDER BY "Số ngày còn lại", u.cluster, u.name
 LIMIT {_ROWS}""",
-    },
-    "xep_hang_trong_cum": {
-        "title": "Xếp hạng trong từng cụm thi đua",
-        "description": "Thứ hạng theo tổng điểm (sau điều chỉnh nếu có) của các đơn vị đã nộp báo cáo tự đánh giá "
+    }
+
+
+def _ranking(form: ScoredForm) -> dict:
+    return {
+        "title": f"Xếp hạng trong từng cụm thi đua — {form.title}",
+        "description": f"Thứ hạng theo tổng điểm (sau điều chỉnh nếu có) của các đơn vị đã nộp “{form.title}” "
                        "trong năm đã chọn, xếp trong từng cụm; hiện các hạng đến “số hạng” (để trống: 10) của mỗi cụm.",
         "sql": f"""
 WITH xep AS (
   SELECT submission_id, cluster, final_total,
          RANK() OVER (PARTITION BY cluster ORDER BY final_total DESC) AS hang
   FROM tong_quan
-  WHERE form_id = '{ASSESSMENT}' AND cycle_year = CAST(:nam AS INTEGER) AND status = 'submitted'
+  WHERE form_id = {literal(form.id)} AND cycle_year = CAST(:nam AS INTEGER) AND status = 'submitted'
 )
 SELECT x.cluster AS "Cụm", x.hang AS "Hạng trong cụm", t.unit_code AS "Mã đơn vị", t.unit_name AS "Tên đơn vị",
        x.final_total AS "Tổng điểm", t.band AS "Xếp loại",
@@ -52,11 +75,14 @@ SELECT x.cluster AS "Cụm", x.hang AS "Hạng trong cụm", t.unit_code AS "Mã
 FROM xep x JOIN tong_quan t ON t.submission_id = x.submission_id
 WHERE x.hang <= COALESCE(CAST(NULLIF(:so_hang, '') AS INTEGER), 10)
 ORDER BY x.cluster, x.hang, t.unit_name""",
-    },
-    "tieu_chi_yeu_nhat": {
-        "title": "Điểm trung bình theo tiêu chí (tiêu chí yếu nhất trước)",
-        "description": "Với các bài đã nộp của năm đã chọn: điểm trung bình mỗi đơn vị đạt ở từng tiêu chí của Kế hoạch, "
-                       "so với điểm tối đa của tiêu chí; tỉ lệ thấp nhất đứng đầu.",
+    }
+
+
+def _weakest_criteria(form: ScoredForm) -> dict:
+    return {
+        "title": f"Điểm trung bình theo tiêu chí (tiêu chí yếu nhất trước) — {form.title}",
+        "description": f"Với các bài “{form.title}” đã nộp của năm đã chọn: điểm trung bình mỗi đơn vị đạt ở từng "
+                       "tiêu chí, so với điểm tối đa của tiêu chí; tỉ lệ thấp nhất đứng đầu.",
         "sql": f"""
 SELECT t.criterion AS "Tiêu chí",
        (SELECT k.label FROM criteria k WHERE k.form_id = t.form_id AND k.criterion = t.criterion
@@ -66,30 +92,38 @@ SELECT t.criterion AS "Tiêu chí",
        ROUND(100.0 * t.final_points / t.max_points, 1) AS "Tỉ lệ (%)",
        t.submissions AS "Số bài"
 FROM criterion_totals t
-WHERE t.form_id = '{ASSESSMENT}' AND t.cycle_year = CAST(:nam AS INTEGER) AND t.submissions > 0 AND t.max_points > 0
+WHERE t.form_id = {literal(form.id)} AND t.cycle_year = CAST(:nam AS INTEGER) AND t.submissions > 0 AND t.max_points > 0
 ORDER BY "Tỉ lệ (%)", t.criterion""",
-    },
-    "lich_su_don_vi": {
-        "title": "Lịch sử một đơn vị qua giai đoạn",
-        "description": "Từng năm của một đơn vị (nhập mã đơn vị, ví dụ DCS001): đăng ký, báo cáo tự đánh giá, điểm, "
-                       "xếp loại và quyết định của Ban Thường vụ.",
+    }
+
+
+def _unit_history(form: ScoredForm) -> dict:
+    registered = "COALESCE(r.status, 'không') AS \"Đăng ký\",\n       " if form.registration else ""
+    join = (f"LEFT JOIN submissions r ON r.unit_code = :ma_don_vi AND r.form_id = {literal(form.registration)} "
+            "AND r.cycle_year = c.cycle_year\n" if form.registration else "")
+    return {
+        "title": f"Lịch sử một đơn vị qua giai đoạn — {form.title}",
+        "description": "Từng năm của một đơn vị (nhập mã đơn vị, ví dụ DCS001): "
+                       + ("đăng ký, " if form.registration else "")
+                       + f"“{form.title}”, điểm, xếp loại và quyết định của Ban Thường vụ.",
         "sql": f"""
 SELECT c.cycle_year AS "Năm",
-       COALESCE(r.status, 'không') AS "Đăng ký",
-       COALESCE(s.status, 'không') AS "Báo cáo",
+       {registered}COALESCE(s.status, 'không') AS "Báo cáo",
        s.total AS "Điểm tự động", s.adjusted_total AS "Điểm sau điều chỉnh", s.band AS "Xếp loại",
        d.decision AS "Quyết định", d.decision_no AS "Số quyết định", d.decided_on AS "Ngày quyết định",
        d.commendation AS "Đề nghị tuyên dương"
 FROM cycles c
 LEFT JOIN submissions s ON s.unit_code = :ma_don_vi AND s.form_id = c.form_id AND s.cycle_year = c.cycle_year
-LEFT JOIN submissions r ON r.unit_code = :ma_don_vi AND r.form_id = '{REGISTRATION}' AND r.cycle_year = c.cycle_year
-LEFT JOIN current_decisions d ON d.unit_code = :ma_don_vi AND d.form_id = c.form_id AND d.cycle_year = c.cycle_year
-WHERE c.form_id = '{ASSESSMENT}'
+{join}LEFT JOIN current_decisions d ON d.unit_code = :ma_don_vi AND d.form_id = c.form_id AND d.cycle_year = c.cycle_year
+WHERE c.form_id = {literal(form.id)}
 ORDER BY c.cycle_year""",
-    },
-    "cong_nhan_moi_nam": {
-        "title": "Đơn vị được công nhận tất cả các năm của giai đoạn",
-        "description": "Ứng viên đề nghị tuyên dương: các đơn vị có quyết định công nhận “3 chủ động” (hiện hành) "
+    }
+
+
+def _recognised_every_year(form: ScoredForm) -> dict:
+    return {
+        "title": f"Đơn vị được công nhận tất cả các năm của giai đoạn — {form.title}",
+        "description": f"Ứng viên đề nghị tuyên dương: các đơn vị có quyết định công nhận (hiện hành) theo “{form.title}” "
                        "ở mọi năm của giai đoạn, với tổng điểm trung bình; điểm cao nhất trước, tối đa “số dòng” "
                        "đơn vị (để trống: 200).",
         "sql": f"""
@@ -97,9 +131,9 @@ WITH moi_nam AS (
   SELECT unit_code, COUNT(*) AS so_nam, ROUND(AVG(final_total), 1) AS diem,
          MAX(commendation) AS tuyen_duong
   FROM tong_quan
-  WHERE form_id = '{ASSESSMENT}' AND decision = 'recognised'
+  WHERE form_id = {literal(form.id)} AND decision = 'recognised'
   GROUP BY unit_code
-  HAVING COUNT(*) = (SELECT COUNT(*) FROM cycles WHERE form_id = '{ASSESSMENT}')  -- one row per unit and year
+  HAVING COUNT(*) = (SELECT COUNT(*) FROM cycles WHERE form_id = {literal(form.id)})  -- one row per unit and year
   ORDER BY diem DESC, unit_code
   LIMIT {_ROWS}
 )
@@ -107,14 +141,63 @@ SELECT u.code AS "Mã đơn vị", u.name AS "Tên đơn vị", u.cluster AS "C�
        m.diem AS "Điểm trung bình", m.tuyen_duong AS "Đã được đề nghị tuyên dương"
 FROM moi_nam m JOIN units u ON u.code = m.unit_code
 ORDER BY m.diem DESC, u.code""",
-    },
+    }
+
+
+def _times(n: str, step: float) -> str:
+    """`n` × `step` in SQL: an integer for a whole step (the shipped 10), else rounded so 3 × 1.6 reads 4.8."""
+    if float(step).is_integer():
+        return f"{n} * {int(step)}"
+    return f"ROUND({n} * {float(step)!r}, 6)"
+
+
+def _distribution(form: ScoredForm) -> dict:
+    step = (form.maximum or 100.0) / 10
+    low, high = _times("b.n", step), _times("(b.n + 1)", step)
+    width = str(int(step)) if float(step).is_integer() else f"{step:g}".replace(".", ",")
+    return {
+        "title": f"Phân bố tổng điểm theo năm — {form.title}",
+        "description": f"Số đơn vị theo khoảng {width} điểm (một phần mười điểm tối đa) của tổng điểm (sau điều "
+                       f"chỉnh nếu có) các bài “{form.title}” đã nộp, cho mỗi năm.",
+        # Ten range counts a year on one index, not a GROUP BY over every submitted report (95 ms at 50,000 units).
+        "sql": f"""
+WITH RECURSIVE buckets(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM buckets WHERE n < 9),
+counted AS MATERIALIZED (
+  SELECT c.cycle_year, {low} AS low, {high} AS high,
+         (SELECT COUNT(*) FROM tong_quan t
+          WHERE t.form_id = c.form_id AND t.status = 'submitted' AND t.cycle_year = c.cycle_year
+            AND t.final_total >= {low} AND t.final_total < CASE WHEN b.n = 9 THEN 1e308 ELSE {high} END) AS n
+  FROM cycles c, buckets b
+  WHERE c.form_id = {literal(form.id)}
+)
+SELECT cycle_year AS "Năm", low AS "Từ điểm", high AS "Đến dưới", n AS "Số đơn vị"
+FROM counted
+WHERE n > 0
+ORDER BY 1, 2""",
+    }
+
+
+# One family of queries per scored form, in the order reviewers use them.
+PER_FORM = {
+    "chua_nop": _not_submitted,
+    "xep_hang_trong_cum": _ranking,
+    "tieu_chi_yeu_nhat": _weakest_criteria,
+    "lich_su_don_vi": _unit_history,
+    "cong_nhan_moi_nam": _recognised_every_year,
+    "phan_bo_diem": _distribution,
+}
+
+# Queries over every form.
+LATE = {
     "sua_sau_han": {
         "title": "Bài được sửa hoặc gửi sau hạn",
         "description": "Các bản lưu, nộp hoặc gửi sau hạn nộp của đơn vị (kể cả gia hạn, theo hạn đang áp dụng lúc lưu), "
                        "mới nhất trước, tối đa “số dòng” bản (để trống: 200); bản “late” là bài gửi sau hạn đã bị từ "
                        "chối nhưng được giữ lại.",
         "sql": f"""
-SELECT u.code AS "Mã đơn vị", u.name AS "Tên đơn vị", s.form_id AS "Biểu mẫu", s.cycle_year AS "Năm",
+SELECT u.code AS "Mã đơn vị", u.name AS "Tên đơn vị",
+       (SELECT f.title FROM form_versions f WHERE f.form_id = s.form_id ORDER BY f.version DESC LIMIT 1) AS "Biểu mẫu",
+       s.cycle_year AS "Năm",
        r.number AS "Bản", r.action AS "Thao tác", r.author AS "Người lưu", r.created_at AS "Thời điểm (UTC)",
        COALESCE(e.closes, c.closes) AS "Hạn nộp"
 FROM revisions r
@@ -126,30 +209,17 @@ WHERE r.after_deadline = 1
 ORDER BY r.created_at DESC
 LIMIT {_ROWS}""",
     },
-    "phan_bo_diem": {
-        "title": "Phân bố tổng điểm theo năm",
-        "description": "Số đơn vị theo khoảng 10 điểm của tổng điểm (sau điều chỉnh nếu có), cho mỗi năm.",
-        # Fifty range counts on one index, not a GROUP BY over every submitted report (95 ms at 50,000 units).
-        "sql": f"""
-WITH RECURSIVE buckets(low, below) AS (
-  SELECT 0, 10 UNION ALL SELECT low + 10, CASE WHEN low + 10 = 90 THEN 1e308 ELSE low + 20 END FROM buckets WHERE low < 90
-),
-counted AS MATERIALIZED (
-  SELECT c.cycle_year, b.low,
-         (SELECT COUNT(*) FROM tong_quan t
-          WHERE t.form_id = c.form_id AND t.status = 'submitted' AND t.cycle_year = c.cycle_year
-            AND t.final_total >= b.low AND t.final_total < b.below) AS n
-  FROM cycles c, buckets b
-  WHERE c.form_id = '{ASSESSMENT}'
-)
-SELECT cycle_year AS "Năm", low AS "Từ điểm", low + 10 AS "Đến dưới", n AS "Số đơn vị"
-FROM counted
-WHERE n > 0
-ORDER BY 1, 2""",
-    },
 }
 
 
-def canned_queries() -> dict[str, dict]:
-    """Datasette `queries` metadata: SQL stripped, titles and descriptions as they are."""
-    return {name: {**query, "sql": query["sql"].strip()} for name, query in QUERIES.items()}
+def canned_queries(forms: list[ScoredForm]) -> dict[str, dict]:
+    """Datasette `queries`: each family of PER_FORM for every scored form (the plain name when there is one form,
+    `name__<form id>` when there are several), then LATE; titles and descriptions in Vietnamese, SQL stripped."""
+    found = {}
+    for form in forms:
+        for name, make in PER_FORM.items():
+            query = make(form)
+            found[name if len(forms) == 1 else f"{name}__{form.id}"] = {**query, "sql": query["sql"].strip()}
+    for name, query in LATE.items():
+        found[name] = {**query, "sql": query["sql"].strip()}
+    return found

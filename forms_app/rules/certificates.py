@@ -19,15 +19,33 @@ from forms_app.data import connection as database
 from forms_app.data import decisions as data_decisions
 from forms_app.data.clock import stamp, today
 from forms_app.data.connection import Database, write
+from forms_app.rules import registry
 from forms_app.rules.units import find_unit
 
-ASSESSMENT = "tu-danh-gia-3-chu-dong"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread on paper
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 class NotRecognised(Exception):
     """The unit has no current 'recognised' decision for that year: no certificate."""
+
+
+class NoCertificate(Exception):
+    """The form issues no certificate (its definition has no `result.certificate`), or there is no such form."""
+
+
+def certificate_title(db: Database, form_id: str) -> str | None:
+    """The title a certificate of this form carries (its latest definition's `result.certificate.title`, in the
+    form's default language); None when the form issues no certificate."""
+    form = registry.definition(db, form_id)
+    if form is None or form.certificate_title is None:
+        return None
+    return form.certificate_title.get(form.default_language)
+
+
+def issues_certificates(db: Database, form_id: str) -> bool:
+    """Whether a unit recognised on this form gets a certificate."""
+    return certificate_title(db, form_id) is not None
 
 
 def new_serial() -> str:
@@ -62,13 +80,18 @@ class Issued:
     created: bool
 
 
-def recognition(db: Database, unit_code: str, year: int, form_id: str = ASSESSMENT) -> dict | None:
-    """The current decision when it is 'recognised', else None."""
+def recognition(db: Database, unit_code: str, year: int, form_id: str | None = None) -> dict | None:
+    """The current decision when it is 'recognised', else None (`form_id`: the only certificate-issuing form when
+    none is given)."""
+    form_id = form_id or registry.the_certificate_form(db).id
     decision = data_decisions.current(db, unit_code, form_id, year)
     return decision if decision and decision["decision"] == "recognised" else None
 
 
 def _certificate(db: Database, data_dir: Path, unit_code: str, year: int, form_id: str) -> tuple[Certificate, dict, dict | None]:
+    title = certificate_title(db, form_id)
+    if title is None:
+        raise NoCertificate(form_id)
     decision = recognition(db, unit_code, year, form_id)
     if decision is None:
         raise NotRecognised(unit_code)
@@ -79,14 +102,16 @@ def _certificate(db: Database, data_dir: Path, unit_code: str, year: int, form_i
     decided = (dt.date.fromisoformat(decision["decided_on"]) if decision["decided_on"]
                else dt.date.fromisoformat(decision["recorded_at"][:10]))
     certificate = Certificate(
-        unit_name=unit["name"], cycle_year=year, decision_no=decision["decision_no"] or "—", decided_on=decided,
+        unit_name=unit["name"], title=title, cycle_year=year, decision_no=decision["decision_no"] or "—", decided_on=decided,
         serial=serial, verify_url=f"{public_url}/verify/{serial}", issued_on=max(decided, today()) if not existing
         else dt.date.fromisoformat(existing["created_at"][:10]), issuer=issuer)
     return certificate, decision, existing
 
 
-def issue(db: Database, data_dir: Path, unit_code: str, year: int, form_id: str = ASSESSMENT) -> Issued:
-    """The certificate's PDF, made once per recognising decision and then served as stored; NotRecognised otherwise."""
+def issue(db: Database, data_dir: Path, unit_code: str, year: int, form_id: str | None = None) -> Issued:
+    """The certificate's PDF, made once per recognising decision and then served as stored; NotRecognised otherwise,
+    NoCertificate for a form that issues none (`form_id`: the only certificate-issuing form when none is given)."""
+    form_id = form_id or registry.the_certificate_form(db).id
     prepared = prepare(db, data_dir, unit_code, year, form_id)
     if isinstance(prepared, Issued):
         return prepared
@@ -95,7 +120,7 @@ def issue(db: Database, data_dir: Path, unit_code: str, year: int, form_id: str 
 
 
 def prepare(db: Database, data_dir: Path, unit_code: str, year: int,
-            form_id: str = ASSESSMENT) -> Issued | tuple[Certificate, dict]:
+            form_id: str) -> Issued | tuple[Certificate, dict]:
     """The stored certificate when it is current (same decision, file present), or (certificate, decision) to render."""
     certificate, decision, existing = _certificate(db, data_dir, unit_code, year, form_id)
     if existing and existing["decision_id"] == decision["id"] and (Path(data_dir) / existing["file"]).exists():
@@ -103,9 +128,10 @@ def prepare(db: Database, data_dir: Path, unit_code: str, year: int,
     return certificate, decision
 
 
-def current(db: Database, data_dir: Path, unit_code: str, year: int, form_id: str = ASSESSMENT) -> Issued | None:
+def current(db: Database, data_dir: Path, unit_code: str, year: int, form_id: str) -> Issued | None:
     """The stored certificate when it is current (the decision in force, its file present); None when it is still to
-    be issued (`issue` makes it); NotRecognised when the unit is not recognised. Reads only: nothing is made here."""
+    be issued (`issue` makes it); NotRecognised when the unit is not recognised, NoCertificate when the form issues
+    none. Reads only: nothing is made here."""
     prepared = prepare(db, data_dir, unit_code, year, form_id)
     return prepared if isinstance(prepared, Issued) else None
 
@@ -128,21 +154,23 @@ def store(db: Database, data_dir: Path, certificate: Certificate, decision: dict
 
 
 def verify(db: Database, serial: str) -> dict | None:
-    """What the public verification page may say of a serial: unit, year, decision number and date, and status."""
+    """What the public verification page may say of a serial: unit, title, year, decision number and date, status."""
     row = stored.by_serial(db, normalise_serial(serial))
     if row is None:
         return None
     current = recognition(db, row["unit_code"], row["cycle_year"], row["form_id"])
     return {
         "serial": row["serial"], "unit_name": row["unit_name"], "cycle_year": row["cycle_year"],
+        "title": certificate_title(db, row["form_id"]),
         "decision_no": row["decision_no"], "decided_on": row["decided_on"],
         "valid": current is not None,
     }
 
 
-def recognised_units(db: Database, year: int, form_id: str = ASSESSMENT) -> list[str]:
-    """The codes of the units recognised for `year`, in code order: the units a batch makes certificates for."""
-    return stored.recognised_units(db, form_id, year)
+def recognised_units(db: Database, year: int, form_id: str | None = None) -> list[str]:
+    """The codes of the units recognised for `year`, in code order: the units a batch makes certificates for
+    (`form_id`: the only certificate-issuing form when none is given)."""
+    return stored.recognised_units(db, form_id or registry.the_certificate_form(db).id, year)
 
 
 def _render(certificate: Certificate) -> bytes:
@@ -150,17 +178,19 @@ def _render(certificate: Certificate) -> bytes:
 
 
 def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, progress=None,
-          form_id: str = ASSESSMENT) -> tuple[list[Path], Path | None]:
-    """A PDF for every unit recognised for `year`, rendered on every core, copied to `out`, plus one merged file.
+          form_id: str | None = None) -> tuple[list[Path], Path | None]:
+    """A PDF for every unit recognised for `year` on the form (the only certificate-issuing form when none is given),
+    rendered on every core, copied to `out`, plus one merged file.
 
     Certificates already current are reused as stored (same serial, same file); only new or
     changed ones are rendered. The main process stores, copies and collects each certificate in
     unit order while the pool renders the later ones. `workers` defaults to the cores this
     process may run on.
     """
-    printing = _Printing(Path(out), year)
     forms = database.open_forms(data_dir)
     try:
+        form_id = registry.the_certificate_form(forms, form_id).id
+        printing = _Printing(Path(out), year)
         units, prepared, pending = _prepare_year(forms, data_dir, year, form_id)
         workers = min(workers or usable_cores(), len(pending) or 1)
         if pending:

@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from exports.tables import csv_bytes, write, xlsx_bytes
 from forms_app.data import reporting
 from forms_app.data.connection import Database
-from forms_app.rules.certificates import ASSESSMENT
+from forms_app.rules import registry
 
 DECISIONS_VI = {"recognised": "Công nhận", "not_recognised": "Không công nhận", "returned": "Trả lại để bổ sung",
                 "withdrawn": "Thu hồi công nhận"}
 
 
-def section_ids(db: Database, form_id: str = ASSESSMENT) -> list[tuple[str, str]]:
-    """(section id, header) in form order, from the latest version."""
-    definition = reporting.latest_definition(db, form_id)
+def section_ids(db: Database, form_id: str) -> list[tuple[str, str]]:
+    """(section id, header) in form order, from the latest version: "Điểm 2.1" for a title that starts with its number."""
+    definition = registry.definition(db, form_id)
     if definition is None:
         return []
-    document = json.loads(definition)
-    out = []
-    for section in document["sections"]:
-        title = section["title"]
-        title = title.get(document["languages"][0]) if isinstance(title, dict) else title
-        out.append((section["id"], "Điểm " + title.split(" ")[0].rstrip(".") if title[:1].isdigit() else f"Điểm {section['id']}"))
-    return out
+    return [(section.id, f"Điểm {section_number(section.title.get(definition.default_language)) or section.id}")
+            for section in definition.sections]
 
 
-def summary(db: Database, year: int, form_id: str = ASSESSMENT) -> tuple[list[str], list[list]]:
+def section_number(title: str) -> str | None:
+    """The number a section's title starts with ("2.1. Chủ động…" → "2.1"), or None."""
+    first = title.split(" ")[0].rstrip(".")
+    return first if first[:1].isdigit() else None
+
+
+def summary(db: Database, year: int, form_id: str) -> tuple[list[str], list[list]]:
     """One row per unit: code, name, cluster, section scores, total, band, decision, certificate serial."""
     sections = section_ids(db, form_id)
     header = ["Mã đơn vị", "Tên đơn vị", "Cụm thi đua", "Trạng thái"] + [h for _, h in sections] + [
@@ -45,7 +45,7 @@ def summary(db: Database, year: int, form_id: str = ASSESSMENT) -> tuple[list[st
     return header, rows
 
 
-def question_headers(db: Database, form_id: str = ASSESSMENT) -> list[tuple[str, str]]:
+def question_headers(db: Database, form_id: str) -> list[tuple[str, str]]:
     """(question id, header) in the latest version's order; a header is the label of the FIRST version that asked
     the question, so it never changes when a new version rewords a label."""
     first_label: dict[str, str] = {}
@@ -56,7 +56,7 @@ def question_headers(db: Database, form_id: str = ASSESSMENT) -> list[tuple[str,
     return [(qid, f"{first_label[qid]} [{qid}]") for qid in order]
 
 
-def answers(db: Database, year: int, form_id: str = ASSESSMENT) -> tuple[list[str], list[list]]:
+def answers(db: Database, year: int, form_id: str) -> tuple[list[str], list[list]]:
     """One row per submission of the year, one column per question (the value as stored)."""
     headers = question_headers(db, form_id)
     header = ["Mã đơn vị", "Tên đơn vị", "Phiên bản biểu mẫu", "Trạng thái"] + [h for _, h in headers]
@@ -71,13 +71,20 @@ def answers(db: Database, year: int, form_id: str = ASSESSMENT) -> tuple[list[st
     return header, rows
 
 
-def export(db: Database, year: int, fmt: str, out: Path | None = None) -> list[Path]:
-    """Write the year's export: an XLSX with two sheets, or two CSV files (results, and answers beside it)."""
-    head, rows = summary(db, year)
-    a_head, a_rows = answers(db, year)
+def export(db: Database, year: int, fmt: str, out: Path | None = None, form_id: str | None = None) -> list[Path]:
+    """Write the year's export of a scored form (the only one when none is given; registry.FormChoice otherwise):
+    an XLSX with two sheets, or two CSV files (results, and answers beside it)."""
+    form_id = registry.the_scored_form(db, form_id).id
+    head, rows = summary(db, year, form_id)
+    a_head, a_rows = answers(db, year, form_id)
     if fmt == "xlsx":
-        path = Path(out or f"ket-qua-3-chu-dong-{year}.xlsx")
+        path = Path(out or default_name(form_id, year, "xlsx"))
         return [write(path, xlsx_bytes([(f"Kết quả {year}", head, rows), (f"Câu trả lời {year}", a_head, a_rows)]))]
-    path = Path(out or f"ket-qua-3-chu-dong-{year}.csv")
+    path = Path(out or default_name(form_id, year, "csv"))
     second = path.with_name(path.stem + "-cau-tra-loi" + path.suffix)
     return [write(path, csv_bytes(head, rows)), write(second, csv_bytes(a_head, a_rows))]
+
+
+def default_name(form_id: str, year: int, suffix: str) -> str:
+    """The export's file name when none is given: ket-qua-<form id>-<year>.<suffix>."""
+    return f"ket-qua-{form_id}-{year}.{suffix}"

@@ -13,7 +13,7 @@ from forms_app.data import audit
 from forms_app.data import definitions as data
 from forms_app.data.clock import stamp
 from forms_app.data.connection import Database, write
-from forms_app.rules import windows
+from forms_app.rules import messages, windows
 
 _cache: dict[str, Definition] = {}
 _lock = threading.Lock()
@@ -96,4 +96,93 @@ def latest_definitions(db: Database) -> list[Definition]:
     return sorted((d for d in found if d), key=lambda d: (len(d.requires), d.id))
 
 
-__all__ = ["Problem", "VersionClash", "definition", "latest_definitions", "load_definitions_into"]
+# What a form is, read from its definition, never from its id: scored (a `result`), issuing certificates
+# (`result.certificate`), requiring another first (`requires`).
+
+FORM_MESSAGES = {
+    "no_scored_form": {
+        "vi": "Chưa có biểu mẫu nào được chấm điểm (định nghĩa có \"result\"); các biểu mẫu đã nạp: {forms}.",
+        "en": "No form is scored (a definition with \"result\"); the loaded forms: {forms}."},
+    "several_scored_forms": {
+        "vi": "Có nhiều biểu mẫu được chấm điểm: {forms}; hãy chọn một bằng mã của nó (--form).",
+        "en": "Several forms are scored: {forms}; choose one by its id (--form)."},
+    "no_certificate_form": {
+        "vi": "Không biểu mẫu nào cấp giấy chứng nhận (định nghĩa có \"result.certificate\"); các biểu mẫu đã nạp: {forms}.",
+        "en": "No form issues certificates (a definition with \"result.certificate\"); the loaded forms: {forms}."},
+    "several_certificate_forms": {
+        "vi": "Có nhiều biểu mẫu cấp giấy chứng nhận: {forms}; hãy chọn một bằng mã của nó (--form).",
+        "en": "Several forms issue certificates: {forms}; choose one by its id (--form)."},
+    "unknown_form": {
+        "vi": "Không có biểu mẫu \"{form}\"; các biểu mẫu đã nạp: {forms}.",
+        "en": "There is no form \"{form}\"; the loaded forms: {forms}."},
+    "not_scored": {
+        "vi": "Biểu mẫu \"{form}\" không được chấm điểm (định nghĩa không có \"result\"); biểu mẫu được chấm điểm: {forms}.",
+        "en": "The form \"{form}\" is not scored (its definition has no \"result\"); the scored forms: {forms}."},
+    "not_certificate": {
+        "vi": "Biểu mẫu \"{form}\" không cấp giấy chứng nhận (định nghĩa không có \"result.certificate\"); "
+              "biểu mẫu cấp giấy chứng nhận: {forms}.",
+        "en": "The form \"{form}\" issues no certificate (its definition has no \"result.certificate\"); "
+              "the forms that do: {forms}."},
+}
+
+
+class FormChoice(Exception):
+    """A form could not be chosen: none or several of the kind asked for, an unknown id, or a form of another kind."""
+
+    def __init__(self, code: str, form: str | None = None, forms: list[Definition] | tuple = ()):
+        super().__init__(code, form)
+        self.code, self.form, self.forms = code, form, list(forms)
+
+    def message(self, lang: str = "vi") -> str:
+        """One sentence in `lang`, naming the forms (title and id) that could be chosen."""
+        listing = "; ".join(f"{d.title.get(lang)} ({d.id})" for d in self.forms) or "—"
+        return messages.text(FORM_MESSAGES, self.code, lang, form=self.form or "", forms=listing)
+
+
+def scored_forms(db: Database) -> list[Definition]:
+    """The latest version of every form whose answers are scored (its definition has a `result`)."""
+    return [d for d in latest_definitions(db) if d.scored]
+
+
+def certificate_forms(db: Database) -> list[Definition]:
+    """The latest version of every form on which a recognised unit gets a certificate (`result.certificate`)."""
+    return [d for d in latest_definitions(db) if d.certificate_title is not None]
+
+
+def the_scored_form(db: Database, form_id: str | None = None) -> Definition:
+    """The scored form `form_id` (latest version), or the only scored form when none is given; FormChoice otherwise."""
+    return _the_form(db, form_id, scored_forms(db), "scored")
+
+
+def the_certificate_form(db: Database, form_id: str | None = None) -> Definition:
+    """The certificate-issuing form `form_id`, or the only one when none is given; FormChoice otherwise."""
+    return _the_form(db, form_id, certificate_forms(db), "certificate")
+
+
+def _the_form(db: Database, form_id: str | None, forms: list[Definition], kind: str) -> Definition:
+    if form_id is None:
+        if len(forms) == 1:
+            return forms[0]
+        raise FormChoice(f"several_{kind}_forms" if forms else f"no_{kind}_form",
+                         forms=forms or latest_definitions(db))
+    found = next((d for d in forms if d.id == form_id), None)
+    if found is not None:
+        return found
+    if definition(db, form_id) is None:
+        raise FormChoice("unknown_form", form_id, latest_definitions(db))
+    raise FormChoice(f"not_{kind}", form_id, forms)
+
+
+def required_form(db: Database, form: Definition) -> Definition | None:
+    """The form that `form` requires first (its first `requires` entry: the registration), or None."""
+    return definition(db, form.requires[0]) if form.requires else None
+
+
+def form_titles(db: Database, lang: str) -> dict[str, str]:
+    """{form id: its title in `lang`} for every stored form (latest version): what pages show instead of ids."""
+    return {d.id: d.title.get(lang) for d in latest_definitions(db)}
+
+
+__all__ = ["FormChoice", "Problem", "VersionClash", "certificate_forms", "definition", "form_titles",
+           "latest_definitions", "load_definitions_into", "required_form", "scored_forms", "the_certificate_form",
+           "the_scored_form"]

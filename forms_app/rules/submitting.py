@@ -119,7 +119,7 @@ def _make_current(db: Database, submission: dict, definition: Definition, number
     # Scores follow the submitted revision; a draft saved after a submit leaves the submission as submitted.
     if action == "submit" or submission["submitted_revision"] is None:
         changes.update({
-            "total": result.total, "max_total": rounded(definition.maximum), "band": result.band,
+            "total": result.total, "max_total": result.max_total, "band": result.band,
             "recognised": None if result.recognised is None else int(result.recognised),
         })
         data.replace_scores(db, *scored_rows(submission["id"], definition, kept, result, shown,
@@ -139,18 +139,18 @@ def scored_rows(submission_id: int, definition: Definition, kept: dict[str, Any]
                 shown: dict[str, bool], *, cycle_year: int | None) -> ScoreRows:
     """The rows of `answers`, `section_scores` and (with `cycle_year`, for a submitted revision) `criterion_scores`.
 
-    `kept` are the visible, answered answers the scores in `result` were computed from.
+    `kept` are the visible, answered answers the scores in `result` were computed from. Maxima and pass
+    marks are those that applied, as in the score report (a question that did not apply has maximum 0).
     """
     earned = result.questions
     answers = [
         (submission_id, q.id, q.section, q.criterion, q.type, stored_value(kept.get(q.id)), earned.get(q.id, 0.0),
-         rounded(q.maximum), int(shown[q.id]))
+         result.maximum(q), int(shown[q.id]))
         for q in definition.questions
     ]
     sections = [
-        (submission_id, section.id, score, rounded(section.maximum),
-         None if section.pass_min is None else float(section.pass_min), int(passed))
-        for section, (_sid, score, passed) in zip(definition.sections, result.sections, strict=True)
+        (submission_id, sid, score, most, pass_min, int(passed))
+        for (sid, score, passed), (most, pass_min) in zip(result.sections, result.limits, strict=True)
     ]
     criteria = None
     if cycle_year is not None:
@@ -159,7 +159,7 @@ def scored_rows(submission_id: int, definition: Definition, kept: dict[str, Any]
             if q.criterion is not None and q.maximum > 0:
                 total = sums.setdefault(q.criterion, [0.0, 0.0])
                 total[0] += earned.get(q.id, 0.0)
-                total[1] += q.maximum
+                total[1] += 0.0 if q.id in result.not_applicable else q.maximum
         criteria = [(submission_id, definition.id, cycle_year, criterion, rounded(got), None, rounded(most))
                     for criterion, (got, most) in sums.items()]
     return submission_id, answers, sections, criteria

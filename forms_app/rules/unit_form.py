@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from form_definitions import Definition
 from forms_app.data import decisions as data_decisions
 from forms_app.data.connection import Database
-from forms_app.rules import registry, submitting, units, windows
+from forms_app.rules import registry, requirements, submitting, units, windows
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class UnitForm:
     today: dt.date
     submission: dict | None
     decision: dict | None
-    missing: tuple[str, ...]  # forms this one requires that the unit has not submitted for the year
+    missing: tuple[requirements.Unmet, ...]  # requirements not met: a required form not submitted, or its `when` not met
 
     @property
     def state(self) -> str:
@@ -47,6 +47,10 @@ class UnitForm:
         """A post after the deadline is refused but kept (a 'late' revision); before the window or while waiting, not."""
         return self.state == "closed" and not self.missing
 
+    def waiting_for(self, lang: str = "vi") -> list[str]:
+        """What must be submitted first, one sentence per requirement not met (naming forms by title)."""
+        return [unmet.sentence(self.definition, lang) for unmet in self.missing]
+
     @property
     def has_answers(self) -> bool:
         return bool(self.submission and self.submission["current_revision"])
@@ -65,7 +69,7 @@ def load(db: Database, unit_code: str, form_id: str, year: int, today: dt.date) 
     window = windows.window(db, unit_code, form_id, year, decision=decision)
     if window is None:
         return None
-    missing = tuple(windows.requirement_missing(db, unit_code, definition, year))
+    missing = tuple(requirements.unmet(db, unit_code, definition, year))
     return UnitForm(unit_code, unit, definition, year, window, today, submission, decision, missing)
 
 

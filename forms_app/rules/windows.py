@@ -1,5 +1,5 @@
 """When a form is open for a unit: the cycle's window, the unit's extension, a return that reopens it, a decision that
-locks it, and the forms it `requires` first."""
+locks it (the forms it `requires` first: forms_app.rules.requirements)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from form_definitions import Definition
 from forms_app.data import audit, cycles
 from forms_app.data import decisions as data_decisions
-from forms_app.data import submissions as data_submissions
 from forms_app.data.clock import stamp, today
 from forms_app.data.connection import Database, write
 
@@ -84,12 +83,6 @@ def cycle_exists(db: Database, form_id: str, cycle_year: int) -> bool:
 def year_exists(db: Database, cycle_year: int) -> bool:
     """Whether any form has a cycle in this year."""
     return cycles.year_exists(db, cycle_year)
-
-
-def requirement_missing(db: Database, unit_code: str, definition: Definition, cycle_year: int) -> list[str]:
-    """Forms this one `requires` that the unit has not submitted for the same cycle year."""
-    return [required for required in definition.requires
-            if data_submissions.status(db, unit_code, required, cycle_year) != "submitted"]
 
 
 def after_deadline(db: Database, unit_code: str, form_id: str, cycle_year: int, moment: dt.datetime) -> bool:

@@ -1,5 +1,6 @@
 // Applies each question's visible_if live, as the server does on every save (which stays the authority).
-// Also: per-section progress, and one click submits once. No dependencies; the form works without it.
+// Also: a part above its whole (`at_most`) said beside it as the unit types, per-section progress, and one click
+// submits once. No dependencies; the form works without it. Every sentence comes from the page, never from here.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -35,10 +36,52 @@
     var text = inputs.length ? inputs[0].value.trim() : "";
     if (text === "") return null;
     if (type === "integer" || type === "number") {
-      var n = Number(text.replace(/\s/g, "").replace(",", "."));
+      var n = parseNumber(text, type);
       return isNaN(n) ? text : n;
     }
     return text;
+  }
+
+  // A number as the server reads it (forms.parse_integer / parse_number): on a Vietnamese page "1.240" and
+  // "1 240" are one thousand two hundred and forty, "12,5" is twelve and a half; NaN when it is not a number.
+  var english = (document.documentElement.lang || "vi").slice(0, 2) === "en";
+  function parseNumber(raw, type) {
+    var text = raw.trim().replace(/\u00a0/g, " ");
+    if (type === "integer") {
+      if (/^-?\d{1,3}([ .,]\d{3})+$/.test(text)) text = text.replace(/[ .,]/g, "");
+      return /^-?\d{1,15}$/.test(text) ? Number(text) : NaN;
+    }
+    var group = english ? "," : ".", decimal = english ? "." : ",";
+    var grouped = new RegExp("^-?\\d{1,3}([" + group + " ]\\d{3})+(" + (decimal === "." ? "\\." : ",") + "\\d+)?$");
+    if (grouped.test(text)) {
+      text = text.split(group).join("").replace(/ /g, "").replace(decimal, ".");
+    } else {
+      text = text.replace(/ /g, "");
+      if (text.split(",").length === 2 && text.indexOf(".") < 0) text = text.replace(",", ".");
+    }
+    return text.length <= 30 && /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  }
+
+  // `at_most`: each part's input names its whole's input; both shown and numbers → the part must not exceed it.
+  var parts = Array.prototype.slice.call(form.querySelectorAll("input[data-at-most]"));
+  function checkParts() {
+    parts.forEach(function (input) {
+      var block = input.closest(".question");
+      var whole = document.getElementById(input.getAttribute("data-at-most"));
+      var wholeBlock = whole && whole.closest(".question");
+      var live = document.getElementById(input.id + "-check");
+      if (!live || !wholeBlock) return;
+      var part = parseNumber(input.value, block.dataset.type);
+      var most = parseNumber(whole.value, wholeBlock.dataset.type);
+      var shown = !block.hasAttribute("data-hidden") && !wholeBlock.hasAttribute("data-hidden");
+      var above = shown && !isNaN(part) && !isNaN(most) && part > most;
+      var text = above ? live.getAttribute("data-message").split("{value}").join(input.value.trim())
+        .split("{limit}").join(whole.value.trim()) : "";
+      if (live.textContent !== text) live.textContent = text;
+      var otherErrors = block.querySelector(".field-error");
+      block.classList.toggle("has-error", above || !!otherErrors);
+      if (above || otherErrors) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+    });
   }
 
   function same(a, b) { return typeof a === typeof b ? a === b : String(a) === String(b) && typeof a !== "boolean" && typeof b !== "boolean"; }
@@ -74,6 +117,7 @@
       var el = document.querySelector('[data-progress="' + s + '"]');
       if (el) el.textContent = el.textContent.replace(/^\d+\/\d+/, counts[s][0] + "/" + counts[s][1]);
     });
+    checkParts();
   }
 
   form.addEventListener("input", update);

@@ -31,9 +31,9 @@ ACCOUNTS = [("toan", "unit", "TOAN"), ("toan2", "unit", "TOAN"), ("van", "unit",
 OPEN_DAY = dt.datetime(2022, 9, 15, 3, 0, tzinfo=dt.timezone.utc)
 SELF = "tu-danh-gia-3-chu-dong"
 REGISTRATION = "dang-ky-3-chu-dong"
-REGISTRATION_ANSWERS = {
-    "cam_ket_xay_dung": True, "file_ke_hoach_3_chu_dong": "ke-hoach.pdf", "so_can_bo_phu_trach": 3,
-    "da_dang_ky_voi_cap_uy": True,
+REGISTRATION_ANSWERS = {  # valid on every shipped version of the registration, and committing (opens the self-assessment)
+    "cam_ket_xay_dung": True, "file_ke_hoach_3_chu_dong": "ke-hoach.pdf", "ngay_ban_hanh_ke_hoach": "2021-09-20",
+    "so_can_bo_phu_trach": 3, "da_dang_ky_voi_cap_uy": True,
 }
 
 
@@ -152,8 +152,25 @@ def forms_sql(app, sql: str, params=()) -> list[tuple]:
 
 # Certificates: TOAN and VAN (renamed to an injection attempt) recognised for 2022, LY submitted and not recognised.
 TRICKY = '<img src="file:///etc/passwd"> Đoàn khoa Ngữ văn'
-EXAMPLE_ANSWERS = json.loads((Path(__file__).resolve().parents[2] / "form_definitions" / "examples"
-                              / f"{SELF}.answers.json").read_text("utf-8"))
+EXAMPLES = Path(__file__).resolve().parents[2] / "form_definitions" / "examples"
+
+
+def latest_shipped_version(form_id: str = SELF) -> int:
+    """The highest version of a form among the shipped definitions (read from the files, without checking them)."""
+    versions = [document["version"] for document in (json.loads(p.read_text("utf-8")) for p in shipped_folder().glob("*.json"))
+                if document.get("id") == form_id]
+    return max(versions)
+
+
+def example_answers(form_id: str = SELF, version: int | None = None) -> dict:
+    """The example answers shipped for a version of a form (default: its latest shipped version):
+    form_definitions/examples/<id>.answers.json for version 1, <id>-v<N>.answers.json for version N."""
+    version = version or latest_shipped_version(form_id)
+    name = f"{form_id}.answers.json" if version == 1 else f"{form_id}-v{version}.answers.json"
+    return json.loads((EXAMPLES / name).read_text("utf-8"))
+
+
+EXAMPLE_ANSWERS = example_answers(SELF)  # the latest self-assessment's example: recognised ("Khá"), with evidence
 
 
 def recognised_app(data_dir: Path):

@@ -70,7 +70,8 @@ def form_fields(text: str) -> dict[str, str]:
 
 
 def complete_self_assessment() -> dict:
-    """Every visible question of the 2022 self-assessment answered validly, as a browser posts it (text, lists)."""
+    """Every visible question of the 2022 self-assessment (the latest shipped version, 2) answered validly, as a
+    browser posts it (text, lists); no file uploaded, so the points bound to evidence are not earned."""
     return {
         "kenh_nam_bat_tinh_hinh": ["zalo", "khao_sat"],
         "tan_suat_tong_hop_tinh_hinh": "hang_thang",
@@ -79,7 +80,10 @@ def complete_self_assessment() -> dict:
         "so_doan_vien_duoc_danh_gia": "1200",
         "so_doan_vien_moi": "12",
         "dung_quy_trinh_phat_trien_doan_vien": "true",
+        "trien_khai_chuong_trinh_ren_luyen": "true",
         "dung_quy_trinh_chuyen_sinh_hoat": "false",
+        "quy_trinh_truong_thanh_doan": "khong_phat_sinh",
+        "quy_trinh_ky_luat_doan_vien": "dung_quy_trinh",
         "da_ra_soat_hoan_canh_kho_khan": "true",
         "doi_tuong_duoc_ra_soat": ["thanh_nien_dan_toc"],
         "so_dvtn_hoan_canh_kho_khan": "20",
@@ -88,9 +92,12 @@ def complete_self_assessment() -> dict:
         "so_buoi_pho_bien": "4",
         "linh_vuc_pho_bien": ["chinh_tri", "kinh_te"],
         "hoat_dong_bao_ve_quyen_loi": ["doi_thoai_lanh_dao"],
+        "so_kien_nghi_tiep_nhan": "5",
+        "so_kien_nghi_duoc_giai_quyet": "4",
         "co_chuong_trinh_hanh_dong": "true",
         "ngay_ban_hanh_ke_hoach_cong_tac": "15/01/2022",
         "can_cu_ke_hoach": ["nghi_quyet_cap_uy"],
+        "ke_hoach_co_chi_tieu_phan_cong": "true",
         "so_hoat_dong_theo_ke_hoach": "10",
         "so_hoat_dong_da_thuc_hien": "9",
         "linh_vuc_hoat_dong": ["tinh_nguyen"],
@@ -99,7 +106,8 @@ def complete_self_assessment() -> dict:
         "so_chi_doan": "24",
         "so_chi_doan_sinh_hoat_dinh_ky": "22",
         "tan_suat_sinh_hoat_chi_doan": "hang_thang",
-        "so_thanh_nien_duoc_tap_hop": "900",
+        "so_thanh_nien_chua_vao_doan_hoi": "120",
+        "so_thanh_nien_duoc_tap_hop": "60",
         "so_chi_doan_duoc_kiem_tra": "12",
         "to_chuc_kiem_diem": "true",
         "so_de_xuat_tham_muu_cap_uy": "3",

@@ -22,7 +22,8 @@ from forms_app.data.clock import stamp, today
 from forms_app.rules import accounts, deciding, passwords, registry, submitting, windows
 from forms_app.rules import units as units_rules
 from forms_app.rules.submitting import scored_rows
-from scoring import points, rounded, score, visibility, visible_answers
+from scoring import points, score, visibility, visible_answers
+from scoring.answers import holds
 
 FACULTIES = [
     "Khoa Toán – Tin", "Khoa Vật lý", "Khoa Hoá học", "Khoa Sinh học", "Khoa Ngữ văn", "Khoa Lịch sử",
@@ -59,13 +60,25 @@ def _password(rng: random.Random) -> str:
     return "".join(rng.choice(alphabet) for _ in range(14))
 
 
+ZERO_DENOMINATOR = 0.1  # how often a count that may honestly be zero (a not-applicable ratio's denominator) is 0
+
+
 class AnswerMaker:
-    """Answers for one definition, drawn around a strength in [0, 1]; always valid for the definition."""
+    """Answers for one definition, drawn around a strength in [0, 1]; always valid for the definition.
+
+    A part never exceeds its whole (`at_most`); a stronger unit uploads more of its evidence files; a count
+    that makes a ratio not applicable when it is 0 (no request received, no one in difficulty) is sometimes 0.
+    """
 
     def __init__(self, definition: Definition):
         self.definition = definition
+        self.may_be_zero = {q.ratio_to for q in definition.questions if q.may_not_apply}
 
     def make(self, rng: random.Random, strength: float, year: int) -> dict[str, Any]:
+        return self.make_shown(rng, strength, year)[0]
+
+    def make_shown(self, rng: random.Random, strength: float, year: int) -> tuple[dict[str, Any], dict[str, bool]]:
+        """The answers a submit keeps (visible and answered), and which questions are shown."""
         answers: dict[str, Any] = {}
         for q in self.definition.questions:
             if rng.random() < 0.04 and not q.required:
@@ -73,7 +86,8 @@ class AnswerMaker:
             value = self._value(q, rng, strength, year, answers)
             if value is not None:
                 answers[q.id] = value
-        return visible_answers(self.definition, answers)
+        shown = visibility(self.definition, answers)
+        return visible_answers(self.definition, answers, shown), shown
 
     def _value(self, q: Question, rng: random.Random, s: float, year: int, answers: dict) -> Any:
         good = rng.random() < s
@@ -96,7 +110,7 @@ class AnswerMaker:
         if kind in ("integer", "number"):
             return self._number(q, rng, s, answers)
         if kind == "file":
-            return f"demo-{q.id}.pdf" if rng.random() < 0.2 + 0.75 * s else None
+            return f"demo-{q.id}.pdf" if q.required or rng.random() < 0.2 + s else None  # stronger units prove more
         if kind == "date":
             low = dt.date.fromisoformat(q.min) if q.min else dt.date(year - 1, 1, 1)
             high = dt.date.fromisoformat(q.max) if q.max else dt.date(year, 12, 31)
@@ -115,6 +129,8 @@ class AnswerMaker:
 
     def _number(self, q: Question, rng: random.Random, s: float, answers: dict) -> int | float:
         low = q.min if q.min is not None else 0
+        if q.id in self.may_be_zero and low <= 0 and rng.random() < ZERO_DENOMINATOR:
+            return 0
         if q.ratio_to:
             denominator = answers.get(q.ratio_to)
             if not isinstance(denominator, (int, float)) or denominator <= 0:
@@ -132,6 +148,9 @@ class AnswerMaker:
             value = max(low, rng.gauss(scale, scale * 0.35))
         if q.max is not None:
             value = min(value, q.max)
+        whole = answers.get(q.at_most) if q.at_most else None
+        if isinstance(whole, (int, float)) and not isinstance(whole, bool):
+            value = min(value, whole)  # a part is never more than its whole (the demo's wholes are rounded already)
         value = max(value, low)
         return int(round(value)) if q.type == "integer" else round(value, 1)
 
@@ -219,9 +238,13 @@ def _moment(rng: random.Random, before: dt.date, days: int) -> str:
 
 def _make_submissions(forms, definitions: list[Definition], units: list[dict], years: list[int],
                       rng: random.Random, demo_units: set[str], progress) -> int:
+    """Every unit's submissions, year by year: a form with requirements only where its `requires` (and their `when`,
+    read on this unit's answers of the year) hold, as the web form would open it."""
     makers = {d.id: AnswerMaker(d) for d in definitions}
     registration = [d for d in definitions if not d.requires]
     assessments = [d for d in definitions if d.requires]
+    demands = {d.id: [r.when for other in definitions for r in other.requirements if r.form == d.id and r.when]
+               for d in definitions}
     next_id = submitting.next_submission_id(forms)
     count = 0
     buffers: dict[str, list[tuple]] = {"submissions": [], "revisions": [], "answers": [], "section_scores": [],
@@ -231,42 +254,63 @@ def _make_submissions(forms, definitions: list[Definition], units: list[dict], y
         diligence = rng.random()
         for year in years:
             strength = min(0.98, max(0.05, strength + rng.gauss(0.02, 0.06)))
-            registered = diligence > 0.08 or rng.random() < 0.5
+            trial = unit["code"] in demo_units and year == years[-1]  # the demo accounts try this year's forms
+            registered = trial or diligence > 0.08 or rng.random() < 0.5
+            submitted: dict[str, dict] = {}  # this unit's kept answers of the year, by form id
             for definition in registration + assessments:
                 is_assessment = bool(definition.requires)
-                if is_assessment and (not registered or (diligence < 0.15 and rng.random() < 0.5)):
+                if is_assessment and (not _opens(definition, submitted) or (diligence < 0.15 and rng.random() < 0.5)):
                     continue
                 if not is_assessment and not registered:
                     continue
-                if is_assessment and unit["code"] in demo_units and year == years[-1]:
+                if is_assessment and trial:
                     continue  # left open for the demo accounts to fill
-                answers = makers[definition.id].make(rng, strength, year)
                 # what a submit stores: the visible, answered answers and their scores (rules.submitting.record)
-                shown = visibility(definition, answers)
-                kept = visible_answers(definition, answers, shown)
-                result = points(definition, kept)
-                closes = definition.schedule.window(year)[1]
-                submitted_at = _moment(rng, closes, 25)
-                sid = next_id
+                kept, shown = _draw(makers[definition.id], rng, strength, year, demands[definition.id] if trial else [])
+                submitted[definition.id] = kept
+                _add_submission(buffers, next_id, unit["code"], definition, year, kept, shown, rng)
                 next_id += 1
-                buffers["submissions"].append((
-                    sid, unit["code"], definition.id, year, definition.version, "submitted", 1, 1, result.total,
-                    rounded(definition.maximum), result.band,
-                    None if result.recognised is None else int(result.recognised),
-                    submitted_at, submitted_at, submitted_at,
-                ))
-                buffers["revisions"].append((sid, 1, "submit", unit["code"].lower(), submitted_at,
-                                             kept, result.total))
-                _sid, answer_rows, section_rows, criterion_rows = scored_rows(sid, definition, kept, result, shown,
-                                                                              cycle_year=year)
-                buffers["answers"].extend(answer_rows)
-                buffers["section_scores"].extend(section_rows)
-                buffers["criterion_scores"].extend(criterion_rows)
                 count += 1
         if len(buffers["submissions"]) >= BATCH or index == len(units) - 1:
             _flush(forms, buffers)
             progress(f"  {index + 1}/{len(units)} đơn vị, {count} bài nộp")
     return count
+
+
+def _opens(definition: Definition, submitted: dict[str, dict]) -> bool:
+    """Whether every form `definition` requires was submitted with answers meeting the requirement's `when`."""
+    return all(r.form in submitted and (r.when is None or holds(r.when, submitted[r.form]))
+               for r in definition.requirements)
+
+
+def _draw(maker: AnswerMaker, rng: random.Random, strength: float, year: int,
+          conditions: list) -> tuple[dict[str, Any], dict[str, bool]]:
+    """Answers from `maker` and what is shown; drawn again (a few times at most) until every condition holds."""
+    drawn = maker.make_shown(rng, strength, year)
+    for _ in range(50):
+        if all(holds(c, drawn[0]) for c in conditions):
+            break
+        drawn = maker.make_shown(rng, max(strength, 0.9), year)
+    return drawn
+
+
+def _add_submission(buffers: dict[str, list[tuple]], sid: int, unit_code: str, definition: Definition, year: int,
+                    kept: dict[str, Any], shown: dict[str, bool], rng: random.Random) -> None:
+    """The rows of one submitted answer set, scored, into the buffers."""
+    result = points(definition, kept)
+    closes = definition.schedule.window(year)[1]
+    submitted_at = _moment(rng, closes, 25)
+    buffers["submissions"].append((
+        sid, unit_code, definition.id, year, definition.version, "submitted", 1, 1, result.total,
+        result.max_total, result.band,
+        None if result.recognised is None else int(result.recognised),
+        submitted_at, submitted_at, submitted_at,
+    ))
+    buffers["revisions"].append((sid, 1, "submit", unit_code.lower(), submitted_at, kept, result.total))
+    _sid, answer_rows, section_rows, criterion_rows = scored_rows(sid, definition, kept, result, shown, cycle_year=year)
+    buffers["answers"].extend(answer_rows)
+    buffers["section_scores"].extend(section_rows)
+    buffers["criterion_scores"].extend(criterion_rows)
 
 
 def _flush(forms, buffers: dict[str, list[tuple]]) -> None:
@@ -327,14 +371,15 @@ def _make_decisions(forms, definitions: list[Definition], years: list[int], seed
 
 def _demo_adjustments(forms, definitions: dict[str, Definition], recognised: list[tuple], rng: random.Random,
                       meetings: dict) -> list[tuple]:
-    """Two inspections that take the points of an evidence file away, chosen so the recognition still holds."""
+    """Two inspections that take away points resting on an evidence file (the file's own, or those of a question
+    bound to it by `evidence`), chosen so the recognition still holds."""
     chosen = []
     for sid, _unit, form_id, year, _recognised, _total in rng.sample(recognised, min(len(recognised), 40)):
         definition = definitions[form_id]
-        question = submitting.first_scored_file(forms, sid)
+        answers = submitting.revision_answers(forms, sid, 1)
+        question = _proven(definition, answers) or submitting.first_scored_file(forms, sid)
         if question is None:
             continue
-        answers = submitting.revision_answers(forms, sid, 1)
         if not score(definition, answers, {question: 0})["recognised"]:
             continue
         day = meetings[year][1] - dt.timedelta(days=5)
@@ -343,6 +388,12 @@ def _demo_adjustments(forms, definitions: dict[str, Definition], recognised: lis
         if len(chosen) == 2:
             break
     return chosen
+
+
+def _proven(definition: Definition, answers: dict[str, Any]) -> str | None:
+    """The first question whose points rest on an evidence file (`evidence`) and that earned some, or None."""
+    earned = points(definition, answers).questions
+    return next((q.id for q in definition.questions if q.evidence and earned.get(q.id, 0) > 0), None)
 
 
 def _open_for_demo_units(forms, definitions: list[Definition], unit_codes: list[str], year: int) -> None:

@@ -1,4 +1,5 @@
-"""Datasette for reviewers: forms.db only (never accounts.db), metadata in Vietnamese, canned queries, charts.
+"""Datasette for reviewers: forms.db only (never accounts.db), metadata in Vietnamese, canned queries and charts for
+every scored form.
 
 Datasette runs in the same process as the web app and under the same address (`/data/`): `adapters/wsgi.py`
 puts both behind one WSGI callable, `plugin.py` signs reviewers in from the web app's own session cookie,
@@ -15,7 +16,6 @@ from datasette.app import Datasette
 from forms_app.adapters.reviewers import plugin as datasette_plugin
 from forms_app.data.connection import FORMS_DB
 from forms_app.data.descriptions import DESCRIPTIONS
-from forms_app.data.reviewer_queries import canned_queries
 
 BASE_URL = "/data/"
 SQL_TIME_LIMIT_MS = 1000
@@ -70,7 +70,8 @@ def metadata() -> dict:
                 "title": "Biểu mẫu và kết quả",
                 "description": "Mỗi bảng và cột đều có mô tả; bấm vào tên bảng để lọc, tìm và xuất CSV/JSON.",
                 "tables": tables,
-                "queries": canned_queries(),
+                # The canned queries are the plugin's (`canned_queries`): one family per scored form, read from
+                # the definitions stored when a page asks, so a form loaded while the server runs has them too.
             }
         },
     }

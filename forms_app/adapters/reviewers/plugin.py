@@ -12,7 +12,7 @@ from forms_app.adapters.web.context import SESSION_COOKIE
 from forms_app.data import connection as database
 from forms_app.data import reviewer_access
 from forms_app.rules import accounts
-from forms_app.rules.charts import charts
+from forms_app.rules import charts as reviewing
 
 REVIEWER_ROLES = ("reviewer", "admin")
 READ_ACTIONS = {"view-instance", "view-database", "view-table", "view-query", "execute-sql", "view-database-download"}
@@ -62,6 +62,19 @@ def permission_allowed(datasette, actor, action, resource):
 
 
 @hookimpl
+def canned_queries(datasette, database, actor):
+    """Every scored form's canned queries, read from the definitions stored now. Listed whoever asks (Datasette checks
+    a query's visibility as an anonymous actor too); `permission_allowed` lets only reviewers see or run one."""
+    if database != "forms":
+        return None
+
+    async def queries():
+        return await datasette.get_database(database).execute_fn(reviewing.canned_queries)
+
+    return queries
+
+
+@hookimpl
 def prepare_connection(conn, database, datasette):
     """Reading only, through an allow-list (no ATTACH, so accounts.db is out of reach; no secret column), and limits."""
     reviewer_access.prepare(conn, database)
@@ -90,10 +103,11 @@ async def server_page(datasette, request):
 
 
 async def charts_page(datasette, request):
-    """Charts reviewers would rather look at than read, drawn on the server as SVG (no script, no network)."""
+    """Charts reviewers would rather look at than read, for every scored form, drawn on the server as SVG (no script,
+    no network)."""
     if not await datasette.permission_allowed(request.actor, "view-database", "forms", default=False):
         return Response.html("Forbidden", status=403)
     db = datasette.get_database("forms")
-    figures = await db.execute_fn(lambda conn: charts(conn, request.args.get("nam")))
-    html = await datasette.render_template("bieu_do.html", {"figures": figures, "year": request.args.get("nam")}, request=request)
+    forms = await db.execute_fn(lambda conn: reviewing.charts(conn, request.args.get("nam")))
+    html = await datasette.render_template("bieu_do.html", {"forms": forms, "year": request.args.get("nam")}, request=request)
     return Response.html(html)

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from forms_app.adapters.web.auth import account_message, role_required
 from forms_app.adapters.web.context import accounts_db, forms_db
 from forms_app.adapters.web.i18n import VietnameseMeta, current_language
-from forms_app.rules import accounts, units, uploads, windows
+from forms_app.rules import accounts, registry, units, uploads, windows
 from forms_app.rules.account_errors import AccountError
 from forms_app.rules.units import cluster_names
 
@@ -133,9 +133,12 @@ def reset_password(username: str):
 @role_required("admin")
 def cycles():
     """Every form's window per cycle year, and the per-unit extensions."""
-    rows, extensions = windows.all_windows(forms_db())
+    db = forms_db()
+    rows, extensions = windows.all_windows(db)
+    forms = sorted(registry.latest_definitions(db), key=lambda d: not d.scored)  # scored first: the usual extension
+    titles = {d.id: d.title.get(current_language()) for d in forms}
     return render_template("admin/cycles.html", rows=rows, extensions=extensions, form=CycleForm(),
-                           extension_form=ExtensionForm())
+                           extension_form=ExtensionForm(), titles=titles)
 
 
 @bp.route("/cycles/<form_id>/<int:year>", methods=["POST"])
@@ -159,7 +162,7 @@ def extend():
     db = forms_db()
     year = int(form.cycle_year.data) if (form.cycle_year.data or "").isdigit() else None
     if not form.validate() or year is None:
-        flash(_("Hãy nhập mã đơn vị, mã biểu mẫu, năm và ngày gia hạn hợp lệ."), "error")
+        flash(_("Hãy nhập mã đơn vị, chọn biểu mẫu, nhập năm và ngày gia hạn hợp lệ."), "error")
         return redirect(url_for("admin.cycles"), 303)
     if not windows.cycle_exists(db, form.form_id.data, year) or not units.unit_exists(db, form.unit_code.data):
         flash(_("Không có đơn vị hoặc chu kỳ này."), "error")

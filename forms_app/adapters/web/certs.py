@@ -20,22 +20,31 @@ def _not_recognised():
                            message=_("Chưa có giấy chứng nhận: đơn vị chưa được Ban Thường vụ công nhận cho năm này.")), 404
 
 
+def _no_certificate():
+    return render_template("errors/error.html", code=404,
+                           message=_("Biểu mẫu này không cấp giấy chứng nhận.")), 404
+
+
 def _send(unit_code: str, form_id: str, year: int):
     """The issued certificate's PDF, or the page that offers to issue it."""
     try:
         issued = certificates.current(forms_db(), g.data_dir, unit_code, year, form_id)
+    except certificates.NoCertificate:
+        return _no_certificate()
     except certificates.NotRecognised:
         return _not_recognised()
     if issued is None:
         return render_template("certs/to_issue.html", year=year, action=request.path.removesuffix(".pdf"))
     return send_file(issued.path, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"giay-chung-nhan-3-chu-dong-{year}-{unit_code}.pdf")
+                     download_name=f"giay-chung-nhan-{form_id}-{year}-{unit_code}.pdf")
 
 
 def _issue(unit_code: str, form_id: str, year: int):
     """Issue the certificate (once per recognising decision; the same file afterwards), then download it."""
     try:
         certificates.issue(forms_db(), g.data_dir, unit_code, year, form_id)
+    except certificates.NoCertificate:
+        return _no_certificate()
     except certificates.NotRecognised:
         return _not_recognised()
     return redirect(request.path + ".pdf", 303)

@@ -1,4 +1,5 @@
-"""Reviewers' downloads: a year's results (CSV or XLSX) and the year-end conference report (PDF).
+"""Reviewers' downloads: a year's results (CSV or XLSX) and the year-end conference report (PDF) of a scored form
+(`?form=ID`; the only scored form when it is not given).
 
 They cover every unit, so a cluster lead (a reviewer limited to some clusters) gets none of them.
 """
@@ -8,14 +9,15 @@ from __future__ import annotations
 import io
 import zipfile
 
-from flask import Blueprint, abort, g, send_file
+from flask import Blueprint, abort, g, render_template, request, send_file
 
 from exports.report import report_pdf
 from exports.tables import csv_bytes, xlsx_bytes
 from forms_app.adapters.web.auth import role_required
 from forms_app.adapters.web.context import forms_db, limited_clusters
-from forms_app.rules import certificates, windows
-from forms_app.rules.exporting import answers, summary
+from forms_app.adapters.web.i18n import current_language
+from forms_app.rules import certificates, registry, windows
+from forms_app.rules.exporting import answers, default_name, summary
 from forms_app.rules.year_report import report_data
 
 bp = Blueprint("downloads", __name__, url_prefix="/exports")
@@ -30,19 +32,38 @@ def _year(year: int) -> int:
     return year
 
 
+class _NoForm(Exception):
+    """`?form=` names no scored form (or none was given where several are scored)."""
+
+
+@bp.errorhandler(_NoForm)
+def _no_form(exc: _NoForm):
+    return render_template("errors/error.html", code=404, message=exc.args[0]), 404
+
+
+def _form() -> str:
+    """The scored form of `?form=ID` (the only scored form when none is given); a 404 with a sentence otherwise."""
+    try:
+        return registry.the_scored_form(forms_db(), (request.args.get("form") or "").strip()[:100] or None).id
+    except registry.FormChoice as exc:
+        raise _NoForm(exc.message(current_language())) from None
+
+
 def _tables(year: int):
-    """The results table and the answers table of an existing cycle year (404 otherwise)."""
+    """(form id, the results table, the answers table) of an existing cycle year (404 otherwise)."""
     db = forms_db()
-    return summary(db, _year(year)), answers(db, year)
+    year = _year(year)
+    form_id = _form()
+    return form_id, summary(db, year, form_id), answers(db, year, form_id)
 
 
 @bp.route("/<int:year>.xlsx")
 @role_required("reviewer", "admin")
 def xlsx(year: int):
     """The year's results and answers as one workbook with two sheets."""
-    (head, rows), (a_head, a_rows) = _tables(year)
+    form_id, (head, rows), (a_head, a_rows) = _tables(year)
     data = xlsx_bytes([(f"Kết quả {year}", head, rows), (f"Câu trả lời {year}", a_head, a_rows)])
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"ket-qua-3-chu-dong-{year}.xlsx",
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=default_name(form_id, year, "xlsx"),
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -50,13 +71,15 @@ def xlsx(year: int):
 @role_required("reviewer", "admin")
 def csv_zip(year: int):
     """The same as two CSV files (UTF-8 with a BOM), zipped."""
-    (head, rows), (a_head, a_rows) = _tables(year)
+    form_id, (head, rows), (a_head, a_rows) = _tables(year)
+    name = default_name(form_id, year, "csv")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"ket-qua-3-chu-dong-{year}.csv", csv_bytes(head, rows))
-        archive.writestr(f"ket-qua-3-chu-dong-{year}-cau-tra-loi.csv", csv_bytes(a_head, a_rows))
+        archive.writestr(name, csv_bytes(head, rows))
+        archive.writestr(name.removesuffix(".csv") + "-cau-tra-loi.csv", csv_bytes(a_head, a_rows))
     buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"ket-qua-3-chu-dong-{year}-csv.zip", mimetype="application/zip")
+    return send_file(buffer, as_attachment=True, download_name=name.removesuffix(".csv") + "-csv.zip",
+                     mimetype="application/zip")
 
 
 @bp.route("/<int:year>/bao-cao.pdf")
@@ -64,5 +87,6 @@ def csv_zip(year: int):
 def report(year: int):
     """The year-end conference report."""
     issuer, _url = certificates.settings(g.data_dir)
-    data = report_pdf(report_data(forms_db(), _year(year), issuer.union, issuer.organisation))
+    year = _year(year)
+    data = report_pdf(report_data(forms_db(), year, issuer.union, issuer.organisation, _form()))
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"bao-cao-so-ket-{year}.pdf", mimetype="application/pdf")

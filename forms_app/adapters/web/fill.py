@@ -49,8 +49,7 @@ def read_only_reason(form: UnitForm) -> str | None:
         return _("Ban Thường vụ Đoàn trường đã có quyết định (%(decision)s) nên đơn vị không thể sửa biểu mẫu này nữa.",
                  decision=reports.decision_label(form.window.decision))
     if blocked == "waiting":
-        titles = [(registry.definition(forms_db(), f) or form.definition).title.get(current_language()) for f in form.missing]
-        return _("Biểu mẫu này mở sau khi đơn vị đã nộp: %(forms)s.", forms=", ".join(titles))
+        return " ".join(form.waiting_for(current_language()))
     if blocked == "not_open":
         return _("Biểu mẫu chưa mở; đơn vị có thể điền từ ngày %(date)s.", date=format_date(form.window.opens))
     if blocked == "closed":
@@ -287,9 +286,10 @@ def _collect_files(form: UnitForm, *, store_new: bool = True,
 
 
 def _rules(definition: Definition, lang: str) -> dict[str, str]:
-    """Every scored question's rule in words, worked out once per definition version and language."""
-    return registry.built_once(
-        "rules", definition, lang, lambda d, lang: {q.id: describe_rule(q, lang) for q in d.questions if q.has_rule})
+    """Every scored question's rule in words (naming the proof it needs, the denominator that may make it not apply),
+    worked out once per definition version and language."""
+    return registry.built_once("rules", definition, lang, lambda d, lang: {
+        q.id: describe_rule(q, lang, definition=d) for q in d.questions if q.has_rule})
 
 
 def _render(form: UnitForm, page, files: dict, *, reason=None, notice=None, errors=None, status=200):
@@ -308,8 +308,22 @@ def _render(form: UnitForm, page, files: dict, *, reason=None, notice=None, erro
         "fill/form.html", definition=definition, form=page, ctx=form, reason=reason, notice=notice, errors=errors or {},
         files=files, described=uploads.describe(forms_db(), [t for t in files.values() if t]),
         rules=_rules(definition, lang), progress=progress, shown=shown, conditions=_conditions_json(definition),
+        live=_parts_above_wholes(definition, answered, lang),
     )
     return html, status
+
+
+def _parts_above_wholes(definition: Definition, answered: dict, lang: str) -> dict[str, dict[str, str | None]]:
+    """For each part with an `at_most`: the sentence form.js says as the unit types ({value} and {limit} filled in
+    there), and the server's sentence when what the page holds is above its whole (the server stays the authority)."""
+    parts = [q for q in definition.questions if q.at_most and definition.question(q.at_most)]
+    if not parts:
+        return {}
+    now = {error.question: error.message(lang, beside_field=True)
+           for error in validate_answers(definition, answered, lang) if error.code == "at_most"}
+    return {q.id: {"error": now.get(q.id), "message": _(
+        'Giá trị %(value)s không được lớn hơn "%(other)s" (%(limit)s).', value="{value}",
+        other=definition.question(q.at_most).label.get(lang), limit="{limit}")} for q in parts}
 
 
 def _conditions_json(definition: Definition) -> dict[str, str]:

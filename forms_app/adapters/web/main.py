@@ -9,7 +9,7 @@ from forms_app.adapters.web.auth import login_required
 from forms_app.adapters.web.context import accounts_db, forms_db, limited_clusters
 from forms_app.adapters.web.i18n import current_language
 from forms_app.data import clock, connection
-from forms_app.rules import deciding, submitting, unit_form, units
+from forms_app.rules import deciding, registry, submitting, unit_form, units
 
 bp = Blueprint("main", __name__)
 
@@ -42,13 +42,15 @@ def dashboard():
 def unit_rows(db, unit_code: str, lang: str) -> list[dict]:
     """For each form and cycle year: its state for this unit, the submission, and what can be done."""
     rows = []
+    certifying = {form.id for form in registry.certificate_forms(db)}
     for form in unit_form.of_unit(db, unit_code, clock.today(current_app.config.get("NOW"))):
         state = "waiting" if form.state == "open" and form.missing else form.state
         rows.append({
             "form_id": form.definition.id, "title": form.definition.title.get(lang), "year": form.year,
             "window": form.window, "state": state, "days_left": form.window.days_left(form.today),
-            "submission": form.submission, "missing": list(form.missing),
+            "submission": form.submission, "waiting_for": form.waiting_for(lang),
             "decision": form.decision if form.window.decision else None,
+            "certificate": form.definition.id in certifying,
         })
     return rows
 
@@ -69,6 +71,8 @@ def _reviewer_dashboard():
     total, found = units.search_units(db, clusters=clusters, query=query, page=page, per_page=PAGE)
     codes = [u["code"] for u in found]
     return render_template("main/reviewer_dashboard.html", units=found, latest=submitting.of_units(db, codes),
+                           titles=registry.form_titles(db, current_language()),
+                           scored={form.id for form in registry.scored_forms(db)},
                            summary=submitting.year_summary(db, clusters), query=query,
                            page=page, pages=max(1, -(-total // PAGE)), total=total, clusters=clusters,
                            current=deciding.current_decisions(db, codes),

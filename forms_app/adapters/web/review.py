@@ -56,7 +56,7 @@ def decide(unit_code: str, form_id: str, year: int):
         for refusal in exc.refusals:
             errors.setdefault(refusal.field or "decision", []).append(refusal_message(refusal))
         return _page(ctx, decision_errors={k: " ".join(v) for k, v in errors.items()}, decision_values=values, status=422)
-    if kind == "recognised":
+    if kind == "recognised" and certificates.issues_certificates(forms_db(), form_id):
         certificates.issue(forms_db(), g.data_dir, unit_code, year, form_id)  # ready for the unit to download
     flash(_("Đã ghi quyết định: %(decision)s.", decision=reports.decision_label(kind)), "ok")
     return redirect(url_for("review.review", unit_code=unit_code, form_id=form_id, year=year), 303)
