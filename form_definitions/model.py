@@ -196,13 +196,22 @@ class Schedule:
     last_year: int
     opens: DateRule
     closes: DateRule
+    # `schedule.first_window`: the first cycle year's (opens, closes) when it does not follow the rule.
+    first_window: tuple[dt.date, dt.date] | None = None
 
     @property
     def years(self) -> range:
         return range(self.first_year, self.last_year + 1)
 
     def window(self, cycle_year: int) -> tuple[dt.date, dt.date]:
-        """The default (opens, closes) dates of a cycle year; both days inclusive."""
+        """The default (opens, closes) dates of a cycle year, both days inclusive: the first year's `first_window`
+        when there is one, else the rule's."""
+        if self.first_window is not None and cycle_year == self.first_year:
+            return self.first_window
+        return self.rule_window(cycle_year)
+
+    def rule_window(self, cycle_year: int) -> tuple[dt.date, dt.date]:
+        """The (opens, closes) dates the `opens` and `closes` rules give a cycle year."""
         return self.opens.for_year(cycle_year), self.closes.for_year(cycle_year)
 
 
@@ -330,6 +339,7 @@ def build(document: Mapping, file: str) -> Definition:
         last_year=raw_schedule["last_year"],
         opens=DateRule(**raw_schedule["opens"]),
         closes=DateRule(**raw_schedule["closes"]),
+        first_window=_first_window(raw_schedule.get("first_window")),
     )
     result = None
     if "result" in document:
@@ -358,6 +368,13 @@ def build(document: Mapping, file: str) -> Definition:
         file=file,
         source=canonical(document),
     )
+
+
+def _first_window(raw: Mapping | None) -> tuple[dt.date, dt.date] | None:
+    """`schedule.first_window` as two dates (the schema has checked they are ISO dates), or None."""
+    if raw is None:
+        return None
+    return dt.date.fromisoformat(raw["opens"]), dt.date.fromisoformat(raw["closes"])
 
 
 def _requirements(raw_list) -> tuple[Requirement, ...]:

@@ -288,7 +288,8 @@ def _localized_texts(node: Any, path: list) -> Iterator[tuple[list, Any]]:
 
 
 def check_schedule(definition: Definition, raw: Mapping) -> Iterator[Problem]:
-    """`first_year` ≤ `last_year`; date rules are real dates every year; a window opens before it closes."""
+    """`first_year` ≤ `last_year`; date rules are real dates every year; a window opens before it closes, the rule's
+    for the first year and `first_window` when there is one."""
     schedule = definition.schedule
     if schedule.first_year > schedule.last_year:
         yield Problem("years_reversed", definition.file, "$.schedule.first_year",
@@ -300,12 +301,14 @@ def check_schedule(definition: Definition, raw: Mapping) -> Iterator[Problem]:
         except ValueError:
             bad = True
             yield Problem("invalid_date_rule", definition.file, f"$.schedule.{key}", {"day": rule.day, "month": rule.month})
-    if not bad:
-        year = schedule.first_year
-        opens, closes = schedule.window(year)
-        if opens > closes:
-            yield Problem("window_empty", definition.file, "$.schedule.opens",
-                          {"opens": opens.isoformat(), "closes": closes.isoformat(), "year": year})
+    year = schedule.first_year
+    windows = [("$.schedule.opens", None if bad else schedule.rule_window(year))]
+    if schedule.first_window is not None:
+        windows.append(("$.schedule.first_window.opens", schedule.first_window))
+    for where, window in windows:
+        if window is not None and window[0] > window[1]:
+            yield Problem("window_empty", definition.file, where,
+                          {"opens": window[0].isoformat(), "closes": window[1].isoformat(), "year": year})
 
 
 def check_criteria(definition: Definition, raw: Mapping) -> Iterator[Problem]:

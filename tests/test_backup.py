@@ -146,7 +146,8 @@ def filled(tmp_path):
                            answers=_example_answers(), action="submit", author=unit.lower(),
                            base_revision=None, request_token=None)
     record_decision(forms, "TOAN", SELF, 2022, "recognised", "vanphong", decision_no="45-QĐ/ĐTN",
-                    decided_on=dt.date(2022, 10, 20), today=dt.date(2022, 10, 20))
+                    decided_on=dt.date(2022, 10, 20), today=dt.date(2022, 10, 20),
+                    reason="Đơn vị tiêu biểu")  # below the rule: a recognition says why
     record_decision(forms, "LY", SELF, 2022, "not_recognised", "vanphong", decision_no="45-QĐ/ĐTN",
                     decided_on=dt.date(2022, 10, 20), today=dt.date(2022, 10, 20))
     forms.close()

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
+from support.browser import launched
 from support.data import EXAMPLE_ANSWERS, PASSWORD, build_data_dir, open_for_toan_today, opened, register
 from support.foreign import ASSESSMENT, SIGNUP, build_foreign_data_dir, sign_up
 from support.server import Server
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 FORM = "tu-danh-gia-3-chu-dong"
@@ -29,12 +26,7 @@ def server(tmp_path):
 
 @pytest.fixture
 def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    assert os.path.exists(CHROMIUM), "Debian's chromium is needed: sh scripts/setup.sh --test installs it"
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
+    yield from launched()
 
 
 def _fill(page, answers: dict, pdf: Path) -> None:
@@ -229,8 +221,14 @@ def test_reviewer_reads_charts_and_a_query_then_decides_and_the_unit_reads_it(su
     page.fill("#decision_no", "45-QĐ/ĐTN")
     page.fill("#decided_on", dt.date.today().isoformat())
     page.fill("#comment", "Đơn vị làm tốt công tác tham mưu; cần giữ vững.")
+    if page.locator("#reason").count():  # shown only when the unit's result does not meet the rule
+        page.fill("#reason", "Đơn vị tiêu biểu về công tác tham mưu.")
     with page.expect_navigation():
         page.click("form[action$='/decision'] button[type=submit]")
+    assert "Khi bạn xác nhận:" in page.inner_text("main")  # the confirmation step says what will happen
+    page.screenshot(path=str(ARTIFACTS / "review-confirm-1280.png"), full_page=True)
+    with page.expect_navigation():
+        page.click("button[value=confirm]")
     assert "45-QĐ/ĐTN" in page.content()
     page.screenshot(path=str(ARTIFACTS / "review-decided-1280.png"), full_page=True)
     assert outside == []  # Datasette's pages, the charts and the review page loaded nothing from elsewhere

@@ -211,7 +211,7 @@ def test_a_withdrawn_decision_shows_as_withdrawn(recognised):
 
     issued = issue_certificate(recognised, "TOAN")
     forms = database.open_forms(recognised.config["DATA_DIR"])
-    record_decision(forms, "TOAN", SELF, 2022, "withdrawn", "vanphong", comment="Kiểm tra phát hiện sai lệch",
+    record_decision(forms, "TOAN", SELF, 2022, "withdrawn", "vanphong", reason="Kiểm tra phát hiện sai lệch",
                     decision_no="60-QĐ/ĐTN", decided_on=dt.date(2022, 12, 1), today=dt.date(2022, 12, 1))
     forms.close()
     html = recognised.test_client().get(f"/verify/{issued.serial}").get_data(as_text=True)
@@ -311,7 +311,7 @@ def test_a_recognition_on_the_web_issues_the_certificate_its_form_gives_and_none
                               answers=answers, action="submit", author="toan", base_revision=None, request_token=None)
         url = f"/review/TOAN/{form_id}/{YEAR}"
         decided = reviewer.post(url + "/decision", data={
-            "decision": "recognised", "decision_no": "9-QĐ/ĐTN", "decided_on": "2025-06-10",
+            "decision": "recognised", "decision_no": "9-QĐ/ĐTN", "decided_on": "2025-06-10", "step": "confirm",
             "csrf_token": csrf_token(reviewer, url)})
         assert decided.status_code == 303, decided.get_data(as_text=True)[:500]
     assert forms_sql(app, "SELECT form_id FROM certificates") == [(ASSESSMENT,)]

@@ -46,10 +46,11 @@ def test_the_current_decision_is_the_flagged_row_and_the_latest_after_several_de
     def decide(kind, **kw):
         return deciding.record_decision(forms, "TOAN", SELF, 2022, kind, "vanphong", today=TODAY, **kw)
 
+    numbered = {"decided_on": "2022-09-15", "reason": "Đơn vị tiêu biểu"}  # its result is below the rule
     decide("returned", comment="Bổ sung minh chứng", reopen_until="2022-09-30")
-    decide("recognised", decision_no="7-QĐ/ĐTN")
-    decide("withdrawn", comment="Sai sót")
-    last = decide("recognised", decision_no="9-QĐ/ĐTN")
+    decide("recognised", decision_no="7-QĐ/ĐTN", **numbered)
+    decide("withdrawn", decision_no="8-QĐ/ĐTN", **numbered)
+    last = decide("recognised", decision_no="9-QĐ/ĐTN", **numbered)
 
     current = deciding.current_decision(forms, "TOAN", SELF, 2022)
     [(flagged_id, flagged_kind)] = flagged(app)
@@ -67,20 +68,119 @@ def test_no_decision_means_no_current_one(app, forms):
     assert deciding.current_decisions(forms, ["TOAN"]) == {} and deciding.current_decisions(forms, []) == {}
 
 
-# Batch inserts (the demo)
+# Adjustments in bulk (the demo's inspections)
 
-def test_decisions_and_adjustments_inserted_in_batches_keep_the_latest_current(app, submitted, forms):
+def test_adjustments_inserted_at_once_refresh_the_adjusted_scores(app, submitted, forms):
     sid = submission_row(app, "TOAN")["id"]
     at = "2022-10-20T02:00:00+00:00"
-    rows = [("TOAN", SELF, 2022, "not_recognised", "Thiếu minh chứng", None, "1-QĐ/ĐTN", "2022-10-19", 0, "import", "demo", at),
-            ("TOAN", SELF, 2022, "recognised", None, None, "2-QĐ/ĐTN", "2022-10-20", 1, "import", "demo", at)]
-    deciding.record_many(forms, rows, [(sid, "co_chuong_trinh_hanh_dong", 0.0, "Thiếu chữ ký", "kiemtra", at)], actor="demo")
-    assert [r[1] for r in flagged(app)] == ["recognised"]
-    assert deciding.current_decision(forms, "TOAN", SELF, 2022)["decision_no"] == "2-QĐ/ĐTN"
+    deciding.record_adjustments_many(forms, [(sid, "co_chuong_trinh_hanh_dong", 0.0, "Thiếu chữ ký", "kiemtra", at)],
+                                     actor="demo")
     assert submitting.current_adjustments(forms, sid) == {"co_chuong_trinh_hanh_dong": {"points": 0.0, "reason": "Thiếu chữ ký"}}
     row = submission_row(app, "TOAN")
     assert row["adjusted_total"] == row["total"] - 4
-    assert forms_sql(app, "SELECT decision FROM tong_quan WHERE submission_id = ?", (sid,)) == [("recognised",)]
+    # The standing a decision reads follows the adjustment (and says the same numbers the report does).
+    facts = deciding.read_facts(forms, [("TOAN", SELF, 2022)])[("TOAN", SELF, 2022)]
+    assert facts.submitted and facts.standing["total"] == row["adjusted_total"]
+
+
+# Why a result meets the recognition rule or not (rules.verdict)
+
+def _definition():
+    """The shipped self-assessment, version 2 (its sections 2.1–2.3, pass marks 28, 28, 14; total at least 70)."""
+    from form_definitions import load_definitions
+
+    return next(d for d in load_definitions() if d.id == SELF and d.version == 2)
+
+
+def _report(total, sections, max_total=100.0, full=100.0):
+    """A score report's numbers: sections as (id, score, max, pass mark, passed)."""
+    return {"total": total, "max_total": max_total, "full_max_total": full,
+            "sections": [{"id": i, "score": sc, "max": m, "pass_min": pm, "passed": ok} for i, sc, m, pm, ok in sections],
+            "recognised": total >= 70 and all(s[4] for s in sections)}
+
+
+def test_why_names_what_fails_by_section_titles_and_what_holds():
+    from forms_app.rules import verdict
+
+    definition = _definition()
+    failing = _report(81, [("nhom_2_1", 35, 40, 28, True), ("nhom_2_2", 35, 40, 28, True), ("nhom_2_3", 11, 20, 14, False)])
+    assert verdict.why(failing, definition, "vi") == "Đơn vị chưa đạt điều kiện công nhận: nhóm 2.3 đạt 11/20 < 14."
+    assert verdict.why(failing, definition, "en") == (
+        "The unit does not meet the conditions for recognition: section 2.3 scored 11/20 < 14.")
+    low = _report(65.5, [("nhom_2_1", 30, 40, 28, True), ("nhom_2_2", 27.5, 40, 28, False), ("nhom_2_3", 8, 20, 14, False)])
+    assert verdict.why(low, definition, "vi") == (
+        "Đơn vị chưa đạt điều kiện công nhận: tổng điểm 65,5/100 < 70; nhóm 2.2 đạt 27,5/40 < 28; nhóm 2.3 đạt 8/20 < 14.")
+    holding = _report(70, [("nhom_2_1", 28, 40, 28, True), ("nhom_2_2", 28, 40, 28, True), ("nhom_2_3", 14, 20, 14, True)])
+    assert verdict.why(holding, definition, "vi") == (
+        "Đơn vị đạt điều kiện công nhận: tổng điểm 70/100 ≥ 70; mọi nhóm đạt điểm tối thiểu.")
+    assert verdict.meets(holding) is True and verdict.meets(low) is False and verdict.meets(None) is None
+
+
+def test_why_scales_the_total_mark_to_what_applied_and_never_shows_two_equal_numbers():
+    from forms_app.rules import verdict
+
+    definition = _definition()
+    # 97 points applied: the mark is 70 × 97/100 = 67.9; 67.89 is under it, and says so with enough decimals.
+    scaled = _report(67.89, [("nhom_2_1", 28, 37, 25.9, True), ("nhom_2_2", 28, 40, 28, True),
+                             ("nhom_2_3", 14, 20, 14, True)], max_total=97.0)
+    assert verdict.why(scaled, definition, "vi") == "Đơn vị chưa đạt điều kiện công nhận: tổng điểm 67,89/97 < 67,9."
+    close = _report(69.999, [("nhom_2_1", 28, 40, 28, True), ("nhom_2_2", 28, 40, 28, True), ("nhom_2_3", 14, 20, 14, True)])
+    assert "tổng điểm 69,999/100 < 70" in verdict.why(close, definition, "vi")
+
+
+def test_why_says_nothing_for_a_form_without_a_recognition_rule():
+    from support.data import REGISTRATION
+
+    from form_definitions import load_definitions
+    from forms_app.rules import verdict
+
+    registration = next(d for d in load_definitions() if d.id == REGISTRATION)
+    assert verdict.why({"total": 0, "max_total": 0, "sections": []}, registration, "vi") is None
+    assert verdict.why(None, _definition(), "vi") is None
+
+
+def test_a_sections_name_is_its_number_or_its_title():
+    from forms_app.rules import verdict
+
+    assert verdict._name("2.3. Chủ động tham mưu cấp ủy", "vi") == "nhóm 2.3"
+    assert verdict._name("Phong trào tình nguyện", "vi") == "nhóm “Phong trào tình nguyện”"
+    assert verdict._name("III Công tác khác", "en") == "section “III Công tác khác”"
+
+
+# m010: decisions rebuilt with `accepted` and `reason`, every row, id and certificate kept
+
+def test_m010_keeps_every_decision_and_the_certificates_that_refer_to_them(tmp_path):
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from forms_app.data.migrations import forms_migrations
+
+    path = tmp_path / "forms.db"
+    db = Database(sqlite3.connect(path))
+    db.execute("PRAGMA foreign_keys = ON")
+    forms_migrations.apply(db, stop_before="m010_decisions_accepted_and_reasons")
+    with db.conn:
+        db.execute("INSERT INTO units (code, name, cluster, name_ascii, created_at, updated_at) "
+                   "VALUES ('TOAN', 'Toán', 'Cụm 1', 'toan', 'now', 'now')")
+        for kind in ("recognised", "withdrawn", "recognised"):
+            db.execute("INSERT INTO decisions (unit_code, form_id, cycle_year, decision, decision_no, decided_on, "
+                       "recorded_by, recorded_at) VALUES ('TOAN', 'f', 2022, ?, '1', '2022-10-20', 'vp', 'now')", [kind])
+        db.execute("INSERT INTO certificates (serial, unit_code, form_id, cycle_year, decision_id, file, created_at) "
+                   "VALUES ('S', 'TOAN', 'f', 2022, 3, 'x.pdf', 'now')")
+    before = db.execute("SELECT id, decision, is_current FROM decisions ORDER BY id").fetchall()
+    forms_migrations.apply(db)
+    assert db.execute("SELECT id, decision, is_current FROM decisions ORDER BY id").fetchall() == before
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute("SELECT decision_id FROM certificates").fetchall() == [(3,)]
+    with db.conn:
+        db.execute("INSERT INTO decisions (unit_code, form_id, cycle_year, decision, reason, recorded_by, recorded_at) "
+                   "VALUES ('TOAN', 'f', 2022, 'accepted', 'x', 'vp', 'now')")
+    assert db.execute("SELECT id, is_current FROM decisions ORDER BY id").fetchall() == [(1, 0), (2, 0), (3, 0), (4, 1)]
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO decisions (unit_code, form_id, cycle_year, decision, recorded_by, recorded_at) "
+                   "VALUES ('TOAN', 'f', 2022, 'approved', 'vp', 'now')")
+    db.close()
 
 
 # One catalogue of refusals

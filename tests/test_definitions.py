@@ -221,7 +221,8 @@ def test_every_example_answer_set_is_valid_and_the_latest_one_is_recognised(ever
 
 @pytest.mark.parametrize("year", [2018, 2020, 2022])
 def test_deadlines_follow_the_plan(assessment, registration, year):
-    assert registration.schedule.window(year)[1] == dt.date(year - 1, 10, 10)
+    # Registration before 10 October of the year before; the phase's first one by 20 July 2018 (the plan, section IV).
+    assert registration.schedule.window(year)[1] == (dt.date(2018, 7, 20) if year == 2018 else dt.date(year - 1, 10, 10))
     assert assessment.schedule.window(year)[1] == dt.date(year, 10, 1)
     for definition in (assessment, registration):
         opens, closes = definition.schedule.window(year)

@@ -137,7 +137,7 @@ def test_health_check_says_so_when_the_data_directory_cannot_be_written(app):
     assert result.stdout.split() == ["200", "503", "read-only"], result.stderr[-2000:]
 
 
-# Cluster leads: a reviewer limited to "Cụm 1" (TOAN, LY) reads nothing of VAN (Cụm 2), anywhere.
+# Cluster leads: the lead of "Cụm 1" (TOAN, LY) reads nothing of VAN (Cụm 2), anywhere.
 
 @pytest.fixture
 def lead(app, signed_in):
@@ -147,7 +147,7 @@ def lead(app, signed_in):
     register(app, "VAN")
     accounts_db = connection.open_accounts(app.config["DATA_DIR"])
     try:
-        accounts.add_user(accounts_db, "cum1", "mat-khau-cum-mot", "reviewer", clusters=["Cụm 1 – Khoa học Tự nhiên"],
+        accounts.add_user(accounts_db, "cum1", "mat-khau-cum-mot", "cluster_lead", clusters=["Cụm 1 – Khoa học Tự nhiên"],
                           hasher=passwords.CHEAP_HASHER)
     finally:
         accounts_db.close()
@@ -191,7 +191,7 @@ def test_a_recognition_recorded_on_the_web_issues_the_certificate_the_unit_then_
     token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
     decided = reviewer.post(f"/review/TOAN/{SELF}/2022/decision", data={
         "csrf_token": token, "decision": "recognised", "decision_no": "12-QĐ/ĐTN",
-        "decided_on": OPEN_DAY.date().isoformat()})
+        "decided_on": OPEN_DAY.date().isoformat(), "reason": "Đơn vị tiêu biểu", "step": "confirm"})
     assert decided.status_code == 303
     assert forms_sql(app, "SELECT COUNT(*) FROM certificates WHERE unit_code = 'TOAN'") == [(1,)]
     assert toan.get(f"/forms/{SELF}/2022/certificate.pdf").data.startswith(b"%PDF")

@@ -279,7 +279,7 @@ def test_error_page_in_english(app):
 def test_reviewer_and_admin_pages_in_english(app):
     reviewer = english_client(app)
     sign_in(reviewer, "vanphong")
-    assert_english(page(reviewer, "/"), "All units at a glance", "Submissions by year", "Search")
+    assert_english(page(reviewer, "/"), "Units' status board", "Summary by year", "Search")
 
     admin = english_client(app)
     sign_in(admin, "admin")

@@ -112,7 +112,7 @@ def test_summaries_follow_every_change_of_submissions_decisions_adjustments_and_
     submit(app, toan, "TOAN", so_doan_vien_moi="0")
     record_adjustment(forms, toan_id, "co_chuong_trinh_hanh_dong", None, "Đã bổ sung chữ ký", "kiemtra")
     record_decision(forms, "TOAN", SELF, 2022, "recognised", "vanphong", decision_no="12/QĐ", decided_on="2022-09-15",
-                    commendation=True, today=TODAY)
+                    commendation=True, today=TODAY, reason="Đơn vị tiêu biểu")  # below the rule: with a reason
     record_decision(forms, "VAN", SELF, 2022, "not_recognised", "vanphong", today=TODAY)
     assert_summaries_hold(app)
     assert forms_sql(app, "SELECT submission_id, decision, commendation FROM tong_quan ORDER BY 1") == [
@@ -166,7 +166,8 @@ def test_the_migration_builds_the_summaries_from_the_data_already_there(app, sig
     submit(app, signed_in("van"), "VAN")
     record_adjustment(forms, toan_id, "co_chuong_trinh_hanh_dong", 1, "Chưa có chữ ký", "kiemtra")
     record_decision(forms, "VAN", SELF, 2022, "not_recognised", "vanphong", today=TODAY)
-    record_decision(forms, "VAN", SELF, 2022, "recognised", "vanphong", today=TODAY)
+    record_decision(forms, "VAN", SELF, 2022, "recognised", "vanphong", decision_no="12/QĐ", decided_on="2022-09-15",
+                    today=TODAY, reason="Đơn vị tiêu biểu")
     record_decision(forms, "TOAN", SELF, 2022, "returned", "vanphong", comment="Bổ sung", reopen_until="2022-10-20",
                     today=TODAY)
     app.config["NOW"] = dt.datetime(2022, 10, 5, 3, 0, tzinfo=UTC)

@@ -221,3 +221,34 @@ def test_a_unit_cannot_grant_itself_an_extension_or_change_a_window(app, signed_
     assert new_user.status_code == 403
     assert forms_sql(app, "SELECT COUNT(*) FROM extensions") == [(0,)]
     assert forms_sql(app, "SELECT closes FROM cycles WHERE form_id = ? AND cycle_year = 2022", (SELF,)) == [("2022-10-01",)]
+
+
+# Datasette holds every unit's data: the office, the inspection committee and admins browse it; nobody else.
+
+@pytest.mark.parametrize("username, status", [
+    (None, 302), ("toan", 403), ("phutrachcum", 403), ("vanphong", 200), ("kiemtra", 200), ("admin", 200)])
+def test_datasette_is_for_the_roles_that_browse_every_units_data(app, username, status):
+    from support.web import ProductClient
+
+    from forms_app.adapters.wsgi import create_wsgi
+
+    product = create_wsgi(app.config["DATA_DIR"], {"TESTING": True, "NOW": OPEN_DAY})
+    client = ProductClient(product)
+    if username:
+        start_session(product.flask_app, client, username)
+    for url in ("/data/", "/data/forms/units.json", "/data/forms.json?sql=select+code+from+units"):
+        response = client.get(url)
+        assert response.status_code == status, (username, url)
+        if status != 200:
+            assert b"TOAN" not in response.data
+        if status == 302:
+            assert response.location.startswith("/login")
+
+
+def test_a_guard_naming_no_capability_of_a_user_is_refused_when_the_app_is_built():
+    from forms_app.adapters.web.auth import capability_required
+
+    with pytest.raises(ValueError):
+        capability_required("decide")  # a typo would otherwise refuse everyone, or worse
+    with pytest.raises(ValueError):
+        capability_required()

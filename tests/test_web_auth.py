@@ -166,10 +166,10 @@ def test_changing_the_password_needs_the_current_one_and_two_matching_new_ones(a
 def test_passwords_are_kept_as_argon2id_hashes_in_accounts_db_and_never_in_forms_db(app, signed_in):
     admin = signed_in("admin")
     token = csrf_token(admin, "/admin/users")
-    created = admin.post("/admin/users", data={"csrf_token": token, "username": "kiemtra", "role": "reviewer",
+    created = admin.post("/admin/users", data={"csrf_token": token, "username": "vanphong2", "role": "reviewer",
                                                "password": NEW_PASSWORD})
     assert created.status_code == 303
-    assert _login(app.test_client(), "kiemtra", NEW_PASSWORD).status_code == 302
+    assert _login(app.test_client(), "vanphong2", NEW_PASSWORD).status_code == 302
 
     accounts_db = sqlite3.connect(app.config["DATA_DIR"] / "accounts.db")
     try:
@@ -177,7 +177,7 @@ def test_passwords_are_kept_as_argon2id_hashes_in_accounts_db_and_never_in_forms
         accounts_dump = "\n".join(accounts_db.iterdump())
     finally:
         accounts_db.close()
-    assert set(hashes) == {"toan", "toan2", "van", "vanphong", "admin", "kiemtra"}
+    assert set(hashes) == {"toan", "toan2", "van", "vanphong", "kiemtra", "phutrachcum", "admin", "vanphong2"}
     assert all(h.startswith("$argon2id$") for h in hashes.values())
     assert NEW_PASSWORD not in accounts_dump and PASSWORD not in accounts_dump
 

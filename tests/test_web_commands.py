@@ -290,11 +290,12 @@ def test_demo_writes_accounts_that_can_sign_in(demo_dirs):
     with (data_dir / "demo-accounts.csv").open(encoding="utf-8") as handle:
         accounts = list(csv.DictReader(handle))
     roles = {row["role"] for row in accounts}
-    assert {"admin", "reviewer", "unit"} <= roles
+    assert {"admin", "reviewer", "inspector", "cluster_lead", "unit"} <= roles  # one account per role of the plan
+    assert next(row for row in accounts if row["role"] == "cluster_lead")["clusters"]
     with (demo_dirs[1] / "demo-accounts.csv").open(encoding="utf-8") as handle:
         assert list(csv.DictReader(handle)) == accounts  # reproducible too
     app = create_app({"DATA_DIR": data_dir, "TESTING": True})
-    for role in ("unit", "admin"):
+    for role in ("unit", "admin", "inspector", "cluster_lead"):
         account = next(row for row in accounts if row["role"] == role)
         client = app.test_client()
         response = client.post("/login", data={"username": account["username"], "password": account["password"],
@@ -316,16 +317,40 @@ def test_demo_records_the_committees_decisions_reproducibly_and_leaves_the_demo_
     for table in ("decisions", "adjustments"):
         assert _table(first, table) == _table(second, table), table
     kinds = dict(rows(first, "SELECT decision, COUNT(*) FROM decisions GROUP BY decision"))
-    assert kinds.get("recognised") and kinds.get("not_recognised")
+    assert kinds.get("recognised") and kinds.get("not_recognised") and kinds.get("accepted")  # registrations accepted
     # The decision follows the automatic result, with a number and a date in October of the year.
     assert rows(first, "SELECT COUNT(*) FROM decisions d JOIN submissions s ON s.unit_code = d.unit_code "
-                       "AND s.form_id = d.form_id AND s.cycle_year = d.cycle_year "
-                       "WHERE (d.decision = 'recognised') != (s.recognised = 1) OR d.decision_no IS NULL "
-                       "OR d.decided_on NOT LIKE d.cycle_year || '-10-%'") == [(0,)]
+                       "AND s.form_id = d.form_id AND s.cycle_year = d.cycle_year WHERE d.decision != 'accepted' "
+                       "AND ((d.decision = 'recognised') != (s.recognised = 1) OR d.decision_no IS NULL "
+                       "OR d.decided_on NOT LIKE d.cycle_year || '-10-%')") == [(0,)]
     assert rows(first, "SELECT COUNT(*) FROM decisions WHERE commendation = 1")[0][0] >= 1
-    assert rows(first, "SELECT COUNT(*) FROM adjustments")[0][0] == 2
+    assert rows(first, "SELECT COUNT(*) FROM adjustments")[0][0] >= 2  # two inspections' own, and those of `kiemtra`'s
     assert rows(first, "SELECT COUNT(*) FROM submissions WHERE adjusted_total IS NOT NULL")[0][0] >= 1
     with (first / "demo-accounts.csv").open(encoding="utf-8") as handle:
         demo_units = [row["unit"] for row in csv.DictReader(handle) if row["unit"]]
     marks = ",".join("?" * len(demo_units))
-    assert rows(first, f"SELECT COUNT(*) FROM decisions WHERE cycle_year = 2022 AND unit_code IN ({marks})", demo_units) == [(0,)]
+    assert rows(first, f"SELECT COUNT(*) FROM decisions WHERE cycle_year = 2022 AND decision != 'accepted' "
+                       f"AND unit_code IN ({marks})", demo_units) == [(0,)]
+
+
+def test_demo_has_an_inspection_with_its_minutes_and_a_cluster_leads_proposals_the_office_selected_from(demo_dirs):
+    first, second = demo_dirs
+    for table in ("proposals", "selections", "unit_comments"):
+        assert _table(first, table) == _table(second, table), table
+    inspection = "SELECT unit_code, form_id, cycle_year, inspected_on, members, conclusion FROM inspections ORDER BY id"
+    assert rows(first, inspection) == rows(second, inspection)  # the minutes' reference is random, like every upload's
+    [(unit, year, by, name, size)] = rows(first, "SELECT i.unit_code, i.cycle_year, i.recorded_by, u.original_name, u.size "
+                                                 "FROM inspections i JOIN uploads u ON u.token = i.minutes_token LIMIT 1")
+    assert (year, by) == (2021, "kiemtra") and name.endswith(".pdf") and size > 1000
+    blob = rows(first, "SELECT sha256 FROM uploads WHERE original_name = ?", (name,))[0][0]
+    assert (first / "uploads" / blob[:2] / blob).read_bytes().startswith(b"%PDF-")
+    with (first / "demo-accounts.csv").open(encoding="utf-8") as handle:
+        accounts = {row["username"]: row for row in csv.DictReader(handle)}
+    assert accounts["kiemtra"]["role"] == "inspector" and unit in {row["unit"] for row in accounts.values()}
+    assert rows(first, "SELECT DISTINCT proposed_by FROM proposals") == [("phutrachcum",)]
+    assert {kind for (kind,) in rows(first, "SELECT kind FROM proposals")} >= {"recognition", "forum"}
+    # The office selected for commendation only units recognised that year, among those proposed.
+    assert rows(first, "SELECT COUNT(*) FROM selections s WHERE s.kind = 'commendation' AND NOT EXISTS (SELECT 1 FROM "
+                       "decisions d WHERE d.unit_code = s.unit_code AND d.cycle_year = s.cycle_year AND d.is_current = 1 "
+                       "AND d.decision = 'recognised')") == [(0,)]
+    assert rows(first, "SELECT COUNT(*) FROM selections WHERE selected_by = 'vanphong'")[0][0] >= 1

@@ -38,7 +38,7 @@ MESSAGES = {
     "password_prompt": {"vi": "Mật khẩu", "en": "Password"},
     "password_mismatch": {"vi": "Hai lần nhập mật khẩu không khớp.", "en": "The two passwords do not match."},
     "user_done": {"vi": "Đã tạo tài khoản {username} ({role}).", "en": "Created the account {username} ({role})."},
-    "user_clusters": {"vi": "Chỉ xét duyệt các đơn vị thuộc: {clusters}.", "en": "Reviews only the units of: {clusters}."},
+    "user_clusters": {"vi": "Phụ trách các đơn vị thuộc: {clusters}.", "en": "In charge of the units of: {clusters}."},
     "decisions_done": {"vi": "Đã ghi {count} quyết định.", "en": "Recorded {count} decision(s)."},
     "decisions_failed": {"vi": "Không ghi quyết định nào: {count} lỗi.", "en": "No decision recorded: {count} problem(s)."},
     "serving": {"vi": "Đang phục vụ tại http://{host}:{port}/ (dữ liệu: {data_dir}). Dừng bằng Ctrl+C.",
@@ -185,14 +185,17 @@ def users():
 
 @users.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(("unit", "reviewer", "admin")), required=True)
+@click.option("--role", type=click.Choice(("unit", "reviewer", "inspector", "cluster_lead", "admin")), required=True,
+              help="unit (a unit's committee), reviewer (the Union office), inspector (the inspection committee), "
+                   "cluster_lead, admin.")
 @click.option("--unit", "unit_code", default=None, help="The unit code a unit account is bound to.")
 @click.option("--cluster", "clusters", multiple=True,
-              help="Limit a reviewer to the units of this emulation cluster (a cluster lead); repeatable.")
+              help="An emulation cluster a cluster lead is in charge of; repeatable, one at least for a cluster lead.")
+@click.option("--email", default=None, help="The account's e-mail address (for reminders).")
 @data_dir_option
 @lang_option
-def users_add(username: str, role: str, unit_code: str | None, clusters: tuple[str, ...], data_dir: Path | None,
-              lang: str):
+def users_add(username: str, role: str, unit_code: str | None, clusters: tuple[str, ...], email: str | None,
+              data_dir: Path | None, lang: str):
     """Create an account; the password is read from stdin or prompted for, never given as an argument."""
     from forms_app.data import connection as database
     from forms_app.rules import accounts
@@ -208,21 +211,21 @@ def users_add(username: str, role: str, unit_code: str | None, clusters: tuple[s
     accounts_db = database.open_accounts(data_dir)
     try:
         _, found = accounts.create_account(accounts_db, forms, actor="cli", username=username, password=password,
-                                           role=role, unit_code=unit_code, clusters=clusters)
+                                           role=role, unit_code=unit_code, clusters=clusters, email=email)
     except AccountError as exc:
         click.echo(exc.message(lang), err=True)
         sys.exit(1)
     finally:
         forms.close()
         accounts_db.close()
-    click.echo(say("user_done", lang, username=username, role=role))
+    click.echo(say("user_done", lang, username=username, role=accounts.ROLE_LABELS[role][lang]))
     if found:
         click.echo(say("user_clusters", lang, clusters="; ".join(found)))
 
 
 @cli.group()
 def decisions():
-    """The standing committee's decisions (recognition of units)."""
+    """The standing committee's decisions (recognition of units) and the office's acceptance of registrations."""
 
 
 @decisions.command("import")
@@ -230,7 +233,8 @@ def decisions():
 @data_dir_option
 @lang_option
 def decisions_import(file: Path, data_dir: Path | None, lang: str):
-    """Record written decisions from CSV or XLSX (unit, form, year, decision, decision_no, decided_on); all rows or none."""
+    """Record written decisions from CSV or XLSX (unit, form, year, decision, decision_no, decided_on; optional comment,
+    reason, commendation), checked by the review page's rule; all rows or none."""
     from forms_app.rules.decisions_import import import_decisions
 
     [count] = _import_file(file, data_dir, lang, import_decisions, lambda problem: problem.message(lang),

@@ -1,4 +1,5 @@
-"""One address for everything: the Flask app, and Datasette under /data/ for reviewers only.
+"""One address for everything: the Flask app, and Datasette under /data/ for the roles that browse every unit's data
+(the office, the inspection committee, admins: `User.browses_data`).
 
 Datasette is an ASGI app; a2wsgi runs it inside this WSGI process, so `forms-app serve` is one
 production WSGI server (gunicorn) serving both, and one sign-in (the web app's session) opens both.
@@ -22,8 +23,8 @@ from forms_app.rules import accounts
 FORBIDDEN_PAGE = (
     "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>403</title>"
     "<body style=\"font-family:system-ui,sans-serif;max-width:40em;margin:3em auto\">"
-    "<h1>Không được phép</h1><p>Chỉ người đánh giá và quản trị viên được xem dữ liệu tổng hợp của mọi đơn vị "
-    "(người phụ trách cụm xem các đơn vị của cụm mình trên các trang quản lý).</p>"
+    "<h1>Không được phép</h1><p>Chỉ Văn phòng, Ủy ban Kiểm tra và Quản trị được xem dữ liệu tổng hợp của mọi đơn vị "
+    "(người Phụ trách cụm xem các đơn vị của cụm mình trên các trang quản lý).</p>"
     "<p><a href=\"/\">Về trang chính</a></p></body></html>"
 ).encode("utf-8")
 
@@ -73,12 +74,12 @@ def create_wsgi(data_dir: Path, test_config: dict | None = None):
         path = environ.get("PATH_INFO", "")
         if path != prefix and not path.startswith(BASE_URL):
             return flask_app(environ, start_response)
-        user, limited = _user(environ, data_dir)
+        user = _user(environ, data_dir)
         if user is None:
             target = "/login?next=" + quote(path + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""))
             start_response("302 Found", responses.secured([("Location", target), ("Content-Length", "0")]))
             return [b""]
-        if not user.is_reviewer or limited:  # a cluster lead: every unit's data is not theirs to read
+        if not user.browses_data:  # units, cluster leads: every unit's data is not theirs to read
             start_response("403 Forbidden", responses.secured([("Content-Type", "text/html; charset=utf-8"),
                                                                ("Content-Length", str(len(FORBIDDEN_PAGE)))]))
             return [FORBIDDEN_PAGE]
@@ -106,18 +107,17 @@ def create_wsgi(data_dir: Path, test_config: dict | None = None):
 
 
 def _user(environ, data_dir: Path):
-    """(the signed-in user or None, whether they are limited to some clusters)."""
+    """The signed-in user, or None."""
     cookie = SimpleCookie()
     try:
         cookie.load(environ.get("HTTP_COOKIE", ""))
     except Exception:  # a malformed Cookie header is simply no session
-        return None, False
+        return None
     morsel = cookie.get(SESSION_COOKIE)
     if morsel is None:
-        return None, False
+        return None
     conn = database.open_accounts(data_dir)
     try:
-        user = accounts.session_user(conn, morsel.value)
-        return user, bool(user and user.role == "reviewer" and accounts.reviewer_clusters(conn, user.username))
+        return accounts.session_user(conn, morsel.value)
     finally:
         conn.close()

@@ -1,5 +1,5 @@
 """Every statement on accounts.db: users, sign-in throttling, sessions, the stashed posts of expired sessions,
-reviewers' clusters.
+cluster leads' clusters.
 
 Each function is one statement (or two that belong together) run inside the caller's transaction,
 when there is one: the rules (`forms_app.rules.accounts`, `sign_in_throttle`, `kept_posts`) decide and open the
@@ -35,18 +35,34 @@ def role_of(db: Database, username: str) -> str | None:
     return row[0] if row else None
 
 
+def active_admins(db: Database) -> int:
+    """How many active accounts are administrators."""
+    return db.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1").fetchone()[0]
+
+
 def password_hash_of(db: Database, username: str) -> str | None:
     """The stored hash of an account's password, active or not."""
     row = db.execute("SELECT password_hash FROM users WHERE username = ?", [username]).fetchone()
     return row[0] if row else None
 
 
-def insert_user(db: Database, username: str, password_hash: str, role: str, unit_code: str | None, now: str) -> None:
+def insert_user(db: Database, username: str, password_hash: str, role: str, unit_code: str | None, now: str,
+                email: str | None = None) -> None:
     """A new active account with no failed sign-in."""
     db.execute(
-        "INSERT INTO users (username, password_hash, role, unit_code, active, failed_logins, created_at, "
-        "password_changed_at) VALUES (?, ?, ?, ?, 1, 0, ?, ?)",
-        [username, password_hash, role, unit_code, now, now])
+        "INSERT INTO users (username, password_hash, role, unit_code, email, active, failed_logins, created_at, "
+        "password_changed_at) VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?)",
+        [username, password_hash, role, unit_code, email, now, now])
+
+
+def store_role(db: Database, username: str, role: str, unit_code: str | None) -> None:
+    """An account's new role and unit (a unit account's unit; NULL for every other role)."""
+    db.execute("UPDATE users SET role = ?, unit_code = ? WHERE username = ?", [role, unit_code, username])
+
+
+def store_email(db: Database, username: str, email: str | None) -> None:
+    """An account's address for reminders (NULL: none)."""
+    db.execute("UPDATE users SET email = ? WHERE username = ?", [email, username])
 
 
 def store_rehash(db: Database, username: str, new_hash: str) -> None:
@@ -61,10 +77,16 @@ def store_password(db: Database, username: str, password_hash: str, now: str) ->
         "WHERE username = ?", [password_hash, now, username])
 
 
+def user_row(db: Database, username: str) -> dict | None:
+    """One account for the administrator (no hash), active or not; None when there is none."""
+    return next(db.query("SELECT username, role, unit_code, email, active, locked_until, created_at FROM users "
+                         "WHERE username = ?", [username]), None)
+
+
 def user_rows(db: Database) -> list[dict]:
     """Every account for the administrator's list, by role then username (no hashes)."""
     return list(db.query(
-        "SELECT username, role, unit_code, active, locked_until, created_at FROM users ORDER BY role, username"))
+        "SELECT username, role, unit_code, email, active, locked_until, created_at FROM users ORDER BY role, username"))
 
 
 # Sign-in throttling: leaky-bucket counters keyed (scope, client, username), and where each account signed in from
@@ -117,16 +139,16 @@ def remember_client(db: Database, username: str, client: str, now: str, forget_b
     db.execute("DELETE FROM known_clients WHERE last_success < ?", [forget_before])
 
 
-# Reviewers' clusters
+# Cluster leads' clusters (the table keeps its first name, reviewer_clusters)
 
 def clusters_of(db: Database, username: str) -> list[str]:
-    """The clusters a reviewer is limited to, sorted."""
+    """The clusters a cluster lead is in charge of, sorted."""
     return [row[0] for row in db.execute(
         "SELECT cluster FROM reviewer_clusters WHERE username = ? ORDER BY cluster", [username])]
 
 
 def all_clusters(db: Database) -> list[tuple[str, str]]:
-    """(username, cluster) for every limited reviewer, sorted."""
+    """(username, cluster) for every cluster lead's clusters, sorted."""
     return [tuple(row) for row in db.execute(
         "SELECT username, cluster FROM reviewer_clusters ORDER BY username, cluster")]
 

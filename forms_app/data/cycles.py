@@ -62,6 +62,18 @@ def add_default(db: Database, form_id: str, cycle_year: int, opens: dt.date, clo
                [form_id, cycle_year, opens.isoformat(), closes.isoformat()])
 
 
+def replace_default(db: Database, form_id: str, cycle_year: int, opens: dt.date, closes: dt.date) -> None:
+    """A window from the definition's schedule in place of an earlier default one (an admin's change is kept)."""
+    db.execute("INSERT INTO cycles (form_id, cycle_year, opens, closes) VALUES (?, ?, ?, ?) "
+               "ON CONFLICT (form_id, cycle_year) DO UPDATE SET opens = excluded.opens, closes = excluded.closes "
+               "WHERE changed_by IS NULL", [form_id, cycle_year, opens.isoformat(), closes.isoformat()])
+
+
+def years_of_all(db: Database) -> list[int]:
+    """Every year some form has a cycle in, newest first."""
+    return [r[0] for r in db.execute("SELECT DISTINCT cycle_year FROM cycles ORDER BY cycle_year DESC")]
+
+
 def change(db: Database, form_id: str, cycle_year: int, opens: dt.date, closes: dt.date, actor: str, now: str) -> bool:
     """Set a cycle's window; False when there is no such cycle."""
     return db.execute(

@@ -1,7 +1,7 @@
 """Decisions and adjustments in forms.db: the committee's `decisions`, the reviewers' `adjustments`, the adjusted scores.
 
 Both tables are appended to, never updated. The decision in force for a unit, form and year is the
-one flagged `is_current = 1`, a flag the trigger `decisions_current` (migration m007) keeps on the
+one flagged `is_current = 1`, a flag the trigger `decisions_current` (m007, made again by m010) keeps on the
 latest row at every insert; `current_decisions` is the view of those rows. The adjusted columns
 (`submissions.adjusted_total`, `answers.adjusted_points`, `section_scores.adjusted_score`,
 `criterion_scores.adjusted_points`) sit beside the automatic ones and are written only here.
@@ -21,8 +21,11 @@ DESCRIPTIONS = {
         "columns": {
             "id": "Mã quyết định", "unit_code": "Mã đơn vị", "form_id": "Mã biểu mẫu", "cycle_year": "Năm",
             "decision": "Quyết định (recognised: công nhận, not_recognised: không công nhận, "
-                        "returned: trả lại để sửa, withdrawn: thu hồi công nhận)",
-            "comment": "Nhận xét gửi đơn vị", "reopen_until": "Mở lại biểu mẫu cho đơn vị đến hết ngày (khi trả lại)",
+                        "returned: trả lại để bổ sung, withdrawn: thu hồi công nhận, "
+                        "accepted: tiếp nhận — biểu mẫu không tính điểm như bản đăng ký)",
+            "comment": "Nhận xét gửi đơn vị",
+            "reason": "Lý do (khi công nhận đơn vị chưa đạt điều kiện theo điểm, khi thu hồi công nhận)",
+            "reopen_until": "Mở lại biểu mẫu cho đơn vị đến hết ngày (khi trả lại)",
             "decision_no": "Số quyết định", "decided_on": "Ngày quyết định", "commendation": "Đề nghị tuyên dương (1: có)",
             "source": "Nguồn (web: ghi trên trang, import: nhập từ tệp)", "recorded_by": "Người ghi",
             "recorded_at": "Thời điểm ghi (UTC)",
@@ -46,9 +49,9 @@ DESCRIPTIONS = {
     },
 }
 
-# The columns a new decision or adjustment is written with, in the order `insert_many` and
-# `insert_adjustments` take their tuples.
-DECISION_COLUMNS = ("unit_code", "form_id", "cycle_year", "decision", "comment", "reopen_until", "decision_no",
+# The columns a new decision or adjustment is written with (`insert` takes a dict of them, `insert_adjustments`
+# tuples in this order).
+DECISION_COLUMNS = ("unit_code", "form_id", "cycle_year", "decision", "comment", "reason", "reopen_until", "decision_no",
                     "decided_on", "commendation", "source", "recorded_by", "recorded_at")
 ADJUSTMENT_COLUMNS = ("submission_id", "question_id", "points", "reason", "recorded_by", "recorded_at")
 _DECISION_INSERT = (f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS)}) "
@@ -88,9 +91,53 @@ def insert(db: Database, row: dict) -> int:
     return cursor.lastrowid
 
 
-def insert_many(db: Database, rows: Iterable[tuple]) -> None:
-    """Append decisions in one statement per batch (the demo), each a tuple in the order of DECISION_COLUMNS."""
-    db.conn.executemany(_DECISION_INSERT, rows)
+def current_of_keys(db: Database, keys: list[tuple[str, str, int]]) -> list[dict]:
+    """The decision in force of each (unit, form, year) of `keys` that has one."""
+    found = []
+    for chunk in _chunks(keys):
+        found += db.query(f"WITH k(unit_code, form_id, cycle_year) AS (VALUES {_marks(chunk)}) "
+                          "SELECT d.* FROM k JOIN decisions d ON d.unit_code = k.unit_code AND d.form_id = k.form_id "
+                          "AND d.cycle_year = k.cycle_year AND d.is_current = 1", [v for key in chunk for v in key])
+    return found
+
+
+def submitted_units(db: Database, form_id: str, cycle_year: int) -> list[str]:
+    """The codes of the units that submitted a form for a year (those a decision may be taken on), in code order."""
+    return [code for (code,) in db.execute(
+        "SELECT unit_code FROM submissions WHERE form_id = ? AND cycle_year = ? AND status = 'submitted' "
+        "ORDER BY unit_code", [form_id, cycle_year])]
+
+
+def stored_results(db: Database, keys: list[tuple[str, str, int]]) -> tuple[list[dict], list[dict]]:
+    """For each (unit, form, year) of `keys` that has a submission: its row (status, version, stored and adjusted
+    totals), and the stored rows of its sections (score, adjusted score, applicable maximum, pass mark applied)."""
+    submissions, sections = [], []
+    for chunk in _chunks(keys):
+        params = [v for key in chunk for v in key]
+        found = list(db.query(
+            f"WITH k(unit_code, form_id, cycle_year) AS (VALUES {_marks(chunk)}) "
+            "SELECT s.id, s.unit_code, s.form_id, s.cycle_year, s.form_version, s.status, s.total, s.adjusted_total, "
+            "s.max_total FROM k JOIN submissions s ON s.unit_code = k.unit_code AND s.form_id = k.form_id "
+            "AND s.cycle_year = k.cycle_year", params))
+        submissions += found
+        ids = [row["id"] for row in found]
+        if ids:
+            sections += db.query(
+                "SELECT submission_id, section_id, score, adjusted_score, max, pass_min FROM section_scores "
+                f"WHERE submission_id IN ({','.join('?' * len(ids))})", ids)
+    return submissions, sections
+
+
+_CHUNK = 5000  # keys per statement: three parameters each, under SQLite's limit of 32,766
+
+
+def _chunks(keys: list[tuple]) -> Iterable[list[tuple]]:
+    for start in range(0, len(keys), _CHUNK):
+        yield keys[start:start + _CHUNK]
+
+
+def _marks(chunk: list[tuple]) -> str:
+    return ", ".join(["(?, ?, ?)"] * len(chunk))
 
 
 # Adjustments

@@ -86,16 +86,19 @@ CREATE TABLE decisions (
             unit_code TEXT NOT NULL REFERENCES units(code),
             form_id TEXT NOT NULL,
             cycle_year INTEGER NOT NULL,
-            decision TEXT NOT NULL CHECK (decision IN ('recognised', 'not_recognised', 'returned', 'withdrawn')),
+            decision TEXT NOT NULL
+                CHECK (decision IN ('recognised', 'not_recognised', 'returned', 'withdrawn', 'accepted')),
             comment TEXT,
+            reason TEXT,
             reopen_until TEXT,
             decision_no TEXT,
             decided_on TEXT,
             commendation INTEGER NOT NULL DEFAULT 0,
             source TEXT NOT NULL DEFAULT 'web' CHECK (source IN ('web', 'import')),
             recorded_by TEXT NOT NULL,
-            recorded_at TEXT NOT NULL
-        , is_current INTEGER NOT NULL DEFAULT 1);
+            recorded_at TEXT NOT NULL,
+            is_current INTEGER NOT NULL DEFAULT 1
+        );
 CREATE TABLE extensions (
             unit_code TEXT NOT NULL REFERENCES units(code),
             form_id TEXT NOT NULL,
@@ -115,6 +118,27 @@ CREATE TABLE form_versions (
             definition TEXT NOT NULL,
             loaded_at TEXT NOT NULL,
             PRIMARY KEY (form_id, version)
+        );
+CREATE TABLE inspections (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            inspected_on TEXT NOT NULL,
+            members TEXT NOT NULL,
+            conclusion TEXT NOT NULL,
+            minutes_token TEXT NOT NULL REFERENCES uploads(token),
+            recorded_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+CREATE TABLE proposals (
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            cycle_year INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('recognition', 'commendation', 'forum')),
+            proposed_by TEXT NOT NULL,
+            reason TEXT,
+            proposed_at TEXT NOT NULL,
+            PRIMARY KEY (unit_code, cycle_year, kind, proposed_by)
         );
 CREATE TABLE questions (
             form_id TEXT NOT NULL,
@@ -150,6 +174,14 @@ CREATE TABLE section_scores (
             passed INTEGER NOT NULL, adjusted_score REAL,
             PRIMARY KEY (submission_id, section_id)
         ) WITHOUT ROWID;
+CREATE TABLE selections (
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            cycle_year INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('commendation', 'forum')),
+            selected_by TEXT NOT NULL,
+            selected_at TEXT NOT NULL,
+            PRIMARY KEY (unit_code, cycle_year, kind)
+        );
 CREATE TABLE submissions (
             id INTEGER PRIMARY KEY,
             unit_code TEXT NOT NULL REFERENCES units(code),
@@ -174,6 +206,14 @@ CREATE TABLE tong_quan (
             form_id TEXT NOT NULL, cycle_year INTEGER NOT NULL, status TEXT NOT NULL,
             total REAL, adjusted_total REAL, final_total REAL, band TEXT, recognised INTEGER,
             decision TEXT, decision_no TEXT, decided_on TEXT, commendation INTEGER, submitted_at TEXT
+        );
+CREATE TABLE unit_comments (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            cycle_year INTEGER NOT NULL,
+            comment TEXT NOT NULL,
+            written_by TEXT NOT NULL,
+            written_at TEXT NOT NULL
         );
 CREATE TABLE units (
             code TEXT PRIMARY KEY,
@@ -223,11 +263,15 @@ CREATE INDEX idx_decisions_cycle_year ON decisions(cycle_year);
 CREATE INDEX idx_decisions_decision ON decisions(decision);
 CREATE INDEX idx_decisions_key ON decisions(unit_code, form_id, cycle_year, id);
 CREATE INDEX idx_decisions_year ON decisions(form_id, cycle_year, decision);
+CREATE INDEX idx_inspections_minutes ON inspections(minutes_token);
+CREATE INDEX idx_inspections_unit ON inspections(unit_code, form_id, cycle_year);
+CREATE INDEX idx_proposals_year ON proposals(cycle_year, kind);
 CREATE INDEX idx_revisions_action ON revisions(action);
 CREATE INDEX idx_revisions_after_deadline ON revisions(created_at) WHERE after_deadline = 1;
 CREATE INDEX idx_revisions_created ON revisions(created_at);
 CREATE UNIQUE INDEX idx_revisions_request ON revisions(request_token) WHERE request_token IS NOT NULL;
 CREATE INDEX idx_section_scores_section ON section_scores(section_id);
+CREATE INDEX idx_selections_year ON selections(cycle_year, kind);
 CREATE INDEX idx_submissions_band ON submissions(band);
 CREATE INDEX idx_submissions_cycle_year ON submissions(cycle_year);
 CREATE INDEX idx_submissions_form_id_cycle_year_status ON submissions(form_id, cycle_year, status);
@@ -245,6 +289,7 @@ CREATE INDEX idx_tong_quan_scores ON tong_quan(form_id, status, cycle_year, fina
 CREATE INDEX idx_tong_quan_status ON tong_quan(status);
 CREATE INDEX idx_tong_quan_submitted_units ON tong_quan(form_id, cycle_year, status, unit_code);
 CREATE INDEX idx_tong_quan_unit ON tong_quan(unit_code, form_id, cycle_year);
+CREATE INDEX idx_unit_comments_unit ON unit_comments(unit_code, cycle_year);
 CREATE INDEX idx_units_cluster ON units(cluster);
 CREATE INDEX idx_uploads_sha256 ON uploads(sha256);
 CREATE INDEX idx_uploads_unit ON uploads(unit_code, form_id, cycle_year);
@@ -351,8 +396,9 @@ CREATE TABLE sign_in_throttle (
 CREATE TABLE users (
             username TEXT PRIMARY KEY COLLATE NOCASE,
             password_hash TEXT NOT NULL,
-            role TEXT NOT NULL CHECK (role IN ('unit', 'reviewer', 'admin')),
+            role TEXT NOT NULL CHECK (role IN ('unit', 'reviewer', 'inspector', 'cluster_lead', 'admin')),
             unit_code TEXT,
+            email TEXT,
             active INTEGER NOT NULL DEFAULT 1,
             failed_logins INTEGER NOT NULL DEFAULT 0,
             locked_until TEXT,

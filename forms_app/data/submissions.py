@@ -102,6 +102,18 @@ def stored_value(value: Any) -> Any:
     return value
 
 
+def answer_value(kind: str, value: Any) -> Any:
+    """An answer of a question of type `kind` read back from `answers.value` as `stored_value` wrote it: booleans from
+    0/1, a multiple choice from its JSON list, anything else as stored."""
+    if value is None:
+        return None
+    if kind == "boolean":
+        return bool(value)
+    if kind == "multi_choice" and isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
 def find(db: Database, unit_code: str, form_id: str, cycle_year: int) -> dict | None:
     """The unit's submission of a form for a year, or None."""
     rows = list(db.query("SELECT * FROM submissions WHERE unit_code = ? AND form_id = ? AND cycle_year = ?",

@@ -71,20 +71,29 @@ def cluster_of(db: Database, code: str) -> str | None:
     return row[0] if row else None
 
 
-def _filter(clusters: list[str], query: str) -> tuple[str, list]:
+def unit_filter(clusters: list[str], query: str) -> tuple[str, list]:
+    """(a WHERE clause on the units `u`, its parameters): in one of `clusters` (when given), and `query` (when given)
+    found in the code, the name or the cluster, with or without diacritics ("toan" finds "Toán": the name is
+    compared folded, through `name_ascii`)."""
     conditions, params = [], []
     if clusters:
         conditions.append(f"u.cluster IN ({','.join('?' * len(clusters))})")
         params += clusters
     if query:
-        conditions.append("(u.code LIKE ? OR u.name LIKE ? OR u.cluster LIKE ?)")
-        params += [f"%{query}%"] * 3
+        conditions.append("(u.code LIKE ? ESCAPE '\\' OR u.name_ascii LIKE ? ESCAPE '\\' OR u.name LIKE ? ESCAPE '\\' "
+                          "OR u.cluster LIKE ? ESCAPE '\\')")
+        params += [_like(query), _like(fold(query)), _like(query), _like(query)]
     return ("WHERE " + " AND ".join(conditions)) if conditions else "", params
+
+
+def _like(text: str) -> str:
+    """`text` anywhere, as a LIKE pattern (its own % and _ taken literally)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def search(db: Database, *, clusters: list[str], query: str, limit: int, offset: int) -> tuple[int, list[dict]]:
     """(how many units match, one page of them by cluster and name), limited to `clusters` when given."""
-    where, params = _filter(clusters, query)
+    where, params = unit_filter(clusters, query)
     total = db.execute(f"SELECT COUNT(*) FROM units u {where}", params).fetchone()[0]
     units = list(db.query(f"SELECT u.code, u.name, u.cluster FROM units u {where} ORDER BY u.cluster, u.name "
                           "LIMIT ? OFFSET ?", params + [limit, offset]))

@@ -27,10 +27,12 @@ DESCRIPTIONS = {
 }
 
 EVERY_UNIT = "*"  # the unit_code of the quota row that counts for every unit without its own
-# A revision refers to an upload by its token inside its answers (JSON): a match of the token text is a reference.
-_REFERENCED = ("EXISTS (SELECT 1 FROM submissions s JOIN revisions r ON r.submission_id = s.id "
+# A revision refers to an upload by its token inside its answers (JSON): a match of the token text is a reference;
+# an inspection refers to its minutes by their token.
+_REFERENCED = ("(EXISTS (SELECT 1 FROM submissions s JOIN revisions r ON r.submission_id = s.id "
                "WHERE s.unit_code = uploads.unit_code AND s.form_id = uploads.form_id "
-               "AND s.cycle_year = uploads.cycle_year AND instr(r.answers, uploads.token) > 0)")
+               "AND s.cycle_year = uploads.cycle_year AND instr(r.answers, uploads.token) > 0) "
+               "OR EXISTS (SELECT 1 FROM inspections i WHERE i.minutes_token = uploads.token))")
 
 
 def insert(db: Database, row: dict) -> None:

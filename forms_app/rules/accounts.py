@@ -1,6 +1,6 @@
 """Accounts in accounts.db: users and their roles, reviewers' clusters, signing in, passwords set, sessions.
 
-The statements live in `forms_app.data.accounts`; this module decides (who may be limited to clusters, what a
+The statements live in `forms_app.data.accounts`; this module decides (which role needs a unit or clusters, what a
 sign-in or a password change needs) and writes the audit entries of the administrator's actions in forms.db.
 Beside it: `account_errors` (the refusals' sentences), `passwords` (hashing, the password policy),
 `sign_in_throttle` (the buckets a sign-in counts against) and `kept_posts` (what a unit typed when its session ended).
@@ -25,7 +25,15 @@ from forms_app.data.connection import Database, write
 from forms_app.rules import passwords, sign_in_throttle, units
 from forms_app.rules.account_errors import AccountError
 
-ROLES = ("unit", "reviewer", "admin")
+ROLES = ("unit", "reviewer", "inspector", "cluster_lead", "admin")
+# How the plan names each role (interfaces.md, additions of 2026-11-27); shown on /admin/users.
+ROLE_LABELS = {
+    "unit": {"vi": "Đơn vị", "en": "Unit"},
+    "reviewer": {"vi": "Văn phòng", "en": "Union office"},
+    "inspector": {"vi": "Ủy ban Kiểm tra", "en": "Inspection committee"},
+    "cluster_lead": {"vi": "Phụ trách cụm", "en": "Cluster lead"},
+    "admin": {"vi": "Quản trị", "en": "Administrator"},
+}
 SESSION_DAYS = 7
 # An ended session is still recognised this long: a post its unit sends meanwhile is kept for it (`rules.kept_posts`).
 STASH_DAYS = 2
@@ -46,8 +54,34 @@ class User:
 
     @property
     def is_reviewer(self) -> bool:
-        """Reviewers and admins read every unit."""
+        """Everyone who reads units' forms as a reviewer: the office, the inspection committee, cluster leads (their
+        clusters only) and admins."""
+        return self.role in ("reviewer", "inspector", "cluster_lead", "admin")
+
+    @property
+    def reads_every_unit(self) -> bool:
+        """The office, the inspection committee and admins read every unit; a cluster lead only their clusters."""
+        return self.role in ("reviewer", "inspector", "admin")
+
+    @property
+    def decides(self) -> bool:
+        """Records the standing committee's decisions, accepts or returns forms, issues certificates: the office."""
         return self.role in ("reviewer", "admin")
+
+    @property
+    def inspects(self) -> bool:
+        """Adjusts points with a reason and records inspections: the inspection committee."""
+        return self.role in ("inspector", "admin")
+
+    @property
+    def proposes(self) -> bool:
+        """Comments on units and proposes them for recognition or commendation: cluster leads."""
+        return self.role in ("cluster_lead", "admin")
+
+    @property
+    def browses_data(self) -> bool:
+        """Reaches the reviewers' Datasette."""
+        return self.role in ("reviewer", "inspector", "admin")
 
     @property
     def is_admin(self) -> bool:
@@ -55,23 +89,22 @@ class User:
         return self.role == "admin"
 
 
-# Creating accounts
+# Creating accounts, changing their role
 
 def create_account(accounts_db: Database, forms_db: Database, *, actor: str, username: str, password: str, role: str,
-                   unit_code: str | None = None, clusters=(), password_hash: str | None = None,
-                   hasher: PasswordHasher | None = None) -> tuple[User, list[str]]:
+                   unit_code: str | None = None, clusters=(), email: str | None = None,
+                   password_hash: str | None = None, hasher: PasswordHasher | None = None) -> tuple[User, list[str]]:
     """Create an account as the command line and the admin page do: (the user, its clusters as stored).
 
-    The unit must exist in forms.db; cluster names are matched to the stored ones; the entry
+    The unit must exist in forms.db; a cluster lead's cluster names are matched to the stored ones; the entry
     `user_created` goes to the audit log under `actor` ("cli" for the command line).
     """
+    _check_role(role, unit_code, clusters)
     if unit_code is not None and not units.unit_exists(forms_db, unit_code):
         raise AccountError("unknown_unit")
-    if clusters and role != "reviewer":
-        raise AccountError("clusters_reviewer_only")
     found = resolve_clusters(forms_db, list(clusters))
     user = add_user(accounts_db, username, password, role, unit_code, password_hash=password_hash, clusters=found,
-                    hasher=hasher)
+                    email=email, hasher=hasher)
     with write(forms_db):
         audit.record(forms_db, actor, "user_created", user.unit_code, None, None,
                      {"username": user.username, "role": role, "clusters": found})
@@ -80,32 +113,75 @@ def create_account(accounts_db: Database, forms_db: Database, *, actor: str, use
 
 def add_user(db: Database, username: str, password: str, role: str, unit_code: str | None = None,
              *, password_hash: str | None = None, clusters: list[str] | tuple[str, ...] = (),
-             hasher: PasswordHasher | None = None) -> User:
-    """Create an account; a unit account is bound to exactly one unit, a reviewer may be limited to `clusters`.
+             email: str | None = None, hasher: PasswordHasher | None = None) -> User:
+    """Create an account; a unit account is bound to exactly one unit, a cluster lead to one cluster or more.
 
     The low-level creator: no check against forms.db and no audit entry (`create_account` adds both).
     """
     username = username.strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise AccountError("bad_username")
-    if role not in ROLES:
-        raise AccountError("bad_role", role=role)
-    if (role == "unit") != (unit_code is not None):
-        raise AccountError("unit_needed" if role == "unit" else "unit_not_allowed")
-    if clusters and role != "reviewer":
-        raise AccountError("clusters_reviewer_only")
+    _check_role(role, unit_code, clusters)
+    email = clean_email(email)
     if password_hash is None:
         passwords.check_password_strength(password, username, unit_code)
         password_hash = passwords.hash_password(password, hasher)
     with write(db):
         if data.role_of(db, username) is not None:
             raise AccountError("user_exists", username=username)
-        data.insert_user(db, username, password_hash, role, unit_code, stamp())
+        data.insert_user(db, username, password_hash, role, unit_code, stamp(), email)
         data.replace_clusters(db, username, clusters)
     return User(username, role, unit_code)
 
 
-# Reviewers' clusters
+def _check_role(role: str, unit_code: str | None, clusters) -> None:
+    """A known role; a unit code for a unit account only; clusters for a cluster lead only, who needs one at least."""
+    if role not in ROLES:
+        raise AccountError("bad_role", role=role)
+    if (role == "unit") != (unit_code is not None):
+        raise AccountError("unit_needed" if role == "unit" else "unit_not_allowed")
+    if clusters and role != "cluster_lead":
+        raise AccountError("clusters_lead_only")
+    if role == "cluster_lead" and not clusters:
+        raise AccountError("clusters_needed")
+
+
+def clean_email(email: str | None) -> str | None:
+    """An address as stored (trimmed; None when empty); AccountError('bad_email') for one that cannot be an address."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    local, at, domain = email.rpartition("@")
+    if not at or not local or "." not in domain.strip(".") or len(email) > 254 or any(c.isspace() for c in email):
+        raise AccountError("bad_email", email=email[:80])
+    return email
+
+
+def change_role(accounts_db: Database, forms_db: Database, *, actor: str, username: str, role: str,
+                unit_code: str | None = None, clusters=(), email: str | None = None) -> list[str]:
+    """An administrator gives an account a role (with its unit or its clusters) and an address; audited as
+    `user_role_changed`. The clusters as stored; the account's sessions go on under the new role at once."""
+    _check_role(role, unit_code, clusters)
+    if unit_code is not None and not units.unit_exists(forms_db, unit_code):
+        raise AccountError("unknown_unit")
+    found = resolve_clusters(forms_db, list(clusters))
+    email = clean_email(email)
+    with write(accounts_db):
+        before = data.account_of(accounts_db, username)
+        if before is None:
+            raise AccountError("no_user", username=username)
+        if before["role"] == "admin" and role != "admin" and data.active_admins(accounts_db) <= 1:
+            raise AccountError("last_admin")
+        data.store_role(accounts_db, username, role, unit_code)
+        data.store_email(accounts_db, username, email)
+        data.replace_clusters(accounts_db, username, found)
+    with write(forms_db):
+        audit.record(forms_db, actor, "user_role_changed", unit_code, None, None,
+                     {"username": username, "from": before["role"], "role": role, "clusters": found})
+    return found
+
+
+# Cluster leads' clusters
 
 def resolve_clusters(forms_db: Database, names: list[str]) -> list[str]:
     """The stored spelling of each cluster name; AccountError('unknown_cluster') for one no unit belongs to."""
@@ -116,12 +192,12 @@ def resolve_clusters(forms_db: Database, names: list[str]) -> list[str]:
 
 
 def reviewer_clusters(db: Database, username: str) -> list[str]:
-    """The emulation clusters a reviewer is limited to (a cluster lead); empty: every unit."""
+    """The emulation clusters a cluster lead is in charge of (empty for every other account)."""
     return data.clusters_of(db, username)
 
 
 def all_reviewer_clusters(db: Database) -> dict[str, list[str]]:
-    """{username: clusters} for every limited reviewer."""
+    """{username: clusters} for every cluster lead."""
     found: dict[str, list[str]] = {}
     for username, cluster in data.all_clusters(db):
         found.setdefault(username, []).append(cluster)
@@ -130,9 +206,9 @@ def all_reviewer_clusters(db: Database) -> dict[str, list[str]]:
 
 def assign_clusters(accounts_db: Database, forms_db: Database, *, actor: str, username: str,
                     names: list[str]) -> list[str]:
-    """Limit a reviewer to the clusters named, audited as `reviewer_clusters_set`; the clusters as stored.
+    """Set the clusters a cluster lead is in charge of, audited as `reviewer_clusters_set`; the clusters as stored.
 
-    Names are matched to the stored ones as `resolve_clusters` does; no names lift the limit.
+    Names are matched to the stored ones as `resolve_clusters` does; a cluster lead keeps one cluster at least.
     """
     clusters = resolve_clusters(forms_db, names)
     set_reviewer_clusters(accounts_db, username, clusters)
@@ -143,13 +219,15 @@ def assign_clusters(accounts_db: Database, forms_db: Database, *, actor: str, us
 
 
 def set_reviewer_clusters(db: Database, username: str, clusters: list[str] | tuple[str, ...]) -> None:
-    """Limit a reviewer to these clusters (replacing the previous ones); an empty list lifts the limit."""
+    """Set a cluster lead's clusters (replacing the previous ones); none is refused (`clusters_needed`)."""
     with write(db):
         role = data.role_of(db, username)
         if role is None:
             raise AccountError("no_user", username=username)
-        if clusters and role != "reviewer":
-            raise AccountError("clusters_reviewer_only")
+        if role != "cluster_lead":
+            raise AccountError("clusters_lead_only")
+        if not clusters:
+            raise AccountError("clusters_needed")
         data.replace_clusters(db, username, clusters)
 
 
@@ -223,8 +301,14 @@ def reset_password(accounts_db: Database, forms_db: Database, *, actor: str, use
         audit.record(forms_db, actor, "password_reset", None, None, None, {"username": username})
 
 
+def account(db: Database, username: str) -> dict | None:
+    """One account as the administrator sees it (username as stored, role, unit_code, email, active, clusters), or None."""
+    row = data.user_row(db, username)
+    return {**row, "clusters": data.clusters_of(db, row["username"])} if row else None
+
+
 def list_users(db: Database) -> list[dict]:
-    """Every account (username, role, unit_code, active, locked_until, created_at), by role then username."""
+    """Every account (username, role, unit_code, email, active, locked_until, created_at), by role then username."""
     return data.user_rows(db)
 
 

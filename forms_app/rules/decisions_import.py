@@ -1,6 +1,10 @@
 """The standing committee's written decisions, imported from CSV or XLSX: every row checked first, then all recorded or none.
 
-Problems are values (row number, code, parameters); their sentences are in `deciding.MESSAGES`, the one
+A row is checked by the one rule of a decision (`deciding.check_decision`, the review page's): what the file itself
+can get wrong (an unknown unit, form or year, a decision or commendation not understood, a unit twice) is checked
+here, everything else there — a number and a date for a recognition or a withdrawal, a `reason` (`lý do`) to
+recognise a unit whose result does not meet the rule or to withdraw a recognition, a registration accepted, not
+recognised. Problems are values (row number, code, parameters); their sentences are in `deciding.MESSAGES`, the one
 catalogue of the decisions' refusals, worded for a file's row.
 """
 
@@ -29,6 +33,7 @@ HEADERS = {
     "decision_no": ("decision no", "decision number", "so quyet dinh", "so qd"),
     "decided_on": ("decided on", "decision date", "ngay quyet dinh", "ngay qd", "ngay"),
     "comment": ("comment", "nhan xet", "ghi chu"),
+    "reason": ("reason", "ly do"),
     "commendation": ("commendation", "tuyen duong", "de nghi tuyen duong"),
 }
 REQUIRED = ("unit", "form", "year", "decision", "decision_no", "decided_on")
@@ -36,6 +41,7 @@ DECISIONS = {
     "recognised": "recognised", "recognized": "recognised", "cong nhan": "recognised",
     "not recognised": "not_recognised", "not recognized": "not_recognised", "khong cong nhan": "not_recognised",
     "withdrawn": "withdrawn", "thu hoi": "withdrawn", "thu hoi cong nhan": "withdrawn",
+    "accepted": "accepted", "tiep nhan": "accepted", "da tiep nhan": "accepted",
 }
 YES = {"1", "x", "yes", "true", "co", "y"}
 NO = {"", "0", "no", "false", "khong", "n"}
@@ -82,7 +88,7 @@ def parse(db: Database, path: Path, today: dt.date | None = None) -> tuple[list[
         if not found:
             # Earlier rows of the file count as decided (a withdrawal may follow a recognition in the same file).
             current = state[key] if key in state else current_decision(db, *key)
-            _row, refusals = check_decision(db, *key, entry["kind"], comment=entry["comment"],
+            _row, refusals = check_decision(db, *key, entry["kind"], comment=entry["comment"], reason=entry["reason"],
                                             decision_no=entry["decision_no"], decided_on=entry["decided_on"],
                                             commendation=entry["commendation"], today=today, current=current)
             found += [Problem(number, r.code, {**r.params, "value": cell(r.field) if r.field in index else ""})
@@ -110,15 +116,12 @@ def _read_row(db: Database, number: int, cell, forms: set[str], cycles: dict[str
                                               "years": f"{years[0]}–{years[-1]}" if years else "—"}))
     if kind is None:
         found.append(Problem(number, "decision", {"value": cell("decision")[:40]}))
-    if not cell("decision_no"):
-        found.append(Problem(number, "decision_no"))
-    if not cell("decided_on"):
-        found.append(Problem(number, "decided_on"))
     commendation = fold_name(cell("commendation"))
     if commendation not in YES | NO:
         found.append(Problem(number, "commendation_value", {"value": cell("commendation")[:20]}))
     entry = {"row": number, "unit": unit, "form": form_id, "year": year, "kind": kind, "comment": cell("comment"),
-             "decision_no": cell("decision_no"), "decided_on": cell("decided_on"), "commendation": commendation in YES}
+             "reason": cell("reason"), "decision_no": cell("decision_no"), "decided_on": cell("decided_on"),
+             "commendation": commendation in YES}
     return entry, found
 
 
@@ -132,7 +135,7 @@ def import_decisions(db: Database, path: Path, actor: str = "cli", today: dt.dat
             for entry in wanted:
                 try:
                     record_decision(db, entry["unit"], entry["form"], entry["year"], entry["kind"], actor,
-                                    comment=entry["comment"], decision_no=entry["decision_no"],
+                                    comment=entry["comment"], reason=entry["reason"], decision_no=entry["decision_no"],
                                     decided_on=entry["decided_on"], commendation=entry["commendation"],
                                     source="import", today=today)
                 except DecisionError as exc:

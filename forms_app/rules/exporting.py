@@ -10,7 +10,7 @@ from forms_app.data.connection import Database
 from forms_app.rules import registry
 
 DECISIONS_VI = {"recognised": "Công nhận", "not_recognised": "Không công nhận", "returned": "Trả lại để bổ sung",
-                "withdrawn": "Thu hồi công nhận"}
+                "withdrawn": "Thu hồi công nhận", "accepted": "Tiếp nhận"}
 
 
 def section_ids(db: Database, form_id: str) -> list[tuple[str, str]]:

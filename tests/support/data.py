@@ -26,7 +26,10 @@ WEB_UNITS = [
     {"code": "LY", "name": "Đoàn khoa Vật lý", "cluster": "Cụm 1 – Khoa học Tự nhiên"},
 ]
 ACCOUNTS = [("toan", "unit", "TOAN"), ("toan2", "unit", "TOAN"), ("van", "unit", "VAN"),
-            ("vanphong", "reviewer", None), ("admin", "admin", None)]
+            ("vanphong", "reviewer", None), ("kiemtra", "inspector", None), ("phutrachcum", "cluster_lead", None),
+            ("admin", "admin", None)]
+# Each cluster lead's clusters: phutrachcum is in charge of TOAN's and LY's cluster, not VAN's.
+LEAD_CLUSTERS = {"phutrachcum": ["Cụm 1 – Khoa học Tự nhiên"]}
 # Inside the 2022 self-assessment window (1 Aug – 1 Oct 2022) and after the 2022 registration closed.
 OPEN_DAY = dt.datetime(2022, 9, 15, 3, 0, tzinfo=dt.timezone.utc)
 SELF = "tu-danh-gia-3-chu-dong"
@@ -82,10 +85,16 @@ def _build_web(data_dir: Path) -> Path:
     with opened(data_dir) as forms:
         registry.load_definitions_into(forms, [shipped_folder()])
         units.save_units(forms, WEB_UNITS)
+    add_accounts(data_dir)
+    return data_dir
+
+
+def add_accounts(data_dir: Path) -> None:
+    """ACCOUNTS (a cluster lead with its LEAD_CLUSTERS), each with PASSWORD."""
     with opened(data_dir, connection.open_accounts) as accounts_db:
         for username, role, unit in ACCOUNTS:
-            accounts.add_user(accounts_db, username, PASSWORD, role, unit, hasher=passwords.CHEAP_HASHER)
-    return data_dir
+            accounts.add_user(accounts_db, username, PASSWORD, role, unit, clusters=LEAD_CLUSTERS.get(username, ()),
+                              hasher=passwords.CHEAP_HASHER)
 
 
 def open_for_toan_today(data_dir: Path) -> Path:

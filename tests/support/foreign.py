@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from forms_app.data import connection
-from forms_app.rules import accounts, passwords, registry, submitting, units
-from support.data import ACCOUNTS, PASSWORD, TEMPLATES, WEB_UNITS, opened
+from forms_app.rules import registry, submitting, units
+from support.data import PASSWORD, TEMPLATES, WEB_UNITS, add_accounts, opened
 
 FOREIGN = Path(__file__).resolve().parents[1] / "data" / "foreign"
 SIGNUP = "ghi-danh-doi-tinh-nguyen"
@@ -46,9 +45,7 @@ def _build(data_dir: Path) -> Path:
     init(data_dir)
     with opened(data_dir) as forms:
         units.save_units(forms, WEB_UNITS)
-    with opened(data_dir, connection.open_accounts) as accounts_db:
-        for username, role, unit in ACCOUNTS:
-            accounts.add_user(accounts_db, username, PASSWORD, role, unit, hasher=passwords.CHEAP_HASHER)
+    add_accounts(data_dir)
     return data_dir
 
 

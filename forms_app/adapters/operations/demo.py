@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import html
+import io
 import json
 import random
 import string
 from pathlib import Path
 from typing import Any, Callable
 
+from exports.certificate import render_pdf
 from form_definitions import Definition, Question, shipped_folder
 from forms_app.data import clock
 from forms_app.data import connection as database
 from forms_app.data.clock import stamp, today
-from forms_app.rules import accounts, deciding, passwords, registry, submitting, windows
+from forms_app.rules import accounts, deciding, inspections, passwords, proposals, registry, submitting, verdict, windows
 from forms_app.rules import units as units_rules
 from forms_app.rules.submitting import scored_rows
 from scoring import points, score, visibility, visible_answers
@@ -184,7 +188,9 @@ def make_demo(data_dir: Path, *, units: int, first_year: int, last_year: int, se
             demo_units = [u["code"] for u in unit_rows[:DEMO_ACCOUNTS]]
             _make_accounts(accounts_db, forms, rng, demo_units, data_dir)
             counts = _make_submissions(forms, definitions, unit_rows, years, rng, set(demo_units), progress)
+            _make_inspections(forms, data_dir, definitions, years, demo_units)
             decided = _make_decisions(forms, definitions, years, seed)
+            _make_proposals(forms, definitions, years, accounts.reviewer_clusters(accounts_db, LEAD))
             _open_for_demo_units(forms, definitions, demo_units, years[-1])
     finally:
         forms.close()
@@ -201,28 +207,33 @@ def sign_in_help(data_dir: Path) -> str:
     firsts = {}
     for row in rows:
         firsts.setdefault(row["role"], row)
-    names = {"unit": "Đơn vị (unit)", "reviewer": "Người đánh giá (reviewer)", "admin": "Quản trị (admin)"}
     lines = [f"Đăng nhập tại /login — tất cả {len(rows)} tài khoản mẫu ở {path}:"]
-    for role in ("unit", "reviewer", "admin"):
+    for role, label in accounts.ROLE_LABELS.items():
         if role in firsts:
             row = firsts[role]
             unit = f" (đơn vị {row['unit']}: biểu mẫu tự đánh giá 2022 đang mở để dùng thử)" if row["unit"] else ""
-            lines.append(f"  {names[role]:<28} tên đăng nhập: {row['username']:<10} mật khẩu: {row['password']}{unit}")
+            clusters = f" (cụm: {row['clusters']})" if row.get("clusters") else ""
+            name = f"{label['vi']} ({role})"
+            lines.append(f"  {name:<30} tên đăng nhập: {row['username']:<11} mật khẩu: {row['password']}{unit}{clusters}")
     return "\n".join(lines)
 
 
 def _make_accounts(accounts_db, forms, rng: random.Random, unit_codes: list[str], data_dir: Path) -> list[dict]:
+    # The cluster lead is in charge of the clusters of the first two demo units (which have unit accounts too).
+    lead_clusters = list(dict.fromkeys(units_rules.find_unit(forms, code)["cluster"] for code in unit_codes[:2]))
     rows = [
-        {"username": "admin", "role": "admin", "unit": ""},
-        {"username": "vanphong", "role": "reviewer", "unit": ""},
-        {"username": "kiemtra", "role": "reviewer", "unit": ""},
-    ] + [{"username": code.lower(), "role": "unit", "unit": code} for code in unit_codes]
+        {"username": "admin", "role": "admin", "unit": "", "clusters": ""},
+        {"username": "vanphong", "role": "reviewer", "unit": "", "clusters": ""},
+        {"username": "kiemtra", "role": "inspector", "unit": "", "clusters": ""},
+        {"username": "phutrachcum", "role": "cluster_lead", "unit": "", "clusters": "; ".join(lead_clusters)},
+    ] + [{"username": code.lower(), "role": "unit", "unit": code, "clusters": ""} for code in unit_codes]
     for row in rows:
         row["password"] = _password(rng)
         accounts.add_user(accounts_db, row["username"], row["password"], row["role"], row["unit"] or None,
+                          clusters=lead_clusters if row["clusters"] else (),
                           hasher=passwords.CHEAP_HASHER)  # demo passwords are printed anyway; a sign-in rehashes them
     with (data_dir / "demo-accounts.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["username", "password", "role", "unit"])
+        writer = csv.DictWriter(handle, fieldnames=["username", "password", "role", "unit", "clusters"])
         writer.writeheader()
         writer.writerows(rows)
     (data_dir / "demo-accounts.csv").chmod(0o600)
@@ -321,52 +332,84 @@ def _flush(forms, buffers: dict[str, list[tuple]]) -> None:
 
 
 DECISION_DAY = (10, 20)  # the standing committee meets in October, after the reports are in (1 October)
-NOT_RECOGNISED_COMMENTS = [
-    "Chưa đạt điểm tối thiểu ở một hoặc nhiều nhóm tiêu chí; đề nghị đơn vị khắc phục trong năm tới.",
-    "Tổng điểm chưa đạt mức công nhận; cần tăng cường công tác tham mưu và phối hợp.",
-    "Một số chi đoàn chưa sinh hoạt định kỳ; minh chứng còn thiếu.",
-]
 ADJUSTMENT_REASON = "Ban Kiểm tra: minh chứng chưa đúng nội dung yêu cầu của tiêu chí."
 
 
 def _make_decisions(forms, definitions: list[Definition], years: list[int], seed: int) -> int:
-    """The committee's decisions on every submitted self-assessment of a year already decided, and two adjustments.
+    """The year's decisions for every year already decided, as the office records them: the registrations
+    accepted, then two inspections' adjustments, then one decision of the standing committee per year (one number,
+    one date in October) for every submitted self-assessment (`deciding.record_many`).
 
-    Recognised when the automatic result says so (one decision number per year, dated in October),
-    not recognised otherwise; the best units recognised every year are put forward for
-    commendation. The demo accounts' units have no last-year submission, so that year stays open
-    and undecided for them. Drawn from its own generator, so the answers above do not depend on it.
+    A unit is recognised when its result (the adjustments applied) meets the recognition rule, and not recognised
+    otherwise, with the reason its result gives (`verdict.why`: the total or the sections under their marks); each
+    year's best recognised units are put forward for commendation. The demo accounts' units have no last-year
+    submission, so that year stays open and undecided for them; in the last decided year about one unit in four
+    is left waiting for its decision (`_left_waiting`). Drawn from its own generator, so the answers above
+    do not depend on it.
     """
     rng = random.Random(seed * 1009 + 17)
     assessed = [d for d in definitions if d.result is not None and d.result.has_recognition_rule]
-    by_id = {d.id: d for d in assessed}
     decided_years = [y for y in years if dt.date(y, *DECISION_DAY) <= today()]
     if not assessed or not decided_years:
         return 0
     meetings = {y: (f"{rng.randint(100, 399)}-QĐ/ĐTN", dt.date(y, 10, rng.randint(12, DECISION_DAY[1]))) for y in decided_years}
+    accepted = _accept_registrations(forms, [d for d in definitions if not d.scored], decided_years)
     submitted = submitting.submitted_scored(forms, [d.id for d in assessed], decided_years)
-    # Commendation: among units recognised in every decided year, the best of the last one.
-    recognised_years: dict[tuple[str, str], int] = {}
-    for _sid, unit, form_id, _year, recognised, _total in submitted:
-        recognised_years[(unit, form_id)] = recognised_years.get((unit, form_id), 0) + recognised
-    last = decided_years[-1]
-    candidates = sorted(((total, unit, form_id) for _sid, unit, form_id, year, recognised, total in submitted
-                         if year == last and recognised_years[(unit, form_id)] == len(decided_years)), reverse=True)
-    commended = {(unit, form_id) for _total, unit, form_id in candidates[:max(3, len(candidates) // 5)]}
-
-    rows = []
-    for _sid, unit, form_id, year, recognised, _total in submitted:
+    adjustments = _demo_adjustments(forms, {d.id: d for d in assessed}, [r for r in submitted if r[4]], rng, meetings)
+    if adjustments:
+        deciding.record_adjustments_many(forms, adjustments, actor="demo")
+    facts = deciding.read_facts(forms, [(unit, form_id, year) for _sid, unit, form_id, year, _r, _t in submitted])
+    commended = _commended(facts)
+    recorded = 0
+    for year in decided_years:
         number, day = meetings[year]
         moment = stamp(dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=clock.TIME_ZONE))
-        if recognised:
-            rows.append((unit, form_id, year, "recognised", None, None, number, day.isoformat(),
-                         int(year == last and (unit, form_id) in commended), "import", "demo", moment))
-        else:
-            rows.append((unit, form_id, year, "not_recognised", rng.choice(NOT_RECOGNISED_COMMENTS), None, number,
-                         day.isoformat(), 0, "import", "demo", moment))
-    adjustments = _demo_adjustments(forms, by_id, [r for r in submitted if r[4]], rng, meetings)
-    deciding.record_many(forms, rows, adjustments, actor="demo")
-    return len(rows)
+        entries = [_verdict(key, fact, key in commended) for key, fact in facts.items()
+                   if key[2] == year and not (year == decided_years[-1] and _left_waiting(key[0]))]
+        if entries:
+            deciding.record_many(forms, entries, "demo", decision_no=number, decided_on=day, source="import",
+                                 recorded_at=moment)
+            recorded += len(entries)
+    return accepted + recorded
+
+
+def _left_waiting(unit_code: str) -> bool:
+    """About one unit in four is left without the last year's decision: the office's queue "chờ quyết định" has
+    something to show (and to decide) in the demo."""
+    return int(hashlib.sha256(unit_code.encode()).hexdigest(), 16) % 4 == 0
+
+
+def _verdict(key: tuple[str, str, int], fact: deciding.Facts, commended: bool) -> deciding.Entry:
+    """The standing committee's decision on one unit: recognised when its result meets the rule, else not, saying why."""
+    if verdict.meets(fact.standing):
+        return deciding.Entry(*key, "recognised", commendation=commended)
+    return deciding.Entry(*key, "not_recognised", comment=fact.why("vi"))
+
+
+def _commended(facts: dict[tuple[str, str, int], deciding.Facts]) -> set[tuple[str, str, int]]:
+    """Each year, the best fifth of the units recognised that year (one at least), by their total."""
+    by_year: dict[int, list[tuple[float, tuple[str, str, int]]]] = {}
+    for key, fact in facts.items():
+        if verdict.meets(fact.standing):
+            by_year.setdefault(key[2], []).append((fact.standing["total"], key))
+    return {key for ranked in by_year.values() for _total, key in sorted(ranked, reverse=True)[:max(1, len(ranked) // 5)]}
+
+
+def _accept_registrations(forms, registrations: list[Definition], years: list[int]) -> int:
+    """The office accepts every submitted registration of the decided years: one batch per form and year, recorded
+    two weeks after the registration closed."""
+    count = 0
+    for definition in registrations:
+        for year in years:
+            keys = [(unit, definition.id, year) for unit in deciding.submitted_units(forms, definition.id, year)]
+            if not keys:
+                continue
+            day = definition.schedule.window(year)[1] + dt.timedelta(days=14)
+            moment = stamp(dt.datetime(day.year, day.month, day.day, 10, 0, tzinfo=clock.TIME_ZONE))
+            deciding.record_many(forms, [deciding.Entry(*key, "accepted") for key in keys], "demo", decision_no=None,
+                                 decided_on=None, source="import", today=day, recorded_at=moment)
+            count += len(keys)
+    return count
 
 
 def _demo_adjustments(forms, definitions: dict[str, Definition], recognised: list[tuple], rng: random.Random,
@@ -402,4 +445,103 @@ def _open_for_demo_units(forms, definitions: list[Definition], unit_codes: list[
     for definition in definitions:
         if definition.requires:
             for code in unit_codes:
+                if windows.window(forms, code, definition.id, year).closes >= until:
+                    continue  # open long enough already: an extension only moves a deadline later
                 windows.grant_extension(forms, code, definition.id, year, until, "Dữ liệu mẫu: mở để dùng thử", "demo")
+
+
+# The inspection committee's inspections, the cluster lead's comments and proposals, the office's selections
+
+INSPECTOR, LEAD, OFFICE = "kiemtra", "phutrachcum", "vanphong"
+INSPECTION_DAY = (10, 8)  # after the reports (1 October), before the standing committee meets
+INSPECTION_TEAM = "Đ/c Nguyễn Văn An (Chủ nhiệm Ủy ban Kiểm tra), Đ/c Trần Thị Bình (Ủy viên), Đ/c Lê Minh Châu (Ủy viên)"
+
+
+class _File:
+    """An uploaded file as `rules.uploads.store` reads one (a name and a stream)."""
+
+    def __init__(self, filename: str, content: bytes):
+        self.filename, self.stream = filename, io.BytesIO(content)
+
+
+def _decided_years(years: list[int]) -> list[int]:
+    return [y for y in years if dt.date(y, *DECISION_DAY) <= today()]
+
+
+def _make_inspections(forms, data_dir: Path, definitions: list[Definition], years: list[int], units: list[str]) -> int:
+    """The inspection committee inspects the first two demo units' self-assessment of the year before the last one
+    decided (the demo accounts read it back on their result page): an inspection with its minutes (a PDF) and two
+    adjustments taking a point from questions that earned points, recorded before the committee decides."""
+    decided = _decided_years(years)
+    scored = [d for d in definitions if d.scored]
+    if not decided or not scored:
+        return 0
+    year, definition = decided[-2] if len(decided) > 1 else decided[-1], scored[0]
+    day = dt.date(year, *INSPECTION_DAY)
+    moment = stamp(dt.datetime(day.year, day.month, day.day, 15, 0, tzinfo=clock.TIME_ZONE))
+    adjustments = []
+    for code in units[:2]:
+        submission = submitting.find(forms, code, definition.id, year)
+        if not submission or submission["status"] != "submitted":
+            continue
+        answers = submitting.revision_answers(forms, submission["id"], 1) or {}
+        report = score(definition, answers)
+        earned = [q for q in report["questions"] if q["visible"] and q["max_points"] > 0 and q["points"] >= 1][:2]
+        if score(definition, answers, {q["id"]: q["points"] - 1 for q in earned})["recognised"] != report["recognised"]:
+            earned = []  # the demo's decisions follow the automatic result: an adjustment here never turns it
+        name = units_rules.find_unit(forms, code)["name"]
+        conclusion = (f"{name} thực hiện cơ bản đúng kế hoạch năm {year}. " + (
+            f"Minh chứng của {len(earned)} nội dung chưa đầy đủ; Ủy ban Kiểm tra điều chỉnh điểm các nội dung đó."
+            if earned else "Minh chứng đầy đủ, đúng nội dung yêu cầu."))
+        inspections.record_inspection(
+            forms, data_dir, unit_code=code, form_id=definition.id, cycle_year=year, inspected_on=day,
+            members=INSPECTION_TEAM, conclusion=conclusion, actor=INSPECTOR, today=today(), recorded_at=moment,
+            minutes_upload=_File(f"bien-ban-kiem-tra-{code}-{year}.pdf", _minutes_pdf(name, year, day, conclusion)))
+        reason = f"Biên bản kiểm tra ngày {day:%d/%m/%Y}: minh chứng chưa đầy đủ."
+        adjustments += [(submission["id"], q["id"], q["points"] - 1, reason, INSPECTOR, moment) for q in earned]
+    if adjustments:
+        deciding.record_adjustments_many(forms, adjustments, actor="demo")
+    return len(adjustments)
+
+
+def _minutes_pdf(unit_name: str, year: int, day: dt.date, conclusion: str) -> bytes:
+    """The minutes of a demo inspection, as a PDF."""
+    return render_pdf(
+        "<html lang='vi'><body style='font-family: sans-serif'><h1>Biên bản kiểm tra</h1>"
+        f"<p>Đơn vị: {html.escape(unit_name)} — năm {year}</p><p>Ngày kiểm tra: {day:%d/%m/%Y}</p>"
+        f"<p>Thành phần: {html.escape(INSPECTION_TEAM)}</p><p>Kết luận: {html.escape(conclusion)}</p>"
+        "<p><em>Dữ liệu mẫu.</em></p></body></html>")
+
+
+def _make_proposals(forms, definitions: list[Definition], years: list[int], clusters: list[str]) -> int:
+    """The cluster lead's comments and proposals on the units of their clusters for the last decided year in which
+    some of them were decided (made before the committee met), and the office's selection afterwards: two of the
+    recognised units proposed for commendation, one unit proposed for the forum."""
+    decided = _decided_years(years)
+    scored = [d for d in definitions if d.scored]
+    if not decided or not scored or not clusters:
+        return 0
+    form_id = scored[0].id
+    _total, found = units_rules.search_units(forms, clusters=clusters, query="", page=1, per_page=40)
+    current = deciding.current_decisions(forms, [u["code"] for u in found])
+    verdicts = {y: {u["code"]: current[(u["code"], form_id, y)]["decision"] for u in found
+                    if (u["code"], form_id, y) in current} for y in decided}
+    year = next((y for y in reversed(decided) if verdicts[y]), None)
+    if year is None:
+        return 0
+    recognised = [code for code, kind in verdicts[year].items() if kind == "recognised"]
+    others = [code for code in verdicts[year] if code not in recognised]
+    proposed_at = stamp(dt.datetime(year, 10, 5, 10, 0, tzinfo=clock.TIME_ZONE))
+    selected_at = stamp(dt.datetime(year, 11, 15, 9, 0, tzinfo=clock.TIME_ZONE))
+    comments = [(code, year, "Đã dự sinh hoạt chi đoàn cùng đơn vị; Ban Chấp hành nắm chắc tình hình đoàn viên.", LEAD,
+                 proposed_at) for code in (recognised + others)[:3]]
+    forum = (recognised + others)[:2]
+    proposed = ([(code, year, "commendation", LEAD, "Dẫn đầu cụm thi đua, hoàn thành xuất sắc các chỉ tiêu đăng ký.",
+                  proposed_at) for code in recognised[:4]]
+                + [(code, year, "forum", LEAD, "Mô hình sinh hoạt chi đoàn trực tuyến đáng chia sẻ.", proposed_at)
+                   for code in forum]
+                + [(code, year, "recognition", LEAD, None, proposed_at) for code in (recognised[4:6] + others)[:4]])
+    selected = ([(code, year, "commendation", OFFICE, selected_at) for code in recognised[:2]]
+                + [(code, year, "forum", OFFICE, selected_at) for code in forum[:1]])
+    proposals.record_many(forms, comments, proposed, selected, actor="demo")
+    return len(proposed)

@@ -14,7 +14,6 @@ from forms_app.data import reviewer_access
 from forms_app.rules import accounts
 from forms_app.rules import charts as reviewing
 
-REVIEWER_ROLES = ("reviewer", "admin")
 READ_ACTIONS = {"view-instance", "view-database", "view-table", "view-query", "execute-sql", "view-database-download"}
 # Datasette's pages about the server itself: absolute paths (databases), versions (versions, plugins), threads,
 # settings. Nobody needs them through the web, admins included: the server's operator reads them on the server.
@@ -30,7 +29,7 @@ def register() -> None:
 
 @hookimpl
 def actor_from_request(datasette, request):
-    """The web app's session cookie → {"id", "role", "clusters"}; None for anyone else."""
+    """The web app's session cookie → {"id", "role", "clusters", "browses_data"}; None for anyone else."""
     data_dir = getattr(datasette, "forms_app_data_dir", None)
     token = request.cookies.get(SESSION_COOKIE)
     if data_dir is None or not token:
@@ -43,13 +42,14 @@ def actor_from_request(datasette, request):
         clusters = accounts.reviewer_clusters(conn, user.username)
     finally:
         conn.close()
-    return {"id": user.username, "role": user.role, "clusters": clusters}
+    return {"id": user.username, "role": user.role, "clusters": clusters, "browses_data": user.browses_data}
 
 
 @hookimpl
 def permission_allowed(datasette, actor, action, resource):
-    """Reviewers and admins read; only admins see debugging pages; everyone else is refused everything."""
-    if not actor or actor.get("role") not in REVIEWER_ROLES:
+    """The roles that browse data (`User.browses_data`) read; only admins see debugging pages; everyone else is
+    refused everything."""
+    if not actor or not actor.get("browses_data"):
         return False
     database_name = resource[0] if isinstance(resource, (tuple, list)) else resource
     if database_name == reviewer_access.CATALOGUE:  # Datasette's own catalogue: the databases' absolute paths
@@ -83,7 +83,7 @@ def prepare_connection(conn, database, datasette):
 @hookimpl
 def menu_links(datasette, actor, request):
     """Reviewers' menu: the charts page, and the way back to the web app."""
-    if actor and actor.get("role") in REVIEWER_ROLES:
+    if actor and actor.get("browses_data"):
         return [
             {"href": datasette.urls.path("/-/bieu-do"), "label": "Biểu đồ"},
             {"href": "/", "label": "Về trang quản lý"},

@@ -1,19 +1,19 @@
-"""The administrator's pages: accounts (create, reset a password, a reviewer's clusters), cycle windows, per-unit extensions,
-upload quotas."""
+"""The administrator's pages: accounts (create, change a role with its unit or clusters, reset a password), cycle
+windows, per-unit extensions, upload quotas."""
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from forms_app.adapters.web.auth import account_message, role_required
-from forms_app.adapters.web.context import accounts_db, forms_db
+from forms_app.adapters.web.auth import account_message, capability_required
+from forms_app.adapters.web.context import accounts_db, forms_db, today
 from forms_app.adapters.web.i18n import VietnameseMeta, current_language
 from forms_app.rules import accounts, registry, units, uploads, windows
 from forms_app.rules.account_errors import AccountError
@@ -22,14 +22,20 @@ from forms_app.rules.units import cluster_names
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-class UserForm(FlaskForm):
+class RoleForm(FlaskForm):
+    """An account's role, with its unit (a unit account) or its clusters (a cluster lead), and its address."""
+
     class Meta(VietnameseMeta):
         pass
 
-    username = StringField(validators=[DataRequired(), Length(max=64)])
-    role = SelectField(choices=[SelectChoice(role) for role in ("unit", "reviewer", "admin")])
+    role = SelectField(choices=[SelectChoice(role) for role in accounts.ROLES])
     unit_code = StringField(validators=[Optional(), Length(max=64)])
     clusters = StringField(validators=[Optional(), Length(max=2000)])
+    email = StringField(validators=[Optional(), Length(max=254)])
+
+
+class UserForm(RoleForm):
+    username = StringField(validators=[DataRequired(), Length(max=64)])
     password = PasswordField(validators=[DataRequired(), Length(max=256)])
 
 
@@ -64,53 +70,90 @@ def split_clusters(text: str | None) -> list[str]:
     return [" ".join(part.split()) for part in re.split(r"[,;\n]", text or "") if part.strip()]
 
 
+def role_labels() -> dict[str, str]:
+    """Each role as the plan names it, in the page's language (Đơn vị, Văn phòng, Ủy ban Kiểm tra, Phụ trách cụm, Quản trị)."""
+    return {role: label[current_language()] for role, label in accounts.ROLE_LABELS.items()}
+
+
+# Which field a refused account operation is about: its sentence goes beside it.
+ERROR_FIELDS = {"bad_username": "username", "user_exists": "username", "bad_role": "role", "last_admin": "role",
+                "unit_needed": "unit_code", "unit_not_allowed": "unit_code", "unknown_unit": "unit_code",
+                "clusters_lead_only": "clusters", "clusters_needed": "clusters", "unknown_cluster": "clusters",
+                "bad_email": "email"}
+
+
+def _refused(error: AccountError | None = None, form: RoleForm | None = None) -> dict:
+    """What an account page shows of a refusal (by the rules, or of a form that did not validate): the sentence, and
+    the field it goes beside."""
+    if error is not None:
+        field, message = ERROR_FIELDS.get(error.code, "password"), account_message(error)
+    elif form is not None and form.errors:
+        field = next(name for name in ("username", "role", "unit_code", "clusters", "email", "password") if name in form.errors)
+        message = {"username": _("Hãy điền tên đăng nhập (tối đa 64 ký tự)."), "role": _("Hãy chọn một vai trò."),
+                   "password": _("Hãy điền mật khẩu.")}.get(field, _("Nội dung ô này quá dài."))
+    else:
+        return {"error": None, "error_field": None, "field_errors": {}}
+    return {"error": message, "error_field": field, "field_errors": {field: message}}
+
+
+def _role_fields(form: RoleForm) -> dict:
+    """The role form's values as the rules take them: the unit only for a unit account (the page shows the field for
+    every role); clusters as typed, which the rules refuse for any role but a cluster lead."""
+    return {"role": form.role.data,
+            "unit_code": ((form.unit_code.data or "").strip() or None) if form.role.data == "unit" else None,
+            "clusters": split_clusters(form.clusters.data), "email": form.email.data}
+
+
 @bp.route("/users", methods=["GET", "POST"])
-@role_required("admin")
+@capability_required("is_admin")
 def users():
-    """All accounts; creates one."""
+    """All accounts with their roles; creates one."""
     form = UserForm()
-    error = None
+    refused = _refused()
     if form.validate_on_submit():
-        # The unit field counts only for a unit account (the page shows it for every role).
-        unit_code = ((form.unit_code.data or "").strip() or None) if form.role.data == "unit" else None
         try:
             accounts.create_account(accounts_db(), forms_db(), actor=g.user.username, username=form.username.data,
-                                    password=form.password.data, role=form.role.data, unit_code=unit_code,
-                                    clusters=split_clusters(form.clusters.data))
+                                    password=form.password.data, **_role_fields(form))
         except AccountError as exc:
-            error = account_message(exc)
+            refused = _refused(exc)
         else:
             flash(_("Đã tạo tài khoản %(name)s.", name=form.username.data), "ok")
             return redirect(url_for("admin.users"), 303)
     elif request.method == "POST":
-        error = _("Hãy điền tên đăng nhập và mật khẩu.")
-    return _users_page(form, error)
+        refused = _refused(form=form)
+    return render_template("admin/users.html", form=form, rows=accounts.list_users(accounts_db()),
+                           clusters=accounts.all_reviewer_clusters(accounts_db()), labels=role_labels(),
+                           known_clusters=cluster_names(forms_db()), **refused), (422 if refused["error"] else 200)
 
 
-def _users_page(form: UserForm, error: str | None):
-    return render_template("admin/users.html", form=form, error=error, rows=accounts.list_users(accounts_db()),
-                           clusters=accounts.all_reviewer_clusters(accounts_db()),
-                           known_clusters=cluster_names(forms_db())), (400 if error else 200)
-
-
-@bp.route("/users/<username>/clusters", methods=["POST"])
-@role_required("admin")
-def set_clusters(username: str):
-    """Limit a reviewer to some emulation clusters (a cluster lead); an empty field lifts the limit."""
-    try:
-        clusters = accounts.assign_clusters(accounts_db(), forms_db(), actor=g.user.username, username=username,
-                                            names=split_clusters(request.form.get("clusters", "")[:2000]))
-    except AccountError as exc:
-        return _users_page(UserForm(formdata=None), account_message(exc))
-    if clusters:
-        flash(_("%(name)s chỉ xét duyệt các đơn vị thuộc: %(clusters)s.", name=username, clusters="; ".join(clusters)), "ok")
-    else:
-        flash(_("%(name)s xét duyệt được mọi đơn vị.", name=username), "ok")
-    return redirect(url_for("admin.users"), 303)
+@bp.route("/users/<username>", methods=["GET", "POST"])
+@capability_required("is_admin")
+def edit_user(username: str):
+    """Change an account's role (with its unit or its clusters) and its address."""
+    account = accounts.account(accounts_db(), username)
+    if account is None:
+        return render_template("errors/error.html", code=404, message=_("Không có tài khoản này.")), 404
+    username = account["username"]
+    form = RoleForm(data={"role": account["role"], "unit_code": account["unit_code"], "email": account["email"],
+                          "clusters": ", ".join(account["clusters"])})
+    refused = _refused()
+    if form.validate_on_submit():
+        try:
+            accounts.change_role(accounts_db(), forms_db(), actor=g.user.username, username=username,
+                                 **_role_fields(form))
+        except AccountError as exc:
+            refused = _refused(exc)
+        else:
+            flash(_("Đã lưu vai trò của %(name)s: %(role)s.", name=username, role=role_labels()[form.role.data]), "ok")
+            return redirect(url_for("admin.users"), 303)
+    elif request.method == "POST":
+        refused = _refused(form=form)
+    return render_template("admin/user.html", form=form, username=username, labels=role_labels(),
+                           known_clusters=cluster_names(forms_db()), **refused), (422 if refused["error"] else 200)
 
 
 @bp.route("/users/<username>/password", methods=["GET", "POST"])
-@role_required("admin")
+@capability_required("is_admin")
 def reset_password(username: str):
     """An admin sets a new password for an account; its sessions end and any lock is lifted."""
     form = ResetForm()
@@ -130,46 +173,77 @@ def reset_password(username: str):
 
 
 @bp.route("/cycles", methods=["GET"])
-@role_required("admin")
+@capability_required("is_admin")
 def cycles():
     """Every form's window per cycle year, and the per-unit extensions."""
+    return _cycles_page()
+
+
+def _cycles_page(*, cycle_key: tuple[str, int] | None = None, cycle_errors: dict | None = None,
+                 cycle_values: dict | None = None, extension_form: ExtensionForm | None = None,
+                 extension_errors: dict | None = None, status: int = 200):
+    """The cycles page; a refused window or extension comes back with its sentences beside the fields and what was
+    typed (422)."""
     db = forms_db()
     rows, extensions = windows.all_windows(db)
     forms = sorted(registry.latest_definitions(db), key=lambda d: not d.scored)  # scored first: the usual extension
     titles = {d.id: d.title.get(current_language()) for d in forms}
-    return render_template("admin/cycles.html", rows=rows, extensions=extensions, form=CycleForm(),
-                           extension_form=ExtensionForm(), titles=titles)
+    return render_template("admin/cycles.html", rows=rows, extensions=extensions, titles=titles,
+                           cycle_key=cycle_key, cycle_errors=cycle_errors or {}, cycle_values=cycle_values or {},
+                           extension_form=extension_form or ExtensionForm(formdata=None),
+                           extension_errors=extension_errors or {}), status
 
 
 @bp.route("/cycles/<form_id>/<int:year>", methods=["POST"])
-@role_required("admin")
+@capability_required("is_admin")
 def set_cycle(form_id: str, year: int):
-    """Change a cycle's window (the definition's dates are only the default)."""
+    """Change a cycle's window (the definition's dates are only the default); one that closes before it opens is
+    refused with a sentence."""
     form = CycleForm()
-    if not form.validate() or form.opens.data > form.closes.data:
-        flash(_("Ngày mở phải là một ngày hợp lệ, trước hoặc bằng ngày đóng."), "error")
-        return redirect(url_for("admin.cycles"), 303)
-    changed = windows.set_window(forms_db(), form_id, year, form.opens.data, form.closes.data, g.user.username)
-    flash(_("Đã cập nhật thời hạn.") if changed else _("Không có chu kỳ này."), "ok" if changed else "error")
+    typed = {name: (request.form.get(name) or "")[:20] for name in ("opens", "closes")}
+    if not form.validate():
+        errors = {name: _("Hãy nhập một ngày hợp lệ.") for name in ("opens", "closes") if getattr(form, name).errors}
+        return _cycles_page(cycle_key=(form_id, year), cycle_errors=errors, cycle_values=typed, status=422)
+    try:
+        changed = windows.set_window(forms_db(), form_id, year, form.opens.data, form.closes.data, g.user.username)
+    except windows.WindowError as exc:
+        return _cycles_page(cycle_key=(form_id, year), cycle_errors=exc.messages(current_language()),
+                            cycle_values=typed, status=422)
+    if not changed:
+        abort(404)
+    flash(_("Đã cập nhật thời hạn."), "ok")
     return redirect(url_for("admin.cycles"), 303)
 
 
 @bp.route("/extensions", methods=["POST"])
-@role_required("admin")
+@capability_required("is_admin")
 def extend():
-    """Extend one unit's deadline for one form and cycle year."""
+    """Extend one unit's deadline for one form and cycle year; a date in the past or before the unit's current
+    deadline is refused with a sentence beside the field."""
     form = ExtensionForm()
     db = forms_db()
-    year = int(form.cycle_year.data) if (form.cycle_year.data or "").isdigit() else None
+    year = int(form.cycle_year.data) if (form.cycle_year.data or "").strip().isdigit() else None
+    errors: dict[str, str] = {}
     if not form.validate() or year is None:
-        flash(_("Hãy nhập mã đơn vị, chọn biểu mẫu, nhập năm và ngày gia hạn hợp lệ."), "error")
-        return redirect(url_for("admin.cycles"), 303)
-    if not windows.cycle_exists(db, form.form_id.data, year) or not units.unit_exists(db, form.unit_code.data):
-        flash(_("Không có đơn vị hoặc chu kỳ này."), "error")
-        return redirect(url_for("admin.cycles"), 303)
-    windows.grant_extension(db, form.unit_code.data, form.form_id.data, year, form.closes.data, form.reason.data,
-                            g.user.username)
-    flash(_("Đã gia hạn cho đơn vị %(unit)s đến hết ngày %(date)s.", unit=form.unit_code.data,
+        required = {"unit_code": _("Hãy nhập mã đơn vị."), "form_id": _("Hãy chọn biểu mẫu."),
+                    "cycle_year": _("Hãy nhập năm, ví dụ 2022."), "closes": _("Hãy nhập ngày gia hạn hợp lệ."),
+                    "reason": _("Lý do dài quá 500 ký tự.")}
+        errors = {name: text for name, text in required.items() if getattr(form, name).errors}
+        if year is None:
+            errors["cycle_year"] = required["cycle_year"]
+    elif not units.unit_exists(db, form.unit_code.data.strip()):
+        errors["unit_code"] = _("Không có đơn vị mang mã %(unit)s.", unit=form.unit_code.data.strip())
+    elif not windows.cycle_exists(db, form.form_id.data, year):
+        errors["cycle_year"] = _("Biểu mẫu này không có chu kỳ năm %(year)s.", year=year)
+    else:
+        try:
+            windows.grant_extension(db, form.unit_code.data.strip(), form.form_id.data, year, form.closes.data,
+                                    form.reason.data, g.user.username, on=today())
+        except windows.WindowError as exc:
+            errors = {field or "closes": text for field, text in exc.messages(current_language()).items()}
+    if errors:
+        return _cycles_page(extension_form=form, extension_errors=errors, status=422)
+    flash(_("Đã gia hạn cho đơn vị %(unit)s đến hết ngày %(date)s.", unit=form.unit_code.data.strip(),
             date=form.closes.data.strftime("%d/%m/%Y")), "ok")
     return redirect(url_for("admin.cycles"), 303)
 
@@ -183,7 +257,7 @@ class QuotaForm(FlaskForm):
 
 
 @bp.route("/uploads", methods=["GET", "POST"])
-@role_required("admin")
+@capability_required("is_admin")
 def upload_quotas():
     """The space each unit's uploaded files take and its quota; sets the quota of one unit, or of every unit."""
     form = QuotaForm()

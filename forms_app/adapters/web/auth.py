@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, password change, and the decorators that enforce roles on every route."""
+"""Sign-in, sign-out, password change, and the decorators that enforce what each role may do on every route."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from forms_app.adapters.web.context import SESSION_COOKIE, accounts_db
+from forms_app.adapters.web.context import SESSION_COOKIE, accounts_db, may_read
 from forms_app.adapters.web.i18n import VietnameseMeta, current_language
 from forms_app.rules import accounts
 from forms_app.rules.account_errors import AccountError
@@ -28,25 +28,44 @@ def account_message(error: AccountError) -> str:
     return error.message(current_language())
 
 
+def _to_sign_in():
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
 def login_required(view):
+    """Only signed-in users (anyone else is sent to sign in)."""
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         if g.user is None:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            return _to_sign_in()
         return view(*args, **kwargs)
 
     return wrapped
 
 
-def role_required(*roles: str):
-    """Only signed-in users of these roles; others get 403 (anonymous users are sent to sign in)."""
+# What a role may do is one of the User's capabilities, its properties (rules.accounts.User): is_unit (its own unit's
+# forms), is_reviewer (reads units), reads_every_unit, decides, inspects, proposes, browses_data, is_admin.
+CAPABILITIES = tuple(name for name, value in vars(accounts.User).items() if isinstance(value, property))
+
+
+def capability_required(*capabilities: str):
+    """Only signed-in users with one of these capabilities; others get 403 (anonymous users are sent to sign in).
+
+    A route naming a unit (`<unit_code>`) is moreover refused (403) to whoever may not read that unit
+    (`context.may_read`): a cluster lead outside their clusters, another unit's account.
+    """
+    unknown = [name for name in capabilities if name not in CAPABILITIES]
+    if unknown or not capabilities:
+        raise ValueError(f"no such capability: {unknown}")
 
     def decorator(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
             if g.user is None:
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            if g.user.role not in roles:
+                return _to_sign_in()
+            if not any(getattr(g.user, name) for name in capabilities):
+                abort(403)
+            if "unit_code" in kwargs and not may_read(kwargs["unit_code"]):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, send_file
 from flask_babel import gettext as _
 
-from forms_app.adapters.web.auth import role_required
+from forms_app.adapters.web.auth import capability_required
 from forms_app.adapters.web.context import forms_db, may_review
 from forms_app.rules import certificates
 
@@ -57,28 +57,28 @@ def _reviewable(unit_code: str) -> str:
 
 
 @bp.route("/forms/<form_id>/<int:year>/certificate.pdf")
-@role_required("unit")
+@capability_required("is_unit")
 def own(form_id: str, year: int):
     """The signed-in unit's certificate for a year."""
     return _send(g.user.unit_code, form_id, year)
 
 
 @bp.route("/forms/<form_id>/<int:year>/certificate", methods=["POST"])
-@role_required("unit")
+@capability_required("is_unit")
 def issue_own(form_id: str, year: int):
     """The unit has its certificate made (CSRF-checked), then downloads it."""
     return _issue(g.user.unit_code, form_id, year)
 
 
 @bp.route("/units/<unit_code>/forms/<form_id>/<int:year>/certificate.pdf")
-@role_required("reviewer", "admin")
+@capability_required("is_reviewer")
 def any_unit(unit_code: str, form_id: str, year: int):
     """A reviewer downloads the certificate of a unit they may review."""
     return _send(_reviewable(unit_code), form_id, year)
 
 
 @bp.route("/units/<unit_code>/forms/<form_id>/<int:year>/certificate", methods=["POST"])
-@role_required("reviewer", "admin")
+@capability_required("decides")
 def issue_any(unit_code: str, form_id: str, year: int):
     """A reviewer has a unit's certificate made (CSRF-checked), then downloads it."""
     return _issue(_reviewable(unit_code), form_id, year)

@@ -1,10 +1,11 @@
-"""What every request shares: its connections to the two databases (one each, kept in `g`) and the session cookie's name."""
+"""What every request shares: its connections to the two databases (one each, kept in `g`), the session cookie's name,
+and which units the signed-in user may read (`may_review`, `may_read`: cluster leads confined to their clusters)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, g
+from flask import abort, current_app, g
 
 from forms_app.data import clock, connection
 from forms_app.rules import accounts, units
@@ -35,18 +36,35 @@ def close_databases(exc) -> None:
 
 
 def limited_clusters() -> list[str]:
-    """The clusters the signed-in reviewer is limited to (a cluster lead); empty for every unit (and for admins)."""
-    if g.user is None or g.user.role != "reviewer":
+    """The clusters the signed-in cluster lead is confined to; empty for everyone else (who is not confined to clusters).
+
+    A cluster lead with no cluster (the rules never leave one so) reads nothing: 403 rather than every unit.
+    """
+    if g.user is None or g.user.role != "cluster_lead":
         return []
     if "reviewer_clusters" not in g:
         g.reviewer_clusters = accounts.reviewer_clusters(accounts_db(), g.user.username)
+    if not g.reviewer_clusters:
+        abort(403)
     return g.reviewer_clusters
 
 
 def may_review(unit_code: str) -> bool:
-    """Whether the signed-in reviewer or admin may read and decide for this unit (a cluster lead: only in their clusters)."""
-    clusters = limited_clusters()
-    return not clusters or units.in_clusters(forms_db(), unit_code, clusters)
+    """Whether the signed-in user reads (and, by role, acts on) this unit as a reviewer: the office, the inspection
+    committee and admins every unit, a cluster lead the units of their clusters; a unit account or nobody, never."""
+    if g.user is None or not g.user.is_reviewer:
+        return False
+    if g.user.reads_every_unit:
+        return True
+    return units.in_clusters(forms_db(), unit_code, limited_clusters())
+
+
+def may_read(unit_code: str) -> bool:
+    """Whether the signed-in user may read this unit's forms, results and files: its own unit account, or a reviewer
+    who may review it (`may_review`)."""
+    if g.user is not None and g.user.is_unit:
+        return g.user.unit_code == unit_code
+    return may_review(unit_code)
 
 
 def now():

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, g, render_template, request, send_file
 
 from exports.report import report_pdf
 from exports.tables import csv_bytes, xlsx_bytes
-from forms_app.adapters.web.auth import role_required
+from forms_app.adapters.web.auth import capability_required
 from forms_app.adapters.web.context import forms_db, limited_clusters
 from forms_app.adapters.web.i18n import current_language
 from forms_app.rules import certificates, registry, windows
@@ -58,7 +58,7 @@ def _tables(year: int):
 
 
 @bp.route("/<int:year>.xlsx")
-@role_required("reviewer", "admin")
+@capability_required("reads_every_unit")
 def xlsx(year: int):
     """The year's results and answers as one workbook with two sheets."""
     form_id, (head, rows), (a_head, a_rows) = _tables(year)
@@ -68,7 +68,7 @@ def xlsx(year: int):
 
 
 @bp.route("/<int:year>.zip")
-@role_required("reviewer", "admin")
+@capability_required("reads_every_unit")
 def csv_zip(year: int):
     """The same as two CSV files (UTF-8 with a BOM), zipped."""
     form_id, (head, rows), (a_head, a_rows) = _tables(year)
@@ -83,7 +83,7 @@ def csv_zip(year: int):
 
 
 @bp.route("/<int:year>/bao-cao.pdf")
-@role_required("reviewer", "admin")
+@capability_required("reads_every_unit")
 def report(year: int):
     """The year-end conference report."""
     issuer, _url = certificates.settings(g.data_dir)

@@ -13,10 +13,10 @@ from werkzeug.datastructures import MultiDict
 
 from exports.charts import section_bars
 from form_definitions import Definition
-from forms_app.adapters.web import reports, stash
-from forms_app.adapters.web.auth import role_required
+from forms_app.adapters.web import office, reports, stash
+from forms_app.adapters.web.auth import capability_required
 from forms_app.adapters.web.context import forms_db, may_review, now, today
-from forms_app.adapters.web.forms import build_form_class, form_value
+from forms_app.adapters.web.forms import build_form_class, file_error_message, form_value
 from forms_app.adapters.web.i18n import current_language, format_date, format_moment
 from forms_app.data.connection import WriteError, storage_trouble
 from forms_app.rules import registry, submitting, unit_form, uploads
@@ -45,6 +45,8 @@ def reviewed_form(form_id: str, year: int, unit_code: str) -> UnitForm:
 def read_only_reason(form: UnitForm) -> str | None:
     """The sentence saying why the form cannot be changed now, or None when it can."""
     blocked = form.blocked_by
+    if blocked == "decided" and form.window.decision == "accepted":
+        return _("Văn phòng Đoàn trường đã tiếp nhận biểu mẫu này nên đơn vị không thể sửa nữa.")
     if blocked == "decided":
         return _("Ban Thường vụ Đoàn trường đã có quyết định (%(decision)s) nên đơn vị không thể sửa biểu mẫu này nữa.",
                  decision=reports.decision_label(form.window.decision))
@@ -58,21 +60,12 @@ def read_only_reason(form: UnitForm) -> str | None:
 
 
 def _returned_notice(form: UnitForm) -> str | None:
-    """While a returned form is open again: until when, and the reviewers' comment."""
+    """While a returned form is open again: the office's comment (its deadline is the page's one deadline)."""
     decision, window = form.decision, form.window
     if form.state != "open" or not decision or decision["decision"] != "returned" or not window.reopened_until:
         return None
-    return _("Ban Thường vụ Đoàn trường trả lại biểu mẫu để bổ sung đến hết ngày %(date)s: %(comment)s",
-             date=format_date(window.reopened_until), comment=decision["comment"] or "")
-
-
-def _file_errors(code: str, params: dict) -> str:
-    return {
-        "type": _("Loại tệp không được nhận; chỉ nhận: %(accept)s.", accept=params.get("accept", "")),
-        "size": _("Tệp quá lớn; tối đa %(max_mb)s MB.", max_mb=params.get("max_mb", "")),
-        "empty": _("Tệp rỗng."),
-        "content": _("Nội dung tệp không phải là tệp %(ext)s thật.", ext=params.get("ext", "")),
-    }[code]
+    return _("Biểu mẫu được trả lại để bổ sung: hãy sửa và nộp lại trước hạn nộp. Nhận xét: %(comment)s",
+             comment=decision["comment"] or "")
 
 
 @bp.route("/forms/<form_id>/<int:year>", methods=["GET", "POST"])
@@ -83,7 +76,7 @@ def fill(form_id: str, year: int):
     return _fill(form_id, year)
 
 
-@role_required("unit")
+@capability_required("is_unit")
 def _fill(form_id: str, year: int):
     form = load_form(form_id, year, g.user.unit_code)
     page_class = build_form_class(form.definition, current_language())
@@ -281,7 +274,7 @@ def _collect_files(form: UnitForm, *, store_new: bool = True,
             except uploads.UploadError as exc:
                 # The quota's sentence lives in the rules' catalogue; the file checks' ones in this page's.
                 errors[question.id] = (exc.message(current_language()) if exc.code in uploads.MESSAGES
-                                       else _file_errors(exc.code, exc.params))
+                                       else file_error_message(exc.code, exc.params))
     return files, errors
 
 
@@ -340,14 +333,14 @@ def _conditions_json(definition: Definition) -> dict[str, str]:
 # Results and history: a unit sees its own; reviewers see any unit's.
 
 @bp.route("/forms/<form_id>/<int:year>/result")
-@role_required("unit")
+@capability_required("is_unit")
 def result(form_id: str, year: int):
     """The score report of the unit's current revision, explained question by question."""
     return _result_page(load_form(form_id, year, g.user.unit_code))
 
 
 @bp.route("/units/<unit_code>/forms/<form_id>/<int:year>/result")
-@role_required("reviewer", "admin")
+@capability_required("is_reviewer")
 def unit_result(unit_code: str, form_id: str, year: int):
     """A reviewer reads any unit's result."""
     return _result_page(reviewed_form(form_id, year, unit_code))
@@ -360,18 +353,19 @@ def _result_page(form: UnitForm):
     return render_template("fill/result.html", ctx=form, report=report, chart=section_bars(report, current_language()),
                            number=number, newer_draft=submitting.has_unsubmitted_draft(form.submission),
                            decision=form.decision, can_review=not g.user.is_unit and may_review(form.unit_code),
-                           described=uploads.describe(forms_db(), [v for v in answers.values() if isinstance(v, str)]))
+                           described=uploads.describe(forms_db(), [v for v in answers.values() if isinstance(v, str)]),
+                           **office.history_parts(form))
 
 
 @bp.route("/forms/<form_id>/<int:year>/history")
-@role_required("unit")
+@capability_required("is_unit")
 def history(form_id: str, year: int):
     """Every revision of the unit's submission, newest first."""
     return _history_page(load_form(form_id, year, g.user.unit_code))
 
 
 @bp.route("/units/<unit_code>/forms/<form_id>/<int:year>/history")
-@role_required("reviewer", "admin")
+@capability_required("is_reviewer")
 def unit_history(unit_code: str, form_id: str, year: int):
     """A reviewer reads any unit's history."""
     return _history_page(reviewed_form(form_id, year, unit_code))
@@ -383,14 +377,14 @@ def _history_page(form: UnitForm):
 
 
 @bp.route("/forms/<form_id>/<int:year>/history/<int:number>")
-@role_required("unit")
+@capability_required("is_unit")
 def revision(form_id: str, year: int, number: int):
     """One past revision, read-only, with its score."""
     return _revision_page(load_form(form_id, year, g.user.unit_code), number)
 
 
 @bp.route("/units/<unit_code>/forms/<form_id>/<int:year>/history/<int:number>")
-@role_required("reviewer", "admin")
+@capability_required("is_reviewer")
 def unit_revision(unit_code: str, form_id: str, year: int, number: int):
     """A reviewer reads one past revision of any unit."""
     return _revision_page(reviewed_form(form_id, year, unit_code), number)
@@ -408,7 +402,7 @@ def _revision_page(form: UnitForm, number: int):
 
 
 @bp.route("/files/<token>")
-@role_required("unit", "reviewer", "admin")
+@capability_required("is_unit", "is_reviewer")
 def download(token: str):
     """An uploaded file: to its own unit and to reviewers of that unit, never to another unit."""
     row = uploads.find(forms_db(), token)

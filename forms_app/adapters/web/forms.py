@@ -22,6 +22,16 @@ from forms_app.rules.registry import built_once
 _GROUPED = re.compile(r"^-?\d{1,3}([ .,\u00a0]\d{3})+$")
 
 
+def file_error_message(code: str, params: dict) -> str:
+    """The sentence beside a file field for an upload `rules.uploads` refused as `type`, `size`, `empty` or `content`."""
+    return {
+        "type": _("Loại tệp không được nhận; chỉ nhận: %(accept)s.", accept=params.get("accept", "")),
+        "size": _("Tệp quá lớn; tối đa %(max_mb)s MB.", max_mb=params.get("max_mb", "")),
+        "empty": _("Tệp rỗng."),
+        "content": _("Nội dung tệp không phải là tệp %(ext)s thật.", ext=params.get("ext", "")),
+    }[code]
+
+
 def parse_integer(text: str) -> int:
     """'1240', '1 240' or '1.240' (Vietnamese thousands) → 1240; ValueError otherwise."""
     text = text.strip()

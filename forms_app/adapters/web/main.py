@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template, request
-from flask_babel import gettext as _
+from flask import Blueprint, current_app, g, render_template
 
+from forms_app.adapters.web import board
 from forms_app.adapters.web.auth import login_required
-from forms_app.adapters.web.context import accounts_db, forms_db, limited_clusters
+from forms_app.adapters.web.context import accounts_db, forms_db
 from forms_app.adapters.web.i18n import current_language
 from forms_app.data import clock, connection
-from forms_app.rules import deciding, registry, submitting, unit_form, units
+from forms_app.rules import registry, unit_form, units
 
 bp = Blueprint("main", __name__)
-
-PAGE = 50
-MAX_PAGE = 100_000  # ?page= beyond any real count still answers (an empty page), never a 500
 
 
 @bp.route("/healthz")
@@ -33,7 +30,7 @@ def healthz():
 @bp.route("/")
 @login_required
 def dashboard():
-    """A unit's forms by cycle year with their state; for reviewers, the units and their submissions."""
+    """A unit's forms by cycle year with their state; for reviewers, the status board of every unit they read."""
     if g.user.is_unit:
         return _unit_dashboard()
     return _reviewer_dashboard()
@@ -64,16 +61,4 @@ def _unit_dashboard():
 
 
 def _reviewer_dashboard():
-    db = forms_db()
-    query = (request.args.get("q") or "").strip()[:100]
-    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
-    clusters = limited_clusters()  # a cluster lead sees the units of their clusters only
-    total, found = units.search_units(db, clusters=clusters, query=query, page=page, per_page=PAGE)
-    codes = [u["code"] for u in found]
-    return render_template("main/reviewer_dashboard.html", units=found, latest=submitting.of_units(db, codes),
-                           titles=registry.form_titles(db, current_language()),
-                           scored={form.id for form in registry.scored_forms(db)},
-                           summary=submitting.year_summary(db, clusters), query=query,
-                           page=page, pages=max(1, -(-total // PAGE)), total=total, clusters=clusters,
-                           current=deciding.current_decisions(db, codes),
-                           title=_("Tổng quan các đơn vị"))
+    return board.status_board()  # the office's status board (adapters/web/board.py)

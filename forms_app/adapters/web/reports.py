@@ -18,7 +18,7 @@ def decision_label(kind: str | None) -> str:
     """A decision in a few words, to sit inside a sentence."""
     return {
         "recognised": _("công nhận"), "not_recognised": _("không công nhận"),
-        "returned": _("trả lại để bổ sung"), "withdrawn": _("thu hồi công nhận"),
+        "returned": _("trả lại để bổ sung"), "withdrawn": _("thu hồi công nhận"), "accepted": _("tiếp nhận"),
     }.get(kind or "", kind or "")
 
 

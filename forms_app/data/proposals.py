@@ -1,0 +1,144 @@
+"""Cluster leads' comments and proposals in forms.db, and the office's selection for commendation and the forums:
+`unit_comments` (appended), `proposals` (one row per unit, year, kind and proposer), `selections` (one row per unit,
+year and kind while selected)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+DESCRIPTIONS = {
+    "unit_comments": {
+        "title": "Nhận xét của Phụ trách cụm",
+        "description": "Nhận xét của Ủy viên Ban Thường vụ phụ trách cụm về một đơn vị trong một năm; "
+                       "mỗi nhận xét là một dòng mới.",
+        "columns": {
+            "id": "Mã", "unit_code": "Mã đơn vị", "cycle_year": "Năm", "comment": "Nhận xét",
+            "written_by": "Người viết", "written_at": "Thời điểm (UTC)",
+        },
+    },
+    "proposals": {
+        "title": "Đề xuất của Phụ trách cụm",
+        "description": "Đơn vị được đề xuất công nhận, tuyên dương hoặc chia sẻ kinh nghiệm tại diễn đàn, "
+                       "ai đề xuất và vì sao; một dòng cho mỗi đơn vị, năm, loại và người đề xuất.",
+        "columns": {
+            "unit_code": "Mã đơn vị", "cycle_year": "Năm",
+            "kind": "Loại (recognition: công nhận, commendation: tuyên dương, forum: diễn đàn chia sẻ kinh nghiệm)",
+            "proposed_by": "Người đề xuất", "reason": "Lý do", "proposed_at": "Thời điểm đề xuất (UTC)",
+        },
+    },
+    "selections": {
+        "title": "Đơn vị được chọn tuyên dương, chia sẻ kinh nghiệm",
+        "description": "Lựa chọn của Văn phòng Đoàn trường (theo Ban Thường vụ): đơn vị được chọn tuyên dương "
+                       "hoặc chia sẻ kinh nghiệm tại diễn đàn trong một năm; bỏ chọn thì dòng bị xoá (nhật ký vẫn giữ).",
+        "columns": {
+            "unit_code": "Mã đơn vị", "cycle_year": "Năm",
+            "kind": "Loại (commendation: tuyên dương, forum: diễn đàn chia sẻ kinh nghiệm)",
+            "selected_by": "Người chọn", "selected_at": "Thời điểm chọn (UTC)",
+        },
+    },
+}
+
+
+# Comments
+
+def insert_comment(db: Database, unit_code: str, cycle_year: int, comment: str, written_by: str, written_at: str) -> int:
+    """Append one comment; its id."""
+    return db.execute("INSERT INTO unit_comments (unit_code, cycle_year, comment, written_by, written_at) "
+                      "VALUES (?, ?, ?, ?, ?)", [unit_code, cycle_year, comment, written_by, written_at]).lastrowid
+
+
+def comments(db: Database, unit_code: str, cycle_year: int) -> list[dict]:
+    """The comments on a unit's year, the latest first."""
+    return list(db.query("SELECT * FROM unit_comments WHERE unit_code = ? AND cycle_year = ? ORDER BY id DESC",
+                         [unit_code, cycle_year]))
+
+
+# Proposals
+
+def save_proposal(db: Database, unit_code: str, cycle_year: int, kind: str, proposed_by: str, reason: str | None,
+                  proposed_at: str) -> None:
+    """Record a proposal, or replace the reason and time of the same proposer's earlier one."""
+    db.execute("INSERT INTO proposals (unit_code, cycle_year, kind, proposed_by, reason, proposed_at) "
+               "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unit_code, cycle_year, kind, proposed_by) DO UPDATE SET "
+               "reason = excluded.reason, proposed_at = excluded.proposed_at",
+               [unit_code, cycle_year, kind, proposed_by, reason, proposed_at])
+
+
+def delete_proposal(db: Database, unit_code: str, cycle_year: int, kind: str, proposed_by: str) -> bool:
+    """Remove one proposer's proposal; whether there was one."""
+    return db.execute("DELETE FROM proposals WHERE unit_code = ? AND cycle_year = ? AND kind = ? AND proposed_by = ?",
+                      [unit_code, cycle_year, kind, proposed_by]).rowcount > 0
+
+
+def proposals_of(db: Database, unit_code: str, cycle_year: int) -> list[dict]:
+    """The proposals for a unit's year, by kind then time."""
+    return list(db.query("SELECT * FROM proposals WHERE unit_code = ? AND cycle_year = ? ORDER BY kind, proposed_at",
+                         [unit_code, cycle_year]))
+
+
+def insert_proposals(db: Database, rows: list[tuple]) -> None:
+    """Record proposals at once (the demo): (unit_code, cycle_year, kind, proposed_by, reason, proposed_at) each."""
+    db.conn.executemany("INSERT OR REPLACE INTO proposals (unit_code, cycle_year, kind, proposed_by, reason, proposed_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def insert_comments(db: Database, rows: list[tuple]) -> None:
+    """Append comments at once (the demo): (unit_code, cycle_year, comment, written_by, written_at) each."""
+    db.conn.executemany("INSERT INTO unit_comments (unit_code, cycle_year, comment, written_by, written_at) "
+                        "VALUES (?, ?, ?, ?, ?)", rows)
+
+
+# The year's list: every unit proposed or selected, with its unit's name and cluster
+
+def year_rows(db: Database, cycle_year: int, clusters: list[str]) -> list[dict]:
+    """The year's list, one row per proposal, with the unit's name and cluster (within `clusters` when any), ordered
+    by kind, cluster, unit code and time. `source` says where a row comes from: `lead` (a proposal), `decision` (a
+    recognition in force that puts the unit forward for commendation: `proposed_by` its recorder, `reason` its number,
+    `proposed_at` its date) or `office` (a selection without any proposal: the other columns NULL)."""
+    where = ""
+    params: list = [cycle_year, cycle_year, cycle_year]
+    if clusters:
+        where = f"WHERE u.cluster IN ({','.join('?' * len(clusters))})"
+        params += list(clusters)
+    return list(db.query(
+        "WITH rows AS ("
+        " SELECT unit_code, kind, proposed_by, reason, proposed_at, 'lead' AS source FROM proposals WHERE cycle_year = ?"
+        " UNION ALL SELECT unit_code, 'commendation', recorded_by, decision_no, COALESCE(decided_on, recorded_at),"
+        "  'decision' FROM decisions WHERE cycle_year = ? AND is_current = 1 AND decision = 'recognised'"
+        "  AND commendation = 1), "
+        "listed AS (SELECT * FROM rows UNION ALL SELECT s.unit_code, s.kind, NULL, NULL, NULL, 'office' FROM selections s"
+        "  WHERE s.cycle_year = ? AND NOT EXISTS (SELECT 1 FROM rows r WHERE r.unit_code = s.unit_code"
+        "  AND r.kind = s.kind)) "
+        "SELECT r.*, u.name AS unit_name, u.cluster FROM listed r JOIN units u ON u.code = r.unit_code "
+        f"{where} ORDER BY r.kind, u.cluster, r.unit_code, r.proposed_at", params))
+
+
+# Selections
+
+def select(db: Database, unit_code: str, cycle_year: int, kind: str, selected_by: str, selected_at: str) -> bool:
+    """Mark a unit selected; False when it already was (nothing changed)."""
+    return db.execute("INSERT OR IGNORE INTO selections (unit_code, cycle_year, kind, selected_by, selected_at) "
+                      "VALUES (?, ?, ?, ?, ?)", [unit_code, cycle_year, kind, selected_by, selected_at]).rowcount > 0
+
+
+def unselect(db: Database, unit_code: str, cycle_year: int, kind: str) -> bool:
+    """Remove a unit's selection; False when it was not selected."""
+    return db.execute("DELETE FROM selections WHERE unit_code = ? AND cycle_year = ? AND kind = ?",
+                      [unit_code, cycle_year, kind]).rowcount > 0
+
+
+def selections_of_year(db: Database, cycle_year: int) -> list[dict]:
+    """Every selection of the year."""
+    return list(db.query("SELECT * FROM selections WHERE cycle_year = ?", [cycle_year]))
+
+
+def insert_selections(db: Database, rows: list[tuple]) -> None:
+    """Select units at once (the demo): (unit_code, cycle_year, kind, selected_by, selected_at) each."""
+    db.conn.executemany("INSERT OR IGNORE INTO selections (unit_code, cycle_year, kind, selected_by, selected_at) "
+                        "VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def proposal_years(db: Database) -> list[int]:
+    """The years with any proposal or selection, newest first."""
+    return [r[0] for r in db.execute("SELECT cycle_year FROM proposals UNION SELECT cycle_year FROM selections "
+                                     "ORDER BY 1 DESC")]
