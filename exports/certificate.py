@@ -14,14 +14,21 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import segno
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from .dates import vn_date
 
 FONT_STACK = '"Noto Serif", "DejaVu Serif", serif'
 
 
 @dataclass(frozen=True)
 class Issuer:
-    """Who issues the certificates (a deployment may change every line)."""
+    """Who issues the certificates (a deployment may change every line; an admin does on /admin/settings).
+
+    `superior` is the level above the issuing body (printed above it at top left), `organisation` the issuing body
+    (bold, under it), `committee` the standing committee the certificate speaks for, `signer_title` the signature
+    block's role lines. A line break in a heading line is where it breaks on paper: no line ever breaks elsewhere.
+    """
 
     union: str = "ĐOÀN TNCS HỒ CHÍ MINH"
     organisation: str = "BAN CHẤP HÀNH ĐOÀN TRƯỜNG ĐẠI HỌC SƯ PHẠM HÀ NỘI"
@@ -29,12 +36,14 @@ class Issuer:
     place: str = "Hà Nội"
     signer_title: str = "TM. BAN THƯỜNG VỤ ĐOÀN TRƯỜNG\nBÍ THƯ"
     signer_name: str = ""
+    superior: str = ""
 
 
 @dataclass(frozen=True)
 class Certificate:
     """What one certificate says: the unit, the title it earned (the form's `result.certificate.title`) and for which
-    year, the decision, the serial and where to verify it."""
+    year, the decision (whose date the certificate carries), the serial, its number in the register and where to
+    verify it."""
 
     unit_name: str
     title: str
@@ -45,64 +54,14 @@ class Certificate:
     verify_url: str
     issued_on: dt.date
     issuer: Issuer = field(default_factory=Issuer)
+    register_no: int | None = None
 
 
-TEMPLATE = """<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><title>Giấy chứng nhận {{ c.serial }}</title>
-<style>
-@page { size: A4 landscape; margin: 12mm; }
-* { box-sizing: border-box; }
-body { font-family: {{ font|safe }}; color: #1a1a1a; margin: 0; }
-.frame { border: 3px double #b0121b; height: 186mm; padding: 10mm 16mm 8mm; position: relative; }
-.frame::before { content: ""; position: absolute; inset: 3mm; border: 1px solid #c9a227; }
-.head { display: flex; justify-content: space-between; font-size: 11pt; text-align: center; line-height: 1.35; }
-.head .left { width: 48%; } .head .right { width: 48%; }
-.head b { display: block; }
-.stars { letter-spacing: 3pt; color: #b0121b; }
-.motto { text-decoration: underline; font-weight: bold; }
-h1 { text-align: center; color: #b0121b; font-size: 30pt; letter-spacing: 2pt; margin: 9mm 0 1mm; }
-.sub { text-align: center; font-size: 13pt; font-weight: bold; margin: 0 0 6mm; }
-.body { text-align: center; font-size: 14pt; line-height: 1.6; }
-.unit { font-size: 22pt; font-weight: bold; color: #0d3f8a; margin: 3mm 0; }
-.title { font-size: 17pt; font-weight: bold; color: #b0121b; }
-.foot { position: absolute; left: 16mm; right: 16mm; bottom: 8mm; display: flex; justify-content: space-between; align-items: flex-end; }
-.verify { font-size: 9pt; line-height: 1.4; width: 60%; display: flex; gap: 4mm; align-items: flex-end; }
-.verify img { width: 28mm; height: 28mm; }
-.serial { font-family: "DejaVu Sans Mono", monospace; font-size: 10pt; font-weight: bold; }
-.sign { width: 36%; text-align: center; font-size: 12pt; line-height: 1.4; }
-.sign .date { font-style: italic; margin-bottom: 2mm; }
-.sign .role { font-weight: bold; white-space: pre-line; }
-.sign .name { margin-top: 18mm; font-weight: bold; }
-</style></head>
-<body><div class="frame">
-  <div class="head">
-    <div class="left"><b>{{ c.issuer.union }}</b><b>{{ c.issuer.organisation }}</b><span class="stars">***</span></div>
-    <div class="right"><b class="motto">{{ c.issuer.union }}</b></div>
-  </div>
-  <h1>GIẤY CHỨNG NHẬN</h1>
-  <p class="sub">{{ c.issuer.committee }}</p>
-  <div class="body">
-    <div>Chứng nhận</div>
-    <div class="unit">{{ c.unit_name }}</div>
-    <div>Đạt danh hiệu</div>
-    <div class="title">{{ c.title }} năm {{ c.cycle_year }}</div>
-    <div>Theo Quyết định số {{ c.decision_no }} ngày {{ c.decided_on.day }} tháng {{ c.decided_on.month }} năm {{ c.decided_on.year }}
-      của Ban Thường vụ Đoàn trường.</div>
-  </div>
-  <div class="foot">
-    <div class="verify"><img src="{{ qr }}" alt="QR">
-      <div>Số hiệu: <span class="serial">{{ c.serial }}</span><br>Kiểm tra tính xác thực tại:<br>{{ c.verify_url }}</div></div>
-    <div class="sign">
-      <div class="date">{{ c.issuer.place }}, ngày {{ c.issued_on.day }} tháng {{ c.issued_on.month }} năm {{ c.issued_on.year }}</div>
-      <div class="role">{{ c.issuer.signer_title }}</div>
-      <div class="name">{{ c.issuer.signer_name }}</div>
-    </div>
-  </div>
-</div></body></html>
-"""
-
-_env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-_template = _env.from_string(TEMPLATE)
+def register_number(certificate: Certificate) -> str:
+    """"0001/2022": the certificate's number in the year's register (empty before it has one)."""
+    if certificate.register_no is None:
+        return ""
+    return f"{certificate.register_no:04d}/{certificate.cycle_year}"
 
 
 def nfc(value):
@@ -117,12 +76,23 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+# The certificate's own frame (A4 landscape, no page number), in templates/certificate.html beside _paper.html.
+_env = Environment(loader=PackageLoader("exports", "templates"), autoescape=select_autoescape(default=True),
+                   finalize=nfc, trim_blocks=True, lstrip_blocks=True)
+_env.filters.update(vn_date=vn_date, lines=_lines)
+
+
 def render_html(certificate: Certificate) -> str:
     """The certificate as HTML, every value escaped and NFC-normalised."""
     issuer = Issuer(**{k: nfc(v) for k, v in certificate.issuer.__dict__.items()})
     values = {k: nfc(v) for k, v in certificate.__dict__.items() if k != "issuer"}
     clean = Certificate(**values, issuer=issuer)
-    return _template.render(c=clean, qr=qr_data_uri(clean.verify_url), font=FONT_STACK)
+    return _env.get_template("certificate.html").render(c=clean, qr=qr_data_uri(clean.verify_url), font=FONT_STACK,
+                                                        register=register_number(clean))
 
 
 def fetcher():
@@ -160,4 +130,5 @@ def render_pdf(html: str) -> bytes:
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
+    """The certificate as PDF bytes."""
     return render_pdf(render_html(certificate))

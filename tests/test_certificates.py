@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
-from support.data import SELF, TRICKY, issue_certificate, opened, recognised_app
+from support.data import PUBLIC_URL, SELF, TRICKY, issue_certificate, opened, recognised_app, set_public_url
 from support.web import csrf_token, sign_in
 
 from forms_app.rules import certificates, registry, submitting
@@ -55,7 +56,7 @@ def test_certificate_reads_back_with_every_diacritic(recognised, tmp_path):
 
 def test_the_qr_code_leads_to_the_verification_page(recognised, tmp_path):
     issued = issue_certificate(recognised, "TOAN")
-    assert qr_of(issued.path, tmp_path) == [f"http://127.0.0.1:8000/verify/{issued.serial}"]
+    assert qr_of(issued.path, tmp_path) == [f"{PUBLIC_URL}/verify/{issued.serial}"]
 
 
 def test_serial_is_unguessable_and_stable(recognised):
@@ -299,6 +300,7 @@ def test_a_recognition_on_the_web_issues_the_certificate_its_form_gives_and_none
     (folder / f"{SIGNUP}.json").write_text((FOREIGN / f"{SIGNUP}.json").read_text("utf-8"), "utf-8")
     (folder / "danh-gia-khong-giay.json").write_text(json.dumps(plain, ensure_ascii=False), "utf-8")
     init(data_dir, folder)
+    set_public_url(data_dir)
     sign_up(data_dir, "TOAN")
     app = create_app({"DATA_DIR": data_dir, "TESTING": True, "NOW": NOW})
     answers = {"so_doi_vien": 10, "so_doi_vien_tich_cuc": 9, "co_so_tay": True, "tep_so_tay": "so-tay.pdf",
@@ -326,3 +328,58 @@ def test_a_recognition_on_the_web_issues_the_certificate_its_form_gives_and_none
     with opened(data_dir) as forms:
         with pytest.raises(certificates.NoCertificate):
             certificates.issue(forms, data_dir, "TOAN", YEAR, "danh-gia-khong-giay")
+
+
+def test_the_certificate_is_in_official_form_dated_with_its_decision(recognised, tmp_path):
+    """The heading once, the decision's date (not the day it is rendered) zero-padded, the recognition's wording, the
+    register number beside the serial, the signer's name under room for signature and stamp."""
+    from forms_app.rules.deciding import record_decision
+
+    data_dir = recognised.config["DATA_DIR"]
+    with opened(data_dir) as forms:  # a decision of 5 March 2023, rendered years later
+        record_decision(forms, "TOAN", SELF, 2022, "recognised", "vanphong", decision_no="7-QĐ/ĐTN",
+                        decided_on=dt.date(2023, 3, 5), today=dt.date(2023, 3, 5))
+        title = registry.definition(forms, SELF).certificate_title.get("vi")
+    (data_dir / "certificate.json").write_text(json.dumps({
+        "public_url": PUBLIC_URL, "superior": "BCH ĐOÀN TP HÀ NỘI", "signer_name": "Nguyễn Thị Ánh Dương"},
+        ensure_ascii=False), "utf-8")
+    issued = issue_certificate(recognised, "TOAN")
+    layout = pdf_text(issued.path, tmp_path)
+    text = " ".join(layout.split())
+    assert text.count("ĐOÀN TNCS HỒ CHÍ MINH") == 1
+    assert "BAN CHẤP HÀNH ĐOÀN TRƯỜNG ĐẠI HỌC SƯ PHẠM HÀ NỘI" in layout  # one line: the name never breaks
+    assert "BCH ĐOÀN TP HÀ NỘI" in text
+    assert f"Đã được công nhận {title} năm 2022" in text and "Đạt danh hiệu" not in text
+    assert "Hà Nội, ngày 05 tháng 03 năm 2023" in text and "Quyết định số 7-QĐ/ĐTN ngày 05 tháng 03 năm 2023" in text
+    assert dt.date.today() != dt.date(2023, 3, 5)
+    assert re.search(r"Số vào sổ: 0001/2022", text) and f"Số hiệu: {issued.serial}" in text
+    assert "TM. BAN THƯỜNG VỤ ĐOÀN TRƯỜNG BÍ THƯ" in text and "Nguyễn Thị Ánh Dương" in text
+    pages = subprocess.run(["pdfinfo", str(issued.path)], capture_output=True, text=True).stdout
+    assert re.search(r"Pages:\s+1\n", pages)
+
+
+def test_register_numbers_follow_the_order_of_issue_per_year_and_are_kept_when_reissued(recognised):
+    from support.data import forms_sql
+
+    from forms_app.rules.deciding import record_decision
+
+    issue_certificate(recognised, "VAN")
+    issue_certificate(recognised, "TOAN")
+    assert forms_sql(recognised, "SELECT unit_code, register_no FROM certificates ORDER BY register_no") == [
+        ("VAN", 1), ("TOAN", 2)]
+    with opened(recognised.config["DATA_DIR"]) as forms:  # a new decision: the certificate is made again
+        record_decision(forms, "VAN", SELF, 2022, "recognised", "vanphong", decision_no="50-QĐ/ĐTN",
+                        decided_on=dt.date(2022, 11, 2), today=dt.date(2022, 11, 2))
+    again = issue_certificate(recognised, "VAN")
+    assert again.created
+    assert forms_sql(recognised, "SELECT unit_code, register_no FROM certificates ORDER BY register_no") == [
+        ("VAN", 1), ("TOAN", 2)]
+
+
+def test_a_batch_numbers_new_certificates_in_unit_order_after_those_issued(recognised, tmp_path):
+    from support.data import forms_sql
+
+    issue_certificate(recognised, "VAN")
+    certificates.batch(recognised.config["DATA_DIR"], 2022, tmp_path / "out", workers=1)
+    assert forms_sql(recognised, "SELECT unit_code, register_no FROM certificates ORDER BY register_no") == [
+        ("VAN", 1), ("TOAN", 2)]

@@ -135,8 +135,8 @@ def test_the_year_end_report_renders_with_a_chart(exported, tmp_path):
     result = CliRunner().invoke(cli, ["report", "--year", "2022", "--out", str(out), "--data-dir", str(exported)])
     assert result.exit_code == 0, result.output
     text = " ".join(pdf_text(out, tmp_path).split())
-    assert "BÁO CÁO SƠ KẾT NĂM 2022 Báo cáo tự đánh giá kết quả xây dựng Đoàn cơ sở “3 chủ động”" in text  # its title
-    assert "Toàn trường 3 3 3 2 66,7%" in text  # units, registered, submitted, recognised, rate
+    assert "BÁO CÁO Tổng kết năm 2022 Báo cáo tự đánh giá kết quả xây dựng Đoàn cơ sở “3 chủ động”" in text  # its title
+    assert "Toàn trường 3 3 0 3 2 66,7%" in text  # units, registered and committing, not committing, submitted, recognised, rate
     assert "Các tiêu chí còn yếu" in text
     assert "Tỉ lệ được công nhận" in text  # the chart's legend, drawn as SVG
 

@@ -132,12 +132,12 @@ def test_the_foreign_year_report_counts_the_registration_the_form_requires(forei
         data = report_data(forms, YEAR)
     assert data["form_title"] == "Đánh giá Đội tình nguyện"
     assert data["registration_title"] == "Ghi danh Đội tình nguyện"
-    assert data["totals"] == {"units": 3, "registered": 2, "submitted": 2, "recognised": 1}
+    assert data["totals"] == {"units": 3, "registered": 2, "committed": 2, "not_committed": 0, "submitted": 2, "recognised": 1}
     out = tmp_path / "bao-cao.pdf"
     result = run("report", "--year", YEAR, "--out", out, "--data-dir", foreign)
     assert result.exit_code == 0, result.output
     text = " ".join(subprocess.run(["pdftotext", str(out), "-"], check=True, capture_output=True, text=True).stdout.split())
-    assert f"BÁO CÁO SƠ KẾT NĂM {YEAR}" in text and "Đánh giá Đội tình nguyện" in text
+    assert f"BÁO CÁO Tổng kết năm {YEAR}" in text and "Đánh giá Đội tình nguyện" in text
 
 
 def test_a_foreign_form_has_its_canned_queries_and_charts(foreign):

@@ -74,6 +74,7 @@ EXPECTED: dict[str, Rule] = {
     "fill.revision": Rule(OWN_URL + "/history/1", get=UNITS),
     "certs.own": Rule(OWN_URL + "/certificate.pdf", get=UNITS),
     "certs.issue_own": Rule(OWN_URL + "/certificate", post=UNITS),
+    "unit_papers.own": Rule(OWN_URL + "/report.pdf", get=UNITS),
     # TOAN's pages as reviewers read them; its file, to TOAN and to them (another unit: not found).
     "fill.unit_result": Rule(UNIT_URL + "/result", get=READ_TOAN),
     "fill.unit_history": Rule(UNIT_URL + "/history", get=READ_TOAN),
@@ -81,6 +82,7 @@ EXPECTED: dict[str, Rule] = {
     "fill.download": Rule("/files/{token}", get=READ_TOAN | {OWN}, refused_as={(OTHER, "GET"): {404}}),
     "certs.any_unit": Rule(UNIT_URL + "/certificate.pdf", get=READ_TOAN),
     "certs.issue_any": Rule(UNIT_URL + "/certificate", post=DECIDES),
+    "unit_papers.any_unit": Rule(UNIT_URL + "/report.pdf", get=READ_TOAN),
     "review.review": Rule(REVIEW_URL, get=READ_TOAN),
     "review.decide": Rule(REVIEW_URL + "/decision", post=DECIDES),
     "review.adjust": Rule(REVIEW_URL + "/adjust", post=INSPECTS),
@@ -98,6 +100,15 @@ EXPECTED: dict[str, Rule] = {
     "downloads.xlsx": Rule("/exports/2022.xlsx", get=EVERY_UNIT),
     "downloads.csv_zip": Rule("/exports/2022.zip", get=EVERY_UNIT),
     "downloads.report": Rule("/exports/2022/bao-cao.pdf", get=EVERY_UNIT),
+    "downloads.phase_report": Rule("/exports/giai-doan/bao-cao.pdf", get=EVERY_UNIT),
+    # The office's narrative of the year-end review and of the phase review.
+    "narrative.edit": Rule("/office/narrative/2022", get=DECIDES, post=DECIDES),
+    # The office's papers: a decision's document, the certificate register, the year's certificates merged.
+    "papers.decision": Rule(f"/papers/decision.pdf?form={SELF}&year=2022&no={quote(DECISION_NO)}&on=2022-10-20",
+                            get=EVERY_UNIT),
+    "papers.register_pdf": Rule("/papers/2022/register.pdf", get=EVERY_UNIT),
+    "papers.register_xlsx": Rule("/papers/2022/register.xlsx", get=EVERY_UNIT),
+    "papers.certificates_merged": Rule("/papers/2022/certificates.pdf", get=EVERY_UNIT),
     "certs.verify": Rule("/verify/{serial}", get=PUBLIC),
     # Accounts, cycles, deadlines, quotas.
     "admin.users": Rule("/admin/users", get=ADMINS, post=ADMINS),
@@ -107,6 +118,7 @@ EXPECTED: dict[str, Rule] = {
     "admin.set_cycle": Rule(f"/admin/cycles/{SELF}/2022", post=ADMINS),
     "admin.extend": Rule("/admin/extensions", post=ADMINS),
     "admin.upload_quotas": Rule("/admin/uploads", get=ADMINS, post=ADMINS),
+    "admin.settings": Rule("/admin/settings", get=ADMINS, post=ADMINS),
 }
 
 

@@ -299,9 +299,14 @@ def certificates(year: int, form_id: str | None, out: Path | None, workers: int 
     """Write a certificate PDF for every unit recognised for YEAR, and one merged file for printing, per form."""
     from forms_app.data import connection as database
     from forms_app.rules import registry
-    from forms_app.rules.certificates import batch, recognised_units
+    from forms_app.rules.certificates import NoPublicAddress, batch, recognised_units, require_public_address
 
     data_dir = _data_dir(data_dir)
+    try:
+        require_public_address(data_dir)  # before anything is written (the migrations included)
+    except NoPublicAddress as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(1)
     database.migrate(data_dir)
     forms = database.open_forms(data_dir)
     try:
@@ -359,33 +364,102 @@ def export(year: int, fmt: str, form_id: str | None, out: Path | None, data_dir:
 
 
 @cli.command()
-@click.option("--year", type=int, required=True, help="Cycle year.")
+@click.option("--year", type=int, default=None, help="Cycle year of the year-end review.")
+@click.option("--phase", is_flag=True, help="The review of the whole phase (every cycle year of the form) instead.")
 @click.option("--form", "form_id", default=None, help="The scored form to report on (default: the only one).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The PDF (default: bao-cao-so-ket-YEAR.pdf).")
+              help="The PDF (default: bao-cao-tong-ket-YEAR.pdf, or bao-cao-tong-ket-giai-doan.pdf).")
 @data_dir_option
 @lang_option
-def report(year: int, form_id: str | None, out: Path | None, data_dir: Path | None, lang: str):
-    """The year-end conference report of a scored form as a PDF: counts per cluster, the trend, weakest criteria."""
+def report(year: int | None, phase: bool, form_id: str | None, out: Path | None, data_dir: Path | None, lang: str):
+    """The year-end review (--year) or the phase review (--phase) of a scored form as a PDF in official form: the
+    figures, the narrative the office wrote on /office/narrative, the recognised and commended units."""
     from exports.report import report_pdf
     from exports.tables import write
     from forms_app.data import connection as database
     from forms_app.rules.certificates import settings
     from forms_app.rules.registry import FormChoice
-    from forms_app.rules.year_report import report_data
+    from forms_app.rules.year_report import phase_data, report_data
 
+    if phase == (year is not None):
+        raise click.UsageError("Give either --year YEAR or --phase.")
     data_dir = _data_dir(data_dir)
     database.migrate(data_dir)
     issuer, _url = settings(data_dir)
     forms = database.open_forms(data_dir)
     try:
-        data = report_data(forms, year, issuer.union, issuer.organisation, form_id)
+        data = phase_data(forms, issuer, form_id) if phase else report_data(forms, year, issuer, form_id)
     except FormChoice as exc:
         click.echo(exc.message(lang), err=True)
         sys.exit(1)
     finally:
         forms.close()
-    click.echo(str(write(out or Path(f"bao-cao-so-ket-{year}.pdf"), report_pdf(data))))
+    name = "bao-cao-tong-ket-giai-doan.pdf" if phase else f"bao-cao-tong-ket-{year}.pdf"
+    click.echo(str(write(out or Path(name), report_pdf(data))))
+
+
+@cli.command("decision-paper")
+@click.option("--number", required=True, help="The decision's number, as recorded (e.g. 45-QĐ/ĐTN).")
+@click.option("--year", type=int, default=None, help="Cycle year (when the number was used in several years).")
+@click.option("--form", "form_id", default=None, help="The form (when the number was used for several forms).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The PDF (default: quyet-dinh-NUMBER-YEAR.pdf).")
+@data_dir_option
+@lang_option
+def decision_paper(number: str, year: int | None, form_id: str | None, out: Path | None, data_dir: Path | None,
+                   lang: str):
+    """The standing committee's recognition decision NUMBER as a PDF: its articles and the annex of units it recognises."""
+    from exports.tables import write
+    from forms_app.data import connection as database
+    from forms_app.rules import papers
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)
+    forms = database.open_forms(data_dir)
+    try:
+        rows = papers.decision_rows(forms, number, form_id=form_id, year=year)
+        pdf = papers.decision_pdf(forms, data_dir, number, form_id=form_id, year=year)
+    except papers.NoDecision:
+        click.echo(f"Không có đơn vị nào được công nhận theo quyết định số {number}." if lang == "vi"
+                   else f"No unit is recognised under decision {number}.", err=True)
+        sys.exit(1)
+    except papers.SeveralDecisions as exc:
+        found = "; ".join(f"--form {f} --year {y} ({d})" for f, y, d in exc.choices)
+        click.echo((f"Số quyết định {number} được dùng nhiều lần; hãy chọn: {found}." if lang == "vi"
+                    else f"Decision number {number} was used several times; choose: {found}."), err=True)
+        sys.exit(1)
+    finally:
+        forms.close()
+    click.echo(str(write(out or Path(papers.decision_file_name(number, rows[0]["cycle_year"])), pdf)))
+
+
+@cli.command()
+@click.option("--year", type=int, required=True, help="Cycle year.")
+@click.option("--format", "fmt", type=click.Choice(("pdf", "xlsx")), required=True)
+@click.option("--form", "form_id", default=None, help="The certificate-issuing form (default: the only one).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The file (default: so-cap-giay-chung-nhan-YEAR.pdf or .xlsx).")
+@data_dir_option
+@lang_option
+def register(year: int, fmt: str, form_id: str | None, out: Path | None, data_dir: Path | None, lang: str):
+    """The year's certificate register: number, serial, unit, decision, date of issue and a column for the receiver."""
+    from exports.tables import write
+    from forms_app.data import connection as database
+    from forms_app.rules import papers
+    from forms_app.rules.registry import FormChoice
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)
+    forms = database.open_forms(data_dir)
+    try:
+        data = (papers.register_pdf(forms, data_dir, year, form_id) if fmt == "pdf"
+                else papers.register_xlsx(forms, year, form_id))
+    except FormChoice as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(1)
+    finally:
+        forms.close()
+    click.echo(str(write(out or Path(f"so-cap-giay-chung-nhan-{year}.{fmt}"), data)))
 
 
 @cli.command()

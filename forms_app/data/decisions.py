@@ -196,3 +196,16 @@ def store_adjusted_scores(db: Database, submission_id: int, total: float | None,
                         [(score, submission_id, sid) for sid, score in sections])
     db.conn.executemany("UPDATE criterion_scores SET adjusted_points = ? WHERE submission_id = ? AND criterion = ?",
                         [(points, submission_id, criterion) for criterion, points in criteria])
+
+
+# Papers: a decision's document
+
+def under_number(db: Database, decision_no: str) -> list[dict]:
+    """The decisions in force recorded under this number (any form, year and date), each with its unit's name and
+    cluster and its submission's total (adjusted when adjusted) and band: the rows of a decision's document."""
+    return list(db.query(
+        "SELECT d.id, d.unit_code, d.form_id, d.cycle_year, d.decision, d.decision_no, d.decided_on, "
+        "u.name AS unit_name, u.cluster, COALESCE(s.adjusted_total, s.total) AS total, s.band "
+        "FROM decisions d JOIN units u ON u.code = d.unit_code "
+        "LEFT JOIN submissions s ON s.unit_code = d.unit_code AND s.form_id = d.form_id AND s.cycle_year = d.cycle_year "
+        "WHERE d.decision_no = ? AND d.is_current = 1 ORDER BY u.cluster, u.code", [decision_no]))

@@ -3,13 +3,26 @@ Datasette: each family module keeps the descriptions beside its SQL; this collec
 
 from __future__ import annotations
 
-from forms_app.data import audit, certificates, cycles, decisions, definitions, inspections, proposals, submissions, units, uploads
+from forms_app.data import (
+    audit,
+    certificates,
+    cycles,
+    decisions,
+    definitions,
+    inspections,
+    narratives,
+    proposals,
+    submissions,
+    units,
+    uploads,
+)
 
 ORDER = ("units", "form_versions", "questions", "criteria", "cycles", "extensions", "submissions", "revisions", "answers",
          "section_scores", "criterion_scores", "criterion_totals", "uploads", "upload_quotas", "decisions", "adjustments", "tong_quan",
-         "current_decisions", "certificates", "inspections", "unit_comments", "proposals", "selections", "audit_log")
+         "current_decisions", "certificates", "inspections", "unit_comments", "proposals", "selections", "report_narratives",
+         "audit_log")
 
 _ALL = {**units.DESCRIPTIONS, **definitions.DESCRIPTIONS, **cycles.DESCRIPTIONS, **submissions.DESCRIPTIONS,
         **uploads.DESCRIPTIONS, **decisions.DESCRIPTIONS, **certificates.DESCRIPTIONS, **inspections.DESCRIPTIONS,
-        **proposals.DESCRIPTIONS, **audit.DESCRIPTIONS}
+        **proposals.DESCRIPTIONS, **narratives.DESCRIPTIONS, **audit.DESCRIPTIONS}
 DESCRIPTIONS: dict[str, dict] = {name: _ALL[name] for name in ORDER} | {n: d for n, d in _ALL.items() if n not in ORDER}

@@ -103,19 +103,50 @@ def year_figures(db: Readable, form_id: str, cycle_year: int) -> tuple[int, floa
     return submitted, average, recognised
 
 
-def weakest_criteria(db: Readable, form_id: str, cycle_year: int, limit: int = 5) -> list[dict]:
-    """The criteria with the lowest share of their maximum points over the year's submissions (criterion, label, ratio)."""
+def weakest_criteria(db: Readable, form_id: str, cycle_year: int | None = None, limit: int = 5) -> list[dict]:
+    """The criteria with the lowest share of their maximum points over the submissions of a year (of every year of
+    the phase when `cycle_year` is None): criterion, label, ratio."""
     return list(_dicts(
         db,
         "SELECT a.criterion, MIN(k.label) AS label, "
         "100.0 * SUM(COALESCE(a.adjusted_points, a.points)) / SUM(a.max_points) AS ratio "
         "FROM answers a JOIN submissions s ON s.id = a.submission_id "
         "LEFT JOIN criteria k ON k.form_id = s.form_id AND k.version = s.form_version AND k.criterion = a.criterion "
-        "WHERE s.form_id = ? AND s.cycle_year = ? AND s.status = 'submitted' AND a.criterion IS NOT NULL AND a.max_points > 0 "
-        "GROUP BY a.criterion ORDER BY ratio LIMIT ?", [form_id, cycle_year, limit]))
+        "WHERE s.form_id = ? AND (? IS NULL OR s.cycle_year = ?) AND s.status = 'submitted' "
+        "AND a.criterion IS NOT NULL AND a.max_points > 0 "
+        "GROUP BY a.criterion ORDER BY ratio LIMIT ?", [form_id, cycle_year, cycle_year, limit]))
 
 
 # The reviewers' charts
+
+
+def registered_units(db: Readable, registration_form_id: str, cycle_year: int) -> list[tuple[str, str | None]]:
+    """(unit code, cluster) of every unit that submitted the registration form for the year."""
+    return [tuple(r) for r in db.execute(
+        "SELECT u.code, u.cluster FROM submissions r JOIN units u ON u.code = r.unit_code WHERE r.form_id = ? "
+        "AND r.cycle_year = ? AND r.status = 'submitted' ORDER BY u.cluster, u.code", [registration_form_id, cycle_year])]
+
+
+def recognised_units(db: Readable, form_id: str, cycle_year: int) -> list[dict]:
+    """The units recognised for the year by a current decision: code, name, cluster, total (adjusted when it was),
+    band, decision number and date; by cluster and code."""
+    return list(_dicts(
+        db,
+        f"SELECT u.code, u.name, u.cluster, {TOTAL} AS total, s.band, d.decision_no, d.decided_on "
+        "FROM current_decisions d JOIN units u ON u.code = d.unit_code "
+        "LEFT JOIN submissions s ON s.unit_code = d.unit_code AND s.form_id = d.form_id AND s.cycle_year = d.cycle_year "
+        "WHERE d.form_id = ? AND d.cycle_year = ? AND d.decision = 'recognised' ORDER BY u.cluster, u.code",
+        [form_id, cycle_year]))
+
+
+def recognised_years(db: Readable, form_id: str) -> list[dict]:
+    """Every unit recognised in at least one year of the form: code, name, cluster and `years` ("2019, 2021")."""
+    return list(_dicts(
+        db,
+        "SELECT u.code, u.name, u.cluster, GROUP_CONCAT(d.cycle_year, ', ') AS years, COUNT(*) AS times FROM "
+        "(SELECT unit_code, cycle_year FROM current_decisions WHERE form_id = ? AND decision = 'recognised' "
+        "ORDER BY cycle_year) d JOIN units u ON u.code = d.unit_code GROUP BY u.code ORDER BY u.cluster, u.code",
+        [form_id]))
 
 
 def submitted_years(db: Readable, form_id: str) -> list[int]:

@@ -41,7 +41,7 @@ CREATE TABLE certificates (
             cycle_year INTEGER NOT NULL,
             decision_id INTEGER NOT NULL REFERENCES decisions(id),
             file TEXT NOT NULL,
-            created_at TEXT NOT NULL,
+            created_at TEXT NOT NULL, register_no INTEGER,
             UNIQUE (unit_code, form_id, cycle_year)
         );
 CREATE TABLE criteria (
@@ -153,6 +153,15 @@ CREATE TABLE questions (
             PRIMARY KEY (form_id, version, question_id),
             FOREIGN KEY (form_id, version) REFERENCES form_versions(form_id, version)
         );
+CREATE TABLE report_narratives (
+            id INTEGER PRIMARY KEY,
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            section TEXT NOT NULL,
+            body TEXT NOT NULL,
+            written_by TEXT NOT NULL,
+            written_at TEXT NOT NULL
+        );
 CREATE TABLE revisions (
             id INTEGER PRIMARY KEY,
             submission_id INTEGER NOT NULL REFERENCES submissions(id),
@@ -257,6 +266,7 @@ CREATE INDEX idx_answers_criterion ON answers(criterion);
 CREATE INDEX idx_answers_question ON answers(question_id);
 CREATE INDEX idx_audit_action ON audit_log(action);
 CREATE INDEX idx_audit_unit ON audit_log(unit_code, form_id, cycle_year);
+CREATE UNIQUE INDEX idx_certificates_register ON certificates(cycle_year, register_no);
 CREATE INDEX idx_certificates_year ON certificates(form_id, cycle_year);
 CREATE INDEX idx_decisions_current ON decisions(form_id, decision, is_current, unit_code, cycle_year);
 CREATE INDEX idx_decisions_cycle_year ON decisions(cycle_year);
@@ -266,6 +276,7 @@ CREATE INDEX idx_decisions_year ON decisions(form_id, cycle_year, decision);
 CREATE INDEX idx_inspections_minutes ON inspections(minutes_token);
 CREATE INDEX idx_inspections_unit ON inspections(unit_code, form_id, cycle_year);
 CREATE INDEX idx_proposals_year ON proposals(cycle_year, kind);
+CREATE INDEX idx_report_narratives_key ON report_narratives(form_id, cycle_year, section, id);
 CREATE INDEX idx_revisions_action ON revisions(action);
 CREATE INDEX idx_revisions_after_deadline ON revisions(created_at) WHERE after_deadline = 1;
 CREATE INDEX idx_revisions_created ON revisions(created_at);

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import ipaddress
 import json
 import os
 import secrets
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from exports.certificate import Certificate, Issuer, certificate_pdf
 from forms_app.data import audit
@@ -19,11 +21,10 @@ from forms_app.data import connection as database
 from forms_app.data import decisions as data_decisions
 from forms_app.data.clock import stamp, today
 from forms_app.data.connection import Database, write
-from forms_app.rules import registry
+from forms_app.rules import messages, registry
 from forms_app.rules.units import find_unit
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread on paper
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 class NotRecognised(Exception):
@@ -61,14 +62,94 @@ def normalise_serial(text: str) -> str:
     return "-".join(cleaned[i:i + 4] for i in range(0, len(cleaned), 4))
 
 
+SETTINGS_FILE = "certificate.json"
+ISSUER_FIELDS = ("superior", "organisation", "committee", "place", "signer_title", "signer_name")
+
+# The sentences of a refused issue (the public address is printed on every certificate and in its QR code).
+MESSAGES = {
+    "no_public_url": {
+        "vi": "Chưa cấp giấy chứng nhận: chưa đặt địa chỉ công khai của trang (in trên giấy và trong mã QR). Quản trị "
+              "viên đặt địa chỉ ấy ở trang Quản trị → Cài đặt giấy chứng nhận (/admin/settings), tức public_url trong "
+              "certificate.json của thư mục dữ liệu, hoặc biến môi trường FORMS_APP_PUBLIC_URL.",
+        "en": "No certificate issued: the site's public address (printed on the paper and in its QR code) is not set. "
+              "An administrator sets it on Admin → Certificate settings (/admin/settings), i.e. public_url in "
+              "certificate.json in the data directory, or the FORMS_APP_PUBLIC_URL environment variable.",
+    },
+    "loopback_public_url": {
+        "vi": "Chưa cấp giấy chứng nhận: địa chỉ công khai {url} chỉ mở được trên chính máy chủ, người cầm giấy không "
+              "kiểm tra được. Quản trị viên đặt địa chỉ mà mọi người mở được (ví dụ https://doan.truong.edu.vn) ở trang "
+              "Quản trị → Cài đặt giấy chứng nhận (/admin/settings), tức public_url trong certificate.json của thư mục "
+              "dữ liệu, hoặc biến môi trường FORMS_APP_PUBLIC_URL.",
+        "en": "No certificate issued: the public address {url} opens only on the server itself; nobody holding the "
+              "paper could verify it. An administrator sets an address everyone can open (e.g. "
+              "https://union.university.edu.vn) on Admin → Certificate settings (/admin/settings), i.e. public_url in "
+              "certificate.json in the data directory, or the FORMS_APP_PUBLIC_URL environment variable.",
+    },
+}
+
+
+class NoPublicAddress(Exception):
+    """The public address is unset or loopback: no certificate is issued (`code` one of MESSAGES)."""
+
+    def __init__(self, code: str, url: str = "") -> None:
+        super().__init__(code)
+        self.code, self.url = code, url
+
+    def message(self, lang: str = "vi") -> str:
+        """The sentence saying what to set and where."""
+        return messages.text(MESSAGES, self.code, lang, url=self.url)
+
+
+def stored_settings(data_dir: Path) -> dict:
+    """What certificate.json holds (the settings page's values), {} when there is none."""
+    path = Path(data_dir) / SETTINGS_FILE
+    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+
+
 def settings(data_dir: Path) -> tuple[Issuer, str]:
-    """The issuer's lines and the public address, from certificate.json in the data directory if present."""
-    path = Path(data_dir) / "certificate.json"
-    values = json.loads(path.read_text("utf-8")) if path.exists() else {}
-    public_url = os.environ.get("FORMS_APP_PUBLIC_URL") or values.pop("public_url", None) or DEFAULT_PUBLIC_URL
+    """The issuer's lines and the public address ("" when unset), from certificate.json in the data directory if
+    present; FORMS_APP_PUBLIC_URL wins over the file's address."""
+    values = stored_settings(data_dir)
+    public_url = os.environ.get("FORMS_APP_PUBLIC_URL") or values.pop("public_url", None) or ""
     values.pop("public_url", None)
-    known = {k: v for k, v in values.items() if k in Issuer.__dataclass_fields__}
-    return Issuer(**known), public_url.rstrip("/")
+    known = {k: v for k, v in values.items() if k in Issuer.__dataclass_fields__ and isinstance(v, str) and v.strip()}
+    return Issuer(**known), public_url.strip().rstrip("/")
+
+
+def save_settings(data_dir: Path, values: dict) -> None:
+    """Write certificate.json (whole or not at all): the issuer's lines and `public_url`; other keys are kept."""
+    path = Path(data_dir) / SETTINGS_FILE
+    kept = stored_settings(data_dir)
+    kept.update({k: v.strip() for k, v in values.items() if k in (*ISSUER_FIELDS, "public_url") and v is not None})
+    temporary = path.with_suffix(".part")
+    temporary.write_text(json.dumps(kept, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    os.replace(temporary, path)
+
+
+def address_problem(public_url: str) -> NoPublicAddress | None:
+    """Why certificates may not be issued with this public address (unset, not http(s), or loopback), or None."""
+    if not public_url:
+        return NoPublicAddress("no_public_url")
+    parsed = urlsplit(public_url)
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme not in ("http", "https") or not host:
+        return NoPublicAddress("no_public_url")
+    if host in ("localhost", "0.0.0.0") or host.endswith(".localhost"):
+        return NoPublicAddress("loopback_public_url", public_url)
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return NoPublicAddress("loopback_public_url", public_url) if address.is_loopback or address.is_unspecified else None
+
+
+def require_public_address(data_dir: Path) -> str:
+    """The public address, or NoPublicAddress when certificates may not be issued with it."""
+    _issuer, public_url = settings(data_dir)
+    problem = address_problem(public_url)
+    if problem is not None:
+        raise problem
+    return public_url
 
 
 @dataclass(frozen=True)
@@ -104,17 +185,20 @@ def _certificate(db: Database, data_dir: Path, unit_code: str, year: int, form_i
     certificate = Certificate(
         unit_name=unit["name"], title=title, cycle_year=year, decision_no=decision["decision_no"] or "—", decided_on=decided,
         serial=serial, verify_url=f"{public_url}/verify/{serial}", issued_on=max(decided, today()) if not existing
-        else dt.date.fromisoformat(existing["created_at"][:10]), issuer=issuer)
+        else dt.date.fromisoformat(existing["created_at"][:10]), issuer=issuer,
+        register_no=existing["register_no"] if existing and existing["register_no"] else stored.next_register_no(db, year))
     return certificate, decision, existing
 
 
 def issue(db: Database, data_dir: Path, unit_code: str, year: int, form_id: str | None = None) -> Issued:
     """The certificate's PDF, made once per recognising decision and then served as stored; NotRecognised otherwise,
-    NoCertificate for a form that issues none (`form_id`: the only certificate-issuing form when none is given)."""
+    NoCertificate for a form that issues none, NoPublicAddress while the public address is unset or loopback
+    (`form_id`: the only certificate-issuing form when none is given)."""
     form_id = form_id or registry.the_certificate_form(db).id
     prepared = prepare(db, data_dir, unit_code, year, form_id)
     if isinstance(prepared, Issued):
         return prepared
+    require_public_address(data_dir)  # nothing is rendered nor written with an address nobody can open
     certificate, decision = prepared
     return store(db, data_dir, certificate, decision, certificate_pdf(certificate), form_id, unit_code)
 
@@ -138,7 +222,8 @@ def current(db: Database, data_dir: Path, unit_code: str, year: int, form_id: st
 
 def store(db: Database, data_dir: Path, certificate: Certificate, decision: dict, pdf: bytes, form_id: str,
           unit_code: str) -> Issued:
-    """Write the PDF (complete or absent) and record its serial; the serial of an earlier certificate is kept."""
+    """Write the PDF (complete or absent) and record its serial and register number; those of an earlier certificate
+    are kept."""
     relative = Path("certificates") / str(certificate.cycle_year) / f"{unit_code}-{decision['id']}.pdf"
     target = Path(data_dir) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -147,7 +232,7 @@ def store(db: Database, data_dir: Path, certificate: Certificate, decision: dict
     os.replace(temporary, target)
     with write(db):
         stored.save(db, certificate.serial, unit_code, form_id, certificate.cycle_year, decision["id"], str(relative),
-                    stamp())
+                    stamp(), certificate.register_no)
         audit.record(db, "system", "certificate_issued", unit_code, form_id, certificate.cycle_year,
                      {"serial": certificate.serial, "decision_id": decision["id"]})
     return Issued(certificate.serial, target, True)
@@ -180,13 +265,15 @@ def _render(certificate: Certificate) -> bytes:
 def batch(data_dir: Path, year: int, out: Path, *, workers: int | None = None, progress=None,
           form_id: str | None = None) -> tuple[list[Path], Path | None]:
     """A PDF for every unit recognised for `year` on the form (the only certificate-issuing form when none is given),
-    rendered on every core, copied to `out`, plus one merged file.
+    rendered on every core, copied to `out`, plus one merged file; NoPublicAddress (nothing written) while the public
+    address is unset or loopback.
 
     Certificates already current are reused as stored (same serial, same file); only new or
     changed ones are rendered. The main process stores, copies and collects each certificate in
     unit order while the pool renders the later ones. `workers` defaults to the cores this
     process may run on.
     """
+    require_public_address(data_dir)  # before anything is written
     forms = database.open_forms(data_dir)
     try:
         form_id = registry.the_certificate_form(forms, form_id).id
@@ -221,6 +308,12 @@ def _prepare_year(forms: Database, data_dir: Path, year: int, form_id: str) -> t
     units = recognised_units(forms, year, form_id)
     prepared = {unit_code: prepare(forms, data_dir, unit_code, year, form_id) for unit_code in units}
     pending = {unit_code: found for unit_code, found in prepared.items() if not isinstance(found, Issued)}
+    # new certificates take the year's next register numbers in unit order (a reissued one keeps its number)
+    first = stored.next_register_no(forms, year)
+    fresh = [unit_code for unit_code, (certificate, _d) in pending.items() if certificate.register_no == first]
+    for offset, unit_code in enumerate(fresh):
+        certificate, decision = pending[unit_code]
+        pending[unit_code] = (replace(certificate, register_no=first + offset), decision)
     return units, prepared, pending
 
 

@@ -80,8 +80,23 @@ def build_data_dir(data_dir: Path) -> Path:
     return TEMPLATES.copy("web", _build_web, data_dir)
 
 
+PUBLIC_URL = "https://doan.example.edu.vn"  # certificates are issued only with a public, non-loopback address
+
+
+def set_public_url(data_dir: Path, public_url: str | None = PUBLIC_URL) -> None:
+    """certificate.json with this public address (None: without one), as the admin's settings page writes it."""
+    from forms_app.rules import certificates
+
+    path = Path(data_dir) / certificates.SETTINGS_FILE
+    values = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    values.pop("public_url", None)
+    path.write_text(json.dumps({**values, **({"public_url": public_url} if public_url else {})}, ensure_ascii=False),
+                    "utf-8")
+
+
 def _build_web(data_dir: Path) -> Path:
     connection.migrate(data_dir)
+    set_public_url(data_dir)
     with opened(data_dir) as forms:
         registry.load_definitions_into(forms, [shipped_folder()])
         units.save_units(forms, WEB_UNITS)

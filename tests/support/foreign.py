@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from forms_app.rules import registry, submitting, units
-from support.data import PASSWORD, TEMPLATES, WEB_UNITS, add_accounts, opened
+from support.data import PASSWORD, TEMPLATES, WEB_UNITS, add_accounts, opened, set_public_url
 
 FOREIGN = Path(__file__).resolve().parents[1] / "data" / "foreign"
 SIGNUP = "ghi-danh-doi-tinh-nguyen"
@@ -43,6 +43,7 @@ def build_foreign_data_dir(data_dir: Path) -> Path:
 
 def _build(data_dir: Path) -> Path:
     init(data_dir)
+    set_public_url(data_dir)
     with opened(data_dir) as forms:
         units.save_units(forms, WEB_UNITS)
     add_accounts(data_dir)

@@ -23,7 +23,7 @@ from form_definitions import Definition, Question, shipped_folder
 from forms_app.data import clock
 from forms_app.data import connection as database
 from forms_app.data.clock import stamp, today
-from forms_app.rules import accounts, deciding, inspections, passwords, proposals, registry, submitting, verdict, windows
+from forms_app.rules import accounts, certificates, deciding, inspections, passwords, proposals, registry, submitting, verdict, windows
 from forms_app.rules import units as units_rules
 from forms_app.rules.submitting import scored_rows
 from scoring import points, score, visibility, visible_answers
@@ -159,6 +159,11 @@ class AnswerMaker:
         return int(round(value)) if q.type == "integer" else round(value, 1)
 
 
+# Certificates are issued only with a public address for their QR codes (never a loopback one): the demo's is a
+# reserved example domain, so demo certificates can be made and read, and nobody mistakes them for real ones.
+DEMO_PUBLIC_URL = "https://chung-nhan.example.edu.vn"
+
+
 def make_demo(data_dir: Path, *, units: int, first_year: int, last_year: int, seed: int,
               progress: Callable[[str], None] = lambda text: None) -> str:
     """Fill an empty data directory (or find it already filled with the same parameters); a summary line."""
@@ -170,6 +175,8 @@ def make_demo(data_dir: Path, *, units: int, first_year: int, last_year: int, se
             return f"Dữ liệu mẫu đã có sẵn trong {data_dir}.\n" + sign_in_help(data_dir)
         raise DemoError(f"{data_dir} đã có dữ liệu mẫu khác ({marker.read_text()}); hãy dùng một thư mục dữ liệu trống.")
     database.migrate(data_dir)
+    if not certificates.stored_settings(data_dir).get("public_url"):
+        certificates.save_settings(data_dir, {"public_url": DEMO_PUBLIC_URL})
     forms = database.open_forms(data_dir)
     accounts_db = database.open_accounts(data_dir)
     try:

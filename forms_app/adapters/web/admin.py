@@ -1,21 +1,22 @@
 """The administrator's pages: accounts (create, change a role with its unit or clusters, reset a password), cycle
-windows, per-unit extensions, upload quotas."""
+windows, per-unit extensions, upload quotas, and who issues the certificates (with the public address)."""
 
 from __future__ import annotations
 
+import os
 import re
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, SelectField, StringField
+from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from forms_app.adapters.web.auth import account_message, capability_required
 from forms_app.adapters.web.context import accounts_db, forms_db, today
 from forms_app.adapters.web.i18n import VietnameseMeta, current_language
-from forms_app.rules import accounts, registry, units, uploads, windows
+from forms_app.rules import accounts, certificates, messages, registry, units, uploads, windows
 from forms_app.rules.account_errors import AccountError
 from forms_app.rules.units import cluster_names
 
@@ -276,3 +277,93 @@ def upload_quotas():
     db = forms_db()
     return render_template("admin/uploads.html", form=form, error=error, rows=uploads.usage(db),
                            general=uploads.general_quota_mb(db)), (400 if error else 200)
+
+
+# Who issues the certificates: what certificate.json holds (kept as a file for scripts).
+
+class SettingsForm(FlaskForm):
+    """The issuer's lines and the public address printed on every certificate and in its QR code."""
+
+    class Meta(VietnameseMeta):
+        pass
+
+    superior = StringField(validators=[Optional(), Length(max=200)])
+    organisation = TextAreaField(validators=[Optional(), Length(max=300)])
+    committee = TextAreaField(validators=[Optional(), Length(max=300)])
+    place = StringField(validators=[Optional(), Length(max=100)])
+    signer_title = TextAreaField(validators=[Optional(), Length(max=300)])
+    signer_name = StringField(validators=[Optional(), Length(max=200)])
+    public_url = StringField(validators=[Optional(), Length(max=500)])
+
+
+# The page's words in both languages (its own catalogue until they join the translation files).
+SETTINGS_TEXTS = {
+    "title": {"vi": "Cài đặt giấy chứng nhận", "en": "Certificate settings"},
+    "hint": {"vi": "Các dòng in trên giấy chứng nhận (lưu vào certificate.json trong thư mục dữ liệu). Xuống dòng ở "
+                   "đâu thì trên giấy xuống dòng ở đó; không dòng nào bị ngắt ở chỗ khác.",
+             "en": "The lines printed on the certificates (saved to certificate.json in the data directory). A line "
+                   "breaks on paper where you break it here, nowhere else."},
+    "superior": {"vi": "Cấp trên trực tiếp (dòng đầu, góc trái)", "en": "Superior level (first line, top left)"},
+    "organisation": {"vi": "Cơ quan ban hành (in đậm, góc trái)", "en": "Issuing body (bold, top left)"},
+    "committee": {"vi": "Ban Thường vụ cấp giấy (trên dòng GIẤY CHỨNG NHẬN)",
+                  "en": "Standing committee issuing it (above GIẤY CHỨNG NHẬN)"},
+    "place": {"vi": "Địa danh (trước ngày tháng)", "en": "Place (before the date)"},
+    "signer_title": {"vi": "Chức vụ người ký (TM. BAN THƯỜNG VỤ / BÍ THƯ)", "en": "Signer's role lines"},
+    "signer_name": {"vi": "Họ tên người ký", "en": "Signer's name"},
+    "public_url": {"vi": "Địa chỉ công khai của trang (in trên giấy và trong mã QR)",
+                   "en": "The site's public address (printed on the paper and in the QR code)"},
+    "env": {"vi": "Biến môi trường FORMS_APP_PUBLIC_URL đang đặt địa chỉ {url}: địa chỉ ấy được dùng thay cho địa chỉ "
+                  "lưu ở đây.",
+            "en": "The FORMS_APP_PUBLIC_URL environment variable sets the address {url}: it is used instead of the "
+                  "one saved here."},
+    "bad_url": {"vi": "Địa chỉ công khai phải bắt đầu bằng https:// (hoặc http://) và có tên miền, ví dụ "
+                      "https://doan.truong.edu.vn.",
+                "en": "The public address must start with https:// (or http://) and name a host, e.g. "
+                      "https://union.university.edu.vn."},
+    "saved": {"vi": "Đã lưu cài đặt giấy chứng nhận.", "en": "Certificate settings saved."},
+}
+
+
+def settings_text(key: str, **values) -> str:
+    """One of the settings page's sentences in the page's language."""
+    return messages.text(SETTINGS_TEXTS, key, current_language(), **values)
+
+
+@bp.app_context_processor
+def certificate_settings_context() -> dict:
+    """Every page may show an admin the settings link and why certificates cannot be issued yet."""
+    def problem() -> str | None:
+        found = certificates.address_problem(certificates.settings(g.data_dir)[1])
+        return found.message(current_language()) if found else None
+    return {"certificate_address_problem": problem, "settings_text": settings_text}
+
+
+def _bad_address(text: str) -> bool:
+    problem = certificates.address_problem(text) if text else None
+    return problem is not None and problem.code == "no_public_url"  # unset is allowed (then warned), malformed is not
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@capability_required("is_admin")
+def settings():
+    """Who issues the certificates (superior level, issuing body, committee, place, signer) and the public address
+    printed on them: read from and written to certificate.json in the data directory."""
+    issuer, _url = certificates.settings(g.data_dir)
+    stored = certificates.stored_settings(g.data_dir)
+    form = SettingsForm(data={**issuer.__dict__, "public_url": stored.get("public_url", "")})
+    error = None
+    if form.validate_on_submit():
+        address = (form.public_url.data or "").strip()
+        if _bad_address(address):
+            error = settings_text("bad_url")
+        else:
+            values = {name: (getattr(form, name).data or "").replace("\r\n", "\n")
+                      for name in (*certificates.ISSUER_FIELDS, "public_url")}
+            certificates.save_settings(g.data_dir, values)
+            flash(settings_text("saved"), "ok")
+            return redirect(url_for("admin.settings"), 303)
+    elif request.method == "POST":
+        error = "; ".join(message for messages_ in form.errors.values() for message in messages_)
+    overriding = os.environ.get("FORMS_APP_PUBLIC_URL")
+    return render_template("admin/settings.html", form=form, error=error,
+                           env_note=settings_text("env", url=overriding) if overriding else None), (400 if error else 200)

@@ -11,7 +11,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from forms_app.adapters.web import admin, auth, board, certs, downloads, errors, fill, main, office, review
+from forms_app.adapters.web import admin, auth, board, certs, downloads, errors, fill, main, narrative, office, papers, review, unit_papers
 from forms_app.adapters.web.context import SESSION_COOKIE, accounts_db, close_databases
 from forms_app.adapters.web.i18n import template_helpers
 from forms_app.data import connection as database
@@ -64,7 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.teardown_appcontext(close_databases)
     app.after_request(_security_headers)
 
-    for module in (auth, main, board, fill, review, office, admin, certs, downloads):
+    for module in (auth, main, board, fill, review, office, admin, certs, downloads, unit_papers, papers, narrative):
         app.register_blueprint(module.bp)
     errors.init_app(app)
 

@@ -97,7 +97,8 @@ def status_board():
         "main/reviewer_dashboard.html", f=filters, page=page, labels=_labels(), statuses=board.STATUSES,
         required=registry.required_form(db, filters.form), limited=limited_clusters(),
         summary=submitting.year_summary(db, limited_clusters()), titles={d.id: d.title.get(lang) for d in filters.forms},
-        scored_ids={d.id for d in filters.forms if d.scored}, title=_("Bảng theo dõi các đơn vị"))
+        scored_ids={d.id for d in filters.forms if d.scored},
+        certifying_ids={d.id for d in filters.forms if d.certificate_title is not None}, title=_("Bảng theo dõi các đơn vị"))
 
 
 # The queue "chờ quyết định"
@@ -291,6 +292,9 @@ def _issue_certificates(form: Definition, year: int, unit_codes: list[str]) -> t
             certificates.issue(db, g.data_dir, unit_code, year, form.id)
         except certificates.NotRecognised:
             continue
+        except certificates.NoPublicAddress as exc:  # none can be issued: say what to set, the rest are left
+            flash(exc.message(current_language()), "error")
+            return made, len(unit_codes) - done
         made += 1
     return made, 0
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from forms_app.adapters.web.auth import capability_required
 from forms_app.adapters.web.context import forms_db, may_review
+from forms_app.adapters.web.i18n import current_language
 from forms_app.rules import certificates
 
 bp = Blueprint("certs", __name__)
@@ -47,6 +48,8 @@ def _issue(unit_code: str, form_id: str, year: int):
         return _no_certificate()
     except certificates.NotRecognised:
         return _not_recognised()
+    except certificates.NoPublicAddress as exc:  # what to set and where, for the admin to do
+        return render_template("errors/error.html", code=409, message=exc.message(current_language())), 409
     return redirect(request.path + ".pdf", 303)
 
 

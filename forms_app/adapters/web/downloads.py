@@ -1,4 +1,4 @@
-"""Reviewers' downloads: a year's results (CSV or XLSX) and the year-end conference report (PDF) of a scored form
+"""Reviewers' downloads: a year's results (CSV or XLSX), the year-end review and the phase review (PDF) of a scored form
 (`?form=ID`; the only scored form when it is not given).
 
 They cover every unit, so a cluster lead (a reviewer limited to some clusters) gets none of them.
@@ -18,7 +18,7 @@ from forms_app.adapters.web.context import forms_db, limited_clusters
 from forms_app.adapters.web.i18n import current_language
 from forms_app.rules import certificates, registry, windows
 from forms_app.rules.exporting import answers, default_name, summary
-from forms_app.rules.year_report import report_data
+from forms_app.rules.year_report import phase_data, report_data
 
 bp = Blueprint("downloads", __name__, url_prefix="/exports")
 
@@ -85,8 +85,21 @@ def csv_zip(year: int):
 @bp.route("/<int:year>/bao-cao.pdf")
 @capability_required("reads_every_unit")
 def report(year: int):
-    """The year-end conference report."""
+    """The year-end review in official form."""
     issuer, _url = certificates.settings(g.data_dir)
     year = _year(year)
-    data = report_pdf(report_data(forms_db(), year, issuer.union, issuer.organisation, _form()))
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"bao-cao-so-ket-{year}.pdf", mimetype="application/pdf")
+    data = report_pdf(report_data(forms_db(), year, issuer, _form()))
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"bao-cao-tong-ket-{year}.pdf",
+                     mimetype="application/pdf")
+
+
+@bp.route("/giai-doan/bao-cao.pdf")
+@capability_required("reads_every_unit")
+def phase_report():
+    """The phase review (every cycle year of the form) in official form."""
+    if limited_clusters():
+        abort(403)
+    issuer, _url = certificates.settings(g.data_dir)
+    data = report_pdf(phase_data(forms_db(), issuer, _form()))
+    return send_file(io.BytesIO(data), as_attachment=True, download_name="bao-cao-tong-ket-giai-doan.pdf",
+                     mimetype="application/pdf")

@@ -51,7 +51,10 @@ def decide(unit_code: str, form_id: str, year: int):
     except DecisionError as exc:
         return _page(ctx, decision_errors=decision_box.errors_of(exc), decision_values=values, status=422)
     if kind == "recognised" and certificates.issues_certificates(forms_db(), form_id):
-        certificates.issue(forms_db(), g.data_dir, unit_code, year, form_id)  # ready for the unit to download
+        try:
+            certificates.issue(forms_db(), g.data_dir, unit_code, year, form_id)  # ready for the unit to download
+        except certificates.NoPublicAddress as exc:  # the decision stands; the certificate waits for the address
+            flash(exc.message(current_language()), "error")
     flash(_("Đã ghi quyết định: %(decision)s.", decision=reports.decision_label(kind)), "ok")
     return redirect(url_for("review.review", unit_code=unit_code, form_id=form_id, year=year), 303)
 

@@ -572,3 +572,34 @@ def m012_board_statistics(db: Database) -> None:
     50 ms → 5 s on 2,000 units × 5 years (as m008 did for tong_quan)."""
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
         db.execute("ANALYZE decisions")
+
+
+@forms_migrations()
+def m013_certificate_register(db: Database) -> None:
+    """Each certificate's number in its year's register ("Số vào sổ: 0001/2022", issue 15): certificates already
+    issued are numbered in the order they were first issued; a reissued certificate keeps its number."""
+    db.execute("ALTER TABLE certificates ADD COLUMN register_no INTEGER")
+    db.execute("""
+        UPDATE certificates SET register_no = (
+            SELECT COUNT(*) FROM certificates earlier
+            WHERE earlier.cycle_year = certificates.cycle_year
+              AND (earlier.created_at, earlier.serial) <= (certificates.created_at, certificates.serial))""")
+    db.execute("CREATE UNIQUE INDEX idx_certificates_register ON certificates(cycle_year, register_no)")
+
+
+@forms_migrations()
+def m014_report_narratives(db: Database) -> None:
+    """The narrative of the year-end review and of the phase review, section by section, as the office writes it
+    before printing: appended, never updated (the current text of a section is its latest row, the rest its history).
+    `cycle_year` 0 is the phase review; section `so` holds the report's number ("Số: …-BC/ĐTN")."""
+    db.execute("""
+        CREATE TABLE report_narratives (
+            id INTEGER PRIMARY KEY,
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            section TEXT NOT NULL,
+            body TEXT NOT NULL,
+            written_by TEXT NOT NULL,
+            written_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_report_narratives_key ON report_narratives(form_id, cycle_year, section, id)")
