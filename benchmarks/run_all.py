@@ -1,4 +1,4 @@
-"""Run the five benchmarks (with --quick unless --full) one after another and sum up their RATIO/CHECK lines.
+"""Run the six benchmarks (with --quick unless --full) one after another and sum up their RATIO/CHECK lines.
 
     .venv/bin/python benchmarks/run_all.py                 # quick sizes: a few minutes in all
     .venv/bin/python benchmarks/run_all.py --full          # the issue's sizes (the 50,000-unit demo: tens of minutes)
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-NAMES = ["submissions", "rescoring", "certificates", "reviewers", "demo"]
+NAMES = ["submissions", "rescoring", "certificates", "reviewers", "demo", "page_bytes"]
 PROFILED = {"submissions", "rescoring", "certificates", "reviewers", "demo"}
 LINE = re.compile(r"^(RATIO|CHECK) (\S+)=(\S+) target=(.*?)\s+(PASS|FAIL|INFO)\s*$")
 

@@ -14,6 +14,31 @@ WITH_TEST=0
 APT_PACKAGES="python3 python3-venv python3-dev git fonts-noto-core fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 # Tests also read PDFs back (poppler), decode QR codes (zbar) and open exports in LibreOffice.
 [ "$WITH_TEST" = 1 ] && APT_PACKAGES="$APT_PACKAGES chromium poppler-utils zbar-tools libreoffice-calc-nogui"
+# apt-get, waiting (up to APT_LOCK_WAIT seconds, saying so every 30 s) while another apt or dpkg process (an
+# unattended upgrade, another terminal) holds its lock, instead of failing at once with apt's own error.
+APT_LOCK_WAIT=${APT_LOCK_WAIT:-600}
+apt_get() {
+    started=$(date +%s)
+    errors=$(mktemp)
+    while :; do
+        tried=$(date +%s)
+        if apt-get -o DPkg::Lock::Timeout=30 "$@" 2>"$errors"; then
+            cat "$errors" >&2
+            rm -f "$errors"
+            return 0
+        fi
+        now=$(date +%s)
+        if ! grep -Eqi "could not get lock|unable to (acquire|lock)" "$errors" || [ $((now - started)) -ge "$APT_LOCK_WAIT" ]; then
+            cat "$errors" >&2
+            rm -f "$errors"
+            [ $((now - started)) -ge "$APT_LOCK_WAIT" ] && echo "setup: apt is still locked by another process after $APT_LOCK_WAIT s; run this again once it has finished." >&2
+            return 1
+        fi
+        echo "setup: another apt or dpkg process holds the lock ($((now - started)) s so far); waiting for it, up to $APT_LOCK_WAIT s..." >&2
+        [ $((now - tried)) -lt 30 ] && sleep $((30 - (now - tried)))
+    done
+}
+
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     missing=""
     for pkg in $APT_PACKAGES; do
@@ -21,8 +46,8 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     done
     if [ -n "$missing" ]; then
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends $missing >/dev/null
+        apt_get update -qq
+        apt_get install -y -qq --no-install-recommends $missing >/dev/null
     fi
 fi
 

@@ -23,7 +23,7 @@ from werkzeug.datastructures import FileStorage
 
 from forms_app.adapters.web.app import create_app
 from forms_app.data import connection
-from forms_app.rules import accounts, passwords, registry, uploads
+from forms_app.rules import accounts, calendars, passwords, registry, uploads
 
 ANON, OWN, OTHER, REVIEWER, INSPECTOR, LEAD, OTHER_LEAD, ADMIN = ROLES = (
     "anonymous", "unit", "other_unit", "reviewer", "inspector", "cluster_lead", "other_cluster_lead", "admin")
@@ -110,6 +110,10 @@ EXPECTED: dict[str, Rule] = {
     "papers.register_xlsx": Rule("/papers/2022/register.xlsx", get=EVERY_UNIT),
     "papers.certificates_merged": Rule("/papers/2022/certificates.pdf", get=EVERY_UNIT),
     "certs.verify": Rule("/verify/{serial}", get=PUBLIC),
+    # A unit's private calendar feed: read by its token (a phone signs in to nothing); created and revoked by units.
+    "calendars.feed": Rule("/calendar/{calendar}.ics", get=PUBLIC),
+    "calendars.create": Rule("/calendar/new", post=UNITS),
+    "calendars.revoke": Rule("/calendar/revoke", post=UNITS),
     # Accounts, cycles, deadlines, quotas.
     "admin.users": Rule("/admin/users", get=ADMINS, post=ADMINS),
     "admin.edit_user": Rule("/admin/users/toan", get=ADMINS, post=ADMINS),
@@ -160,7 +164,8 @@ def site(tmp_path):
     with opened(data_dir) as forms:
         token = forms.execute("SELECT token FROM uploads WHERE unit_code = 'TOAN'").fetchone()[0]
         serial = forms.execute("SELECT serial FROM certificates WHERE unit_code = 'TOAN'").fetchone()[0]
-    return app, {"token": token, "serial": serial}
+        calendar = calendars.create(forms, "TOAN")
+    return app, {"token": token, "serial": serial, "calendar": calendar}
 
 
 def _dump(data_dir: Path) -> list[str]:

@@ -568,6 +568,31 @@ def restore_command(src: Path, data_dir: Path | None, lang: str):
     click.echo(summary.message(lang))
 
 
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing, mark nothing.")
+@click.option("--now", "at", type=click.DateTime(formats=("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")), default=None, hidden=True,
+              help="The moment to decide from, in UTC (tests).")
+@data_dir_option
+@lang_option
+def remind(dry_run: bool, at, data_dir: Path | None, lang: str):
+    """Send every reminder e-mail due now and not sent before (FORMS_APP_SMTP_URL, FORMS_APP_MAIL_FROM); run daily."""
+    import datetime as dt
+
+    from forms_app.adapters.operations.mail import MailError
+    from forms_app.adapters.operations.mail import remind as send_reminders
+    from forms_app.data import connection as database
+
+    data_dir = _data_dir(data_dir)
+    database.migrate(data_dir)
+    now = at.replace(tzinfo=dt.timezone.utc) if at else dt.datetime.now(dt.timezone.utc)
+    try:
+        send_reminders(data_dir, now, dry_run=dry_run, smtp_url=os.environ.get("FORMS_APP_SMTP_URL"),
+                       sender=os.environ.get("FORMS_APP_MAIL_FROM"), echo=click.echo, lang=lang)
+    except MailError as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(1)
+
+
 def _resolve_definition(value: str) -> Path:
     """A definition file path, or a shipped form's id: its latest version (`ID@N` for version N)."""
     path = Path(value)

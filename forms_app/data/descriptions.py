@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from forms_app.data import (
     audit,
+    calendars,
     certificates,
     cycles,
     decisions,
@@ -12,6 +13,7 @@ from forms_app.data import (
     inspections,
     narratives,
     proposals,
+    reminders,
     submissions,
     units,
     uploads,
@@ -20,9 +22,10 @@ from forms_app.data import (
 ORDER = ("units", "form_versions", "questions", "criteria", "cycles", "extensions", "submissions", "revisions", "answers",
          "section_scores", "criterion_scores", "criterion_totals", "uploads", "upload_quotas", "decisions", "adjustments", "tong_quan",
          "current_decisions", "certificates", "inspections", "unit_comments", "proposals", "selections", "report_narratives",
-         "audit_log")
+         "calendar_tokens", "reminders_sent", "audit_log")
 
 _ALL = {**units.DESCRIPTIONS, **definitions.DESCRIPTIONS, **cycles.DESCRIPTIONS, **submissions.DESCRIPTIONS,
         **uploads.DESCRIPTIONS, **decisions.DESCRIPTIONS, **certificates.DESCRIPTIONS, **inspections.DESCRIPTIONS,
-        **proposals.DESCRIPTIONS, **narratives.DESCRIPTIONS, **audit.DESCRIPTIONS}
+        **proposals.DESCRIPTIONS, **narratives.DESCRIPTIONS, **calendars.DESCRIPTIONS, **reminders.DESCRIPTIONS,
+        **audit.DESCRIPTIONS}
 DESCRIPTIONS: dict[str, dict] = {name: _ALL[name] for name in ORDER} | {n: d for n, d in _ALL.items() if n not in ORDER}

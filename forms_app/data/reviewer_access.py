@@ -18,7 +18,8 @@ import sqlite3
 CATALOGUE = "_internal"
 
 # Columns no reviewer's SQL can read: Datasette gets NULL in their place.
-SECRET_COLUMNS = {("revisions", "request_token"), ("uploads", "token"), ("inspections", "minutes_token")}
+SECRET_COLUMNS = {("revisions", "request_token"), ("uploads", "token"), ("inspections", "minutes_token"),
+                  ("calendar_tokens", "token_hash")}
 
 # The largest value a statement may make or read. forms.db's largest row is a form definition (~50 KB) and a
 # text answer holds at most 20,000 characters; 1 MiB is twenty times that. A single function call is one step of

@@ -34,6 +34,13 @@ CREATE TABLE audit_log (
             cycle_year INTEGER,
             detail TEXT
         );
+CREATE TABLE calendar_tokens (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
 CREATE TABLE certificates (
             serial TEXT PRIMARY KEY,
             unit_code TEXT NOT NULL REFERENCES units(code),
@@ -153,6 +160,16 @@ CREATE TABLE questions (
             PRIMARY KEY (form_id, version, question_id),
             FOREIGN KEY (form_id, version) REFERENCES form_versions(form_id, version)
         );
+CREATE TABLE reminders_sent (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            address TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            UNIQUE (unit_code, form_id, cycle_year, kind)
+        );
 CREATE TABLE report_narratives (
             id INTEGER PRIMARY KEY,
             form_id TEXT NOT NULL,
@@ -230,7 +247,7 @@ CREATE TABLE units (
             cluster TEXT NOT NULL DEFAULT '',
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
-        , name_ascii TEXT NOT NULL DEFAULT '');
+        , name_ascii TEXT NOT NULL DEFAULT '', email TEXT);
 CREATE VIRTUAL TABLE "units_fts" USING FTS5 (
     "name", "name_ascii",
     tokenize='unicode61 remove_diacritics 2',
@@ -266,6 +283,7 @@ CREATE INDEX idx_answers_criterion ON answers(criterion);
 CREATE INDEX idx_answers_question ON answers(question_id);
 CREATE INDEX idx_audit_action ON audit_log(action);
 CREATE INDEX idx_audit_unit ON audit_log(unit_code, form_id, cycle_year);
+CREATE INDEX idx_calendar_tokens_unit ON calendar_tokens(unit_code, revoked_at);
 CREATE UNIQUE INDEX idx_certificates_register ON certificates(cycle_year, register_no);
 CREATE INDEX idx_certificates_year ON certificates(form_id, cycle_year);
 CREATE INDEX idx_decisions_current ON decisions(form_id, decision, is_current, unit_code, cycle_year);
@@ -276,6 +294,7 @@ CREATE INDEX idx_decisions_year ON decisions(form_id, cycle_year, decision);
 CREATE INDEX idx_inspections_minutes ON inspections(minutes_token);
 CREATE INDEX idx_inspections_unit ON inspections(unit_code, form_id, cycle_year);
 CREATE INDEX idx_proposals_year ON proposals(cycle_year, kind);
+CREATE INDEX idx_reminders_sent_at ON reminders_sent(sent_at);
 CREATE INDEX idx_report_narratives_key ON report_narratives(form_id, cycle_year, section, id);
 CREATE INDEX idx_revisions_action ON revisions(action);
 CREATE INDEX idx_revisions_after_deadline ON revisions(created_at) WHERE after_deadline = 1;

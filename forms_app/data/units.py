@@ -16,6 +16,7 @@ DESCRIPTIONS = {
             "code": "Mã đơn vị", "name": "Tên đơn vị", "cluster": "Cụm thi đua",
             "name_ascii": "Tên đơn vị viết không dấu (để tìm kiếm)",
             "created_at": "Thời điểm tạo (UTC)", "updated_at": "Thời điểm cập nhật gần nhất (UTC)",
+            "email": "Địa chỉ thư điện tử của đơn vị (nhận thư nhắc hạn)",
         },
     },
 }
@@ -39,7 +40,8 @@ def count(db: Database) -> int:
 
 
 def save(db: Database, units: Iterable[dict], now: str) -> tuple[int, int]:
-    """Insert new units and update the name and cluster of known ones (inside the caller's transaction): (added, updated)."""
+    """Insert new units and update the name and cluster of known ones, and the address of those given an `email`
+    (inside the caller's transaction): (added, updated)."""
     added = updated = 0
     for unit in units:
         changed = db.execute(
@@ -47,10 +49,12 @@ def save(db: Database, units: Iterable[dict], now: str) -> tuple[int, int]:
             [unit["name"], fold(unit["name"]), unit["cluster"], now, unit["code"]]).rowcount
         if changed:
             updated += 1
-            continue
-        db.execute("INSERT INTO units (code, name, cluster, name_ascii, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                   [unit["code"], unit["name"], unit["cluster"], fold(unit["name"]), now, now])
-        added += 1
+        else:
+            db.execute("INSERT INTO units (code, name, cluster, name_ascii, created_at, updated_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", [unit["code"], unit["name"], unit["cluster"], fold(unit["name"]), now, now])
+            added += 1
+        if "email" in unit:  # only an import with the e-mail column changes the address (an empty cell clears it)
+            db.execute("UPDATE units SET email = ? WHERE code = ?", [unit["email"] or None, unit["code"]])
     return added, updated
 
 

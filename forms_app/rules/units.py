@@ -22,7 +22,10 @@ HEADERS = {
     "code": ("code", "ma", "ma don vi", "ma dv"),
     "name": ("name", "ten", "ten don vi", "ten dv"),
     "cluster": ("cluster", "cum", "cum thi dua"),
+    "email": ("email", "e-mail", "thu dien tu", "dia chi thu dien tu"),  # optional: the address for reminders
 }
+REQUIRED = ("code", "name", "cluster")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 MESSAGES = {
@@ -38,6 +41,8 @@ MESSAGES = {
             "en": "The unit name is missing (or longer than 200 characters)."},
     "cluster": {"vi": "Tên cụm dài quá 100 ký tự.",
                "en": "The cluster name is longer than 100 characters."},
+    "email": {"vi": "Địa chỉ thư điện tử \"{value}\" không hợp lệ.",
+              "en": "The e-mail address \"{value}\" is invalid."},
     "duplicate": {"vi": "Mã đơn vị \"{value}\" đã xuất hiện ở dòng {first}.",
                  "en": "The unit code \"{value}\" already appears on row {first}."},
 }
@@ -105,7 +110,7 @@ def read_table(path: Path, headers: dict[str, tuple[str, ...]], required) -> tup
 
 def parse(path: Path) -> tuple[list[dict], list[RowError]]:
     """Units read from a file, and every problem found (row numbers as a spreadsheet shows them)."""
-    rows, index, problem = read_table(path, HEADERS, HEADERS)
+    rows, index, problem = read_table(path, HEADERS, REQUIRED)
     if problem:
         return [], [RowError(*problem)]
     units, errors, first = [], [], {}
@@ -124,7 +129,12 @@ def parse(path: Path) -> tuple[list[dict], list[RowError]]:
             errors.append(RowError(number, "name", {}))
         if len(cluster) > 100:
             errors.append(RowError(number, "cluster", {}))
-        units.append({"code": code, "name": name, "cluster": cluster})
+        unit = {"code": code, "name": name, "cluster": cluster}
+        if "email" in index:
+            unit["email"] = cell("email")
+            if unit["email"] and (len(unit["email"]) > 254 or not EMAIL.match(unit["email"])):
+                errors.append(RowError(number, "email", {"value": unit["email"][:60]}))
+        units.append(unit)
     if not units:
         errors.append(RowError(0, "empty", {}))
     return units, errors

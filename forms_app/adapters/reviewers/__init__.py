@@ -42,6 +42,7 @@ SORT = {
     "decisions": ("sort_desc", "id"),
     "revisions": ("sort_desc", "created_at"),
     "audit_log": ("sort_desc", "id"),
+    "reminders_sent": ("sort_desc", "sent_at"),  # who was reminded of what, newest first (idx_reminders_sent_at)
 }
 LABELS = {"units": "name", "form_versions": "title"}
 

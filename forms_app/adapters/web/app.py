@@ -11,9 +11,25 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from forms_app.adapters.web import admin, auth, board, certs, downloads, errors, fill, main, narrative, office, papers, review, unit_papers
+from forms_app.adapters.web import (
+    admin,
+    auth,
+    board,
+    calendars,
+    certs,
+    downloads,
+    errors,
+    fill,
+    main,
+    narrative,
+    office,
+    papers,
+    review,
+    unit_papers,
+)
 from forms_app.adapters.web.context import SESSION_COOKIE, accounts_db, close_databases
 from forms_app.adapters.web.i18n import template_helpers
+from forms_app.adapters.web.static_files import init_app as compress_and_hash_static
 from forms_app.data import connection as database
 from forms_app.data.directory import data_dir_from_env, ensure_secret_key
 from forms_app.rules import accounts
@@ -63,8 +79,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.teardown_appcontext(close_databases)
     app.after_request(_security_headers)
+    compress_and_hash_static(app)  # compression (its hook runs before the headers') and hashed static addresses
 
-    for module in (auth, main, board, fill, review, office, admin, certs, downloads, unit_papers, papers, narrative):
+    for module in (auth, main, board, fill, review, office, admin, certs, downloads, unit_papers, papers, narrative,
+                   calendars):
         app.register_blueprint(module.bp)
     errors.init_app(app)
 

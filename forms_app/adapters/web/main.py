@@ -9,7 +9,7 @@ from forms_app.adapters.web.auth import login_required
 from forms_app.adapters.web.context import accounts_db, forms_db
 from forms_app.adapters.web.i18n import current_language
 from forms_app.data import clock, connection
-from forms_app.rules import registry, unit_form, units
+from forms_app.rules import calendars, registry, unit_form, units
 
 bp = Blueprint("main", __name__)
 
@@ -57,7 +57,8 @@ def _unit_dashboard():
     lang = current_language()
     unit = units.find_unit(db, g.user.unit_code)
     rows = unit_rows(db, g.user.unit_code, lang)
-    return render_template("main/unit_dashboard.html", unit=unit, rows=rows)
+    return render_template("main/unit_dashboard.html", unit=unit, rows=rows,
+                           calendar_since=calendars.created_at(db, g.user.unit_code))
 
 
 def _reviewer_dashboard():

@@ -603,3 +603,38 @@ def m014_report_narratives(db: Database) -> None:
             written_at TEXT NOT NULL
         )""")
     db.execute("CREATE INDEX idx_report_narratives_key ON report_narratives(form_id, cycle_year, section, id)")
+
+
+@forms_migrations()
+def m015_calendar_tokens(db: Database) -> None:
+    """The units' private calendar feeds (issue 16): the SHA-256 of each token a unit created, never the token; a
+    renewed or revoked token gets `revoked_at`."""
+    db.execute("""
+        CREATE TABLE calendar_tokens (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        )""")
+    db.execute("CREATE INDEX idx_calendar_tokens_unit ON calendar_tokens(unit_code, revoked_at)")
+
+
+@forms_migrations()
+def m016_reminders(db: Database) -> None:
+    """Reminders by e-mail (issue 16): each unit's address (`units.email`, from `units import` or the admin pages)
+    and the log of every reminder sent (`forms-app remind` sends each reminder once: its key is unit, form, year and
+    kind)."""
+    db.execute("ALTER TABLE units ADD COLUMN email TEXT")
+    db.execute("""
+        CREATE TABLE reminders_sent (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            address TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            UNIQUE (unit_code, form_id, cycle_year, kind)
+        )""")
+    db.execute("CREATE INDEX idx_reminders_sent_at ON reminders_sent(sent_at)")

@@ -1,0 +1,69 @@
+"""Lighter pages: compressed responses (Flask-Compress) and static files named by their content, cached for a year.
+
+`static_url('app.css')` is `/static/app.css?v=<first 12 hex digits of its SHA-256>`. A request carrying the file's
+current hash is answered with `Cache-Control: public, max-age=31536000, immutable` (a new file has a new address, so
+the old one may be kept for ever); any other request for a static file keeps Flask's usual revalidated caching.
+
+Compression: gzip or brotli (as the browser asks) for HTML, CSS, JavaScript and JSON of at least 500 bytes, never for
+PDFs, spreadsheets, ZIPs or uploaded files, and never for a streamed response (nothing the app streams is left
+waiting for the whole body). Datasette under /data/ is not a Flask response (adapters/wsgi.py routes it beside the
+app), so its CSV streams exactly as before. `COMPRESS_REGISTER=False` in the config turns compression off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, current_app, request, url_for
+from flask_compress import Compress
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+HASH_DIGITS = 12
+COMPRESSED_TYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json"]
+
+
+def init_app(app: Flask) -> None:
+    """Compression, the `static_url` template helper and the year-long cache of hashed static files."""
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)  # 4 (the default) is larger than gzip here; 5 beats it as fast
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    app.config.setdefault("COMPRESS_STREAMS", False)
+    Compress(app)
+    static_view = app.view_functions["static"]
+
+    def static(filename):
+        response = static_view(filename=filename)
+        if response.direct_passthrough:  # read the (small) file, so compression can apply to it
+            response.direct_passthrough = False
+            response.make_sequence()
+        if request.args.get("v") and request.args["v"] == file_hash(filename) and response.status_code in (200, 304):
+            response.headers["Cache-Control"] = IMMUTABLE
+            response.headers.pop("Expires", None)
+        return response
+
+    app.view_functions["static"] = static
+    app.context_processor(lambda: {"static_url": static_url})
+
+
+def static_url(filename: str) -> str:
+    """The static file's address with its content hash (`?v=`), or without one if it does not exist."""
+    digest = file_hash(filename)
+    return url_for("static", filename=filename, v=digest) if digest else url_for("static", filename=filename)
+
+
+def file_hash(filename: str) -> str | None:
+    """The first HASH_DIGITS hex digits of the static file's SHA-256 (recomputed when the file changes), or None."""
+    folder = Path(current_app.static_folder or "").resolve()
+    path = (folder / filename).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        return None
+    stat = path.stat()
+    return _digest(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _digest(path: str, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:HASH_DIGITS]
