@@ -293,3 +293,35 @@ def test_a_part_above_its_whole_is_said_beside_it_as_the_unit_types_and_by_the_s
     assert "Tổng số đội viên" in page.inner_text("#error-summary")
     page.fill("#so_doi_vien_tich_cuc", "100")
     expect(live).to_be_hidden()
+
+
+def test_leaving_a_form_with_answers_not_saved_asks_first_and_saving_does_not(foreign_server, browser):
+    """Typing then tapping "Trang chính" asks before the answers are lost (and staying keeps them); a save leaves
+    nothing unsaved, so the next link goes without asking."""
+    page = browser.new_context(viewport={"width": 360, "height": 780}).new_page()
+    _sign_in(page, foreign_server, "toan")
+    form_url = f"{foreign_server}/forms/{ASSESSMENT}/2025"
+    page.goto(form_url)
+    asked: list[str] = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()  # "stay on this page"
+
+    page.on("dialog", answer)
+    page.click("a[href='/']")  # nothing typed yet: no question
+    page.wait_for_url(f"{foreign_server}/")
+    assert asked == []
+
+    page.goto(form_url)
+    page.fill("#so_doi_vien", "40")
+    page.click("a[href='/']")
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    assert page.url == form_url and page.input_value("#so_doi_vien") == "40"
+
+    with page.expect_navigation():
+        page.click('button[value="save"]')
+    page.click("a[href='/']")
+    page.wait_for_url(f"{foreign_server}/")
+    assert asked == ["beforeunload"]

@@ -124,7 +124,19 @@
   form.addEventListener("change", update);
   update();
 
+  // Leaving a page with answers not yet saved asks first: anything typed since the page came, or a page the server
+  // sent back with what it could not keep (the error summary). Saving or submitting is not leaving.
   var sending = false;
+  var unsaved = !!document.getElementById("error-summary");
+  function touched() { unsaved = true; }
+  form.addEventListener("input", touched);
+  form.addEventListener("change", touched);
+  window.addEventListener("beforeunload", function (event) {
+    if (!unsaved || sending) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+
   form.addEventListener("submit", function (event) {
     if (sending) { event.preventDefault(); return; }
     sending = true;
