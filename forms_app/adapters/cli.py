@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -297,7 +298,6 @@ def serve(host: str, port: int, workers: int | None, threads: int, data_dir: Pat
 def certificates(year: int, form_id: str | None, out: Path | None, workers: int | None, data_dir: Path | None,
                  lang: str):
     """Write a certificate PDF for every unit recognised for YEAR, and one merged file for printing, per form."""
-    from forms_app.data import connection as database
     from forms_app.rules import registry
     from forms_app.rules.certificates import NoPublicAddress, batch, recognised_units, require_public_address
 
@@ -307,19 +307,12 @@ def certificates(year: int, form_id: str | None, out: Path | None, workers: int 
     except NoPublicAddress as exc:
         click.echo(exc.message(lang), err=True)
         sys.exit(1)
-    database.migrate(data_dir)
-    forms = database.open_forms(data_dir)
-    try:
+    with _forms_for(data_dir, lang) as forms:
         chosen = ([registry.the_certificate_form(forms, form_id)] if form_id is not None
                   else registry.certificate_forms(forms))
         if not chosen:
             raise registry.FormChoice("no_certificate_form", forms=registry.latest_definitions(forms))
         count = sum(len(recognised_units(forms, year, form.id)) for form in chosen)
-    except registry.FormChoice as exc:
-        click.echo(exc.message(lang), err=True)
-        sys.exit(1)
-    finally:
-        forms.close()
     out = out or Path(f"certificates-{year}")
     label = "Giấy chứng nhận" if lang == "vi" else "Certificates"
     with click.progressbar(length=count, label=label, file=sys.stderr) as bar:
@@ -345,20 +338,10 @@ def certificates(year: int, form_id: str | None, out: Path | None, workers: int 
 @lang_option
 def export(year: int, fmt: str, form_id: str | None, out: Path | None, data_dir: Path | None, lang: str):
     """Export a year's results of a scored form: one row per unit, and one column per question."""
-    from forms_app.data import connection as database
     from forms_app.rules.exporting import export as export_year
-    from forms_app.rules.registry import FormChoice
 
-    data_dir = _data_dir(data_dir)
-    database.migrate(data_dir)
-    forms = database.open_forms(data_dir)
-    try:
+    with _forms_for(_data_dir(data_dir), lang) as forms:
         paths = export_year(forms, year, fmt, out, form_id)
-    except FormChoice as exc:
-        click.echo(exc.message(lang), err=True)
-        sys.exit(1)
-    finally:
-        forms.close()
     for path in paths:
         click.echo(str(path))
 
@@ -376,24 +359,15 @@ def report(year: int | None, phase: bool, form_id: str | None, out: Path | None,
     figures, the narrative the office wrote on /office/narrative, the recognised and commended units."""
     from exports.report import report_pdf
     from exports.tables import write
-    from forms_app.data import connection as database
     from forms_app.rules.certificates import settings
-    from forms_app.rules.registry import FormChoice
     from forms_app.rules.year_report import phase_data, report_data
 
     if phase == (year is not None):
         raise click.UsageError("Give either --year YEAR or --phase.")
     data_dir = _data_dir(data_dir)
-    database.migrate(data_dir)
     issuer, _url = settings(data_dir)
-    forms = database.open_forms(data_dir)
-    try:
+    with _forms_for(data_dir, lang) as forms:
         data = phase_data(forms, issuer, form_id) if phase else report_data(forms, year, issuer, form_id)
-    except FormChoice as exc:
-        click.echo(exc.message(lang), err=True)
-        sys.exit(1)
-    finally:
-        forms.close()
     name = "bao-cao-tong-ket-giai-doan.pdf" if phase else f"bao-cao-tong-ket-{year}.pdf"
     click.echo(str(write(out or Path(name), report_pdf(data))))
 
@@ -444,21 +418,12 @@ def decision_paper(number: str, year: int | None, form_id: str | None, out: Path
 def register(year: int, fmt: str, form_id: str | None, out: Path | None, data_dir: Path | None, lang: str):
     """The year's certificate register: number, serial, unit, decision, date of issue and a column for the receiver."""
     from exports.tables import write
-    from forms_app.data import connection as database
     from forms_app.rules import papers
-    from forms_app.rules.registry import FormChoice
 
     data_dir = _data_dir(data_dir)
-    database.migrate(data_dir)
-    forms = database.open_forms(data_dir)
-    try:
+    with _forms_for(data_dir, lang) as forms:
         data = (papers.register_pdf(forms, data_dir, year, form_id) if fmt == "pdf"
                 else papers.register_xlsx(forms, year, form_id))
-    except FormChoice as exc:
-        click.echo(exc.message(lang), err=True)
-        sys.exit(1)
-    finally:
-        forms.close()
     click.echo(str(write(out or Path(f"so-cap-giay-chung-nhan-{year}.{fmt}"), data)))
 
 
@@ -591,6 +556,24 @@ def remind(dry_run: bool, at, data_dir: Path | None, lang: str):
     except MailError as exc:
         click.echo(exc.message(lang), err=True)
         sys.exit(1)
+
+
+@contextmanager
+def _forms_for(data_dir: Path, lang: str):
+    """forms.db migrated and open for one command; a form that cannot be chosen (none, several, unknown, the wrong
+    kind) ends the command with its sentence and exit 1."""
+    from forms_app.data import connection as database
+    from forms_app.rules.registry import FormChoice
+
+    database.migrate(data_dir)
+    forms = database.open_forms(data_dir)
+    try:
+        yield forms
+    except FormChoice as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(1)
+    finally:
+        forms.close()
 
 
 def _resolve_definition(value: str) -> Path:
