@@ -1,4 +1,4 @@
-"""Charts drawn on the server as inline SVG: no script, no CDN, readable on a phone and in print."""
+"""Charts drawn on the server: inline SVG, with HTML for words that must wrap; no script, no CDN, readable on a phone and in print."""
 
 from __future__ import annotations
 
@@ -8,43 +8,47 @@ from scoring.rules import fmt
 
 
 def section_bars(report: dict, lang: str = "vi") -> Markup:
-    """One horizontal bar per section: score against maximum, with the pass mark drawn as a line."""
-    sections = report["sections"]
-    width, label_h, bar_h, gap = 640, 18, 22, 16
-    left, right = 8, 8
-    row_h = label_h + bar_h + gap
-    height = row_h * len(sections) + 8
-    inner = width - left - right
-    pass_word = "điểm đạt" if lang == "vi" else "pass mark"
-    parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" '
-        f'aria-label="{escape(_summary(sections, lang))}">'
-    ]
-    for i, section in enumerate(sections):
-        top = 4 + i * row_h
+    """One bar per section, its title and numbers as HTML text above it; the pass mark is a dashed line on the bar.
+
+    The words are HTML, not SVG text: they wrap on whole words and keep the page's font size on a phone and on a
+    desktop alike, and a screen reader reads them. Each bar is a small SVG drawn in percentages (no viewBox, so
+    nothing is scaled and the dashes keep their length) and is hidden from screen readers: its text says it all.
+    """
+    words = _WORDS["vi" if lang == "vi" else "en"]
+    rows = []
+    for section in report["sections"]:
         maximum = section["max"] or 1
-        filled = inner * max(0.0, min(section["score"] / maximum, 1.0))
+        filled = 100 * max(0.0, min(section["score"] / maximum, 1.0))
         colour = "#1b7a3a" if section["passed"] else "#b3261e"
-        title = f"{_short(section['title'], 64)}: {fmt(section['score'], lang)} / {fmt(section['max'], lang)}"
-        parts.append(f'<text x="{left}" y="{top + 13}" class="chart-label">{escape(title)}</text>')
-        parts.append(f'<rect x="{left}" y="{top + label_h}" width="{inner}" height="{bar_h}" rx="3" fill="#e8e8e8"/>')
-        parts.append(f'<rect x="{left}" y="{top + label_h}" width="{filled:.1f}" height="{bar_h}" rx="3" fill="{colour}"/>')
+        facts = [Markup('<span class="bar-value">{} / {}</span>').format(fmt(section["score"], lang),
+                                                                         fmt(section["max"], lang))]
+        bar = [Markup('<rect y="4" width="100%" height="22" rx="3" fill="#e8e8e8" stroke="#767676"/>')]
+        if filled:
+            bar.append(Markup('<rect y="4" width="{:.1f}%" height="22" rx="3" fill="{}"/>').format(filled, colour))
         if section["pass_min"] is not None:
-            x = left + inner * min(section["pass_min"] / maximum, 1.0)
-            parts.append(
-                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + label_h - 3}" y2="{top + label_h + bar_h + 3}" '
-                f'stroke="#222" stroke-width="2" stroke-dasharray="4 2"><title>{pass_word} {fmt(section["pass_min"], lang)}</title></line>'
-            )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+            verdict = words["passed"] if section["passed"] else words["not_passed"]
+            facts.append(Markup('<span class="bar-pass">{} {}</span>').format(words["pass_mark"],
+                                                                               fmt(section["pass_min"], lang)))
+            facts.append(Markup('<span class="bar-verdict {}">{}</span>').format(
+                "ok" if section["passed"] else "no", verdict))
+            x = 100 * min(section["pass_min"] / maximum, 1.0)
+            # a white edge under the dashes keeps them visible on the dark filled part of the bar
+            bar.append(Markup('<line x1="{0:.1f}%" x2="{0:.1f}%" y1="0" y2="30" stroke="#fff" stroke-width="4"/>'
+                              '<line x1="{0:.1f}%" x2="{0:.1f}%" y1="0" y2="30" stroke="#222" stroke-width="2" '
+                              'stroke-dasharray="4 2"/>').format(x))
+        rows.append(Markup('<li><p class="bar-text"><span class="bar-title">{}</span> {}</p>'
+                           '<svg class="bar" width="100%" height="30" aria-hidden="true" focusable="false" '
+                           'xmlns="http://www.w3.org/2000/svg">{}</svg></li>').format(
+            section["title"], Markup(" · ").join(facts), Markup("").join(bar)))
+    return Markup('<ul class="section-bars">{}</ul>').format(Markup("").join(rows))
+
+
+_WORDS = {"vi": {"pass_mark": "điểm đạt", "passed": "Đạt", "not_passed": "Chưa đạt"},
+          "en": {"pass_mark": "pass mark", "passed": "Passed", "not_passed": "Not passed"}}
 
 
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _summary(sections: list[dict], lang: str) -> str:
-    return "; ".join(f"{s['title']}: {fmt(s['score'], lang)}/{fmt(s['max'], lang)}" for s in sections)
 
 
 PALETTE = ("#0d4fa8", "#1b7a3a", "#b3261e", "#8a5a00", "#5b2a99", "#00707a")

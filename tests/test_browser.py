@@ -111,7 +111,7 @@ def test_unit_fills_saves_reloads_submits_and_reads_its_score(server, browser, t
     text = page.inner_text("main")
     assert "Đã nộp biểu mẫu" in text
     assert "tạm tính" in text
-    assert page.locator("svg.chart").count() == 1
+    assert page.locator("ul.section-bars").count() == 1
     total = page.inner_text(".summary .total strong")
     assert total.replace(",", ".").replace(".", "", 0).strip()
     page.screenshot(path=str(ARTIFACTS / "result-360.png"), full_page=True)

@@ -96,6 +96,7 @@ EXPECTED: dict[str, Rule] = {
     "board.issue": Rule("/board/decision/certificates", post=DECIDES),
     "office.proposal_list": Rule("/office/proposals", get=REVIEWERS),
     "office.select": Rule("/office/proposals/2022/selection", post=DECIDES),
+    "office.reminder_log": Rule("/office/reminders", get=REVIEWERS),  # who was reminded when (leads: their clusters)
     # Every unit at once.
     "downloads.xlsx": Rule("/exports/2022.xlsx", get=EVERY_UNIT),
     "downloads.csv_zip": Rule("/exports/2022.zip", get=EVERY_UNIT),
@@ -122,6 +123,8 @@ EXPECTED: dict[str, Rule] = {
     "admin.set_cycle": Rule(f"/admin/cycles/{SELF}/2022", post=ADMINS),
     "admin.extend": Rule("/admin/extensions", post=ADMINS),
     "admin.upload_quotas": Rule("/admin/uploads", get=ADMINS, post=ADMINS),
+    "admin.unit_addresses": Rule("/admin/units", get=ADMINS),
+    "admin.unit_address": Rule("/admin/units/TOAN", get=ADMINS, post=ADMINS),
     "admin.settings": Rule("/admin/settings", get=ADMINS, post=ADMINS),
 }
 

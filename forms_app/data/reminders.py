@@ -68,8 +68,38 @@ def record_sent(db: Database, rows: Iterable[tuple[str, str, int, str, str]], no
         "VALUES (?, ?, ?, ?, ?, ?)", [(*row, now) for row in rows])
 
 
-def sent_log(db: Database, limit: int = 500) -> list[dict]:
-    """The latest reminders sent, newest first, with the unit's name (the office's view of who was reminded)."""
+def _sent_filter(year: int | None, form_id: str | None, unit_code: str | None,
+                 clusters: list[str]) -> tuple[str, list]:
+    """(a WHERE clause on the log `r` joined to its unit `u`, its parameters): each filter when given."""
+    conditions, params = [], []
+    for column, value in (("r.cycle_year", year), ("r.form_id", form_id), ("r.unit_code", unit_code)):
+        if value is not None:
+            conditions.append(f"{column} = ?")
+            params.append(value)
+    if clusters:
+        conditions.append(f"u.cluster IN ({','.join('?' * len(clusters))})")
+        params += clusters
+    return ("WHERE " + " AND ".join(conditions)) if conditions else "", params
+
+
+def sent_log(db: Database, limit: int = 500, *, offset: int = 0, year: int | None = None, form_id: str | None = None,
+             unit_code: str | None = None, clusters: list[str] = ()) -> list[dict]:
+    """The latest reminders sent, newest first, with the unit's name (the office's view of who was reminded): of one
+    year, form or unit when given, of the units of `clusters` when given (a cluster lead's)."""
+    where, params = _sent_filter(year, form_id, unit_code, list(clusters))
     return list(db.query("SELECT r.unit_code, u.name AS unit_name, r.form_id, r.cycle_year, r.kind, r.address, "
-                         "r.sent_at FROM reminders_sent r JOIN units u ON u.code = r.unit_code "
-                         "ORDER BY r.sent_at DESC, r.id DESC LIMIT ?", [limit]))
+                         f"r.sent_at FROM reminders_sent r JOIN units u ON u.code = r.unit_code {where} "
+                         "ORDER BY r.sent_at DESC, r.id DESC LIMIT ? OFFSET ?", params + [limit, offset]))
+
+
+def sent_count(db: Database, *, year: int | None = None, form_id: str | None = None, unit_code: str | None = None,
+               clusters: list[str] = ()) -> int:
+    """How many reminders `sent_log` lists with these filters."""
+    where, params = _sent_filter(year, form_id, unit_code, list(clusters))
+    return db.execute(f"SELECT COUNT(*) FROM reminders_sent r JOIN units u ON u.code = r.unit_code {where}",
+                      params).fetchone()[0]
+
+
+def sent_years(db: Database) -> list[int]:
+    """The years reminders were sent about, newest first."""
+    return [row[0] for row in db.execute("SELECT DISTINCT cycle_year FROM reminders_sent ORDER BY cycle_year DESC")]

@@ -24,11 +24,11 @@ DESCRIPTIONS = {
 
 def find(db: Database, code: str) -> dict | None:
     """One unit's row, or None."""
-    row = db.execute("SELECT code, name, cluster, name_ascii, created_at, updated_at FROM units WHERE code = ?",
-                     [code]).fetchone()
+    columns = ("code", "name", "cluster", "name_ascii", "created_at", "updated_at", "email")
+    row = db.execute(f"SELECT {', '.join(columns)} FROM units WHERE code = ?", [code]).fetchone()
     if row is None:
         return None
-    return dict(zip(("code", "name", "cluster", "name_ascii", "created_at", "updated_at"), row, strict=True))
+    return dict(zip(columns, row, strict=True))
 
 
 def exists(db: Database, code: str) -> bool:
@@ -56,6 +56,11 @@ def save(db: Database, units: Iterable[dict], now: str) -> tuple[int, int]:
         if "email" in unit:  # only an import with the e-mail column changes the address (an empty cell clears it)
             db.execute("UPDATE units SET email = ? WHERE code = ?", [unit["email"] or None, unit["code"]])
     return added, updated
+
+
+def set_email(db: Database, code: str, email: str | None, now: str) -> bool:
+    """Store one unit's address (None clears it), inside the caller's transaction: False for an unknown unit."""
+    return db.execute("UPDATE units SET email = ?, updated_at = ? WHERE code = ?", [email, now, code]).rowcount > 0
 
 
 def insert_many(db: Database, units: Iterable[dict], now: str) -> None:
@@ -100,5 +105,18 @@ def search(db: Database, *, clusters: list[str], query: str, limit: int, offset:
     where, params = unit_filter(clusters, query)
     total = db.execute(f"SELECT COUNT(*) FROM units u {where}", params).fetchone()[0]
     units = list(db.query(f"SELECT u.code, u.name, u.cluster FROM units u {where} ORDER BY u.cluster, u.name "
+                          "LIMIT ? OFFSET ?", params + [limit, offset]))
+    return total, units
+
+
+def search_addresses(db: Database, *, query: str, without_email: bool, limit: int,
+                     offset: int) -> tuple[int, list[dict]]:
+    """(how many units match, one page of them by code with their address): `query` as `unit_filter` finds it, and
+    only the units with no address yet when `without_email`."""
+    where, params = unit_filter([], query)
+    if without_email:
+        where = (where + " AND " if where else "WHERE ") + "COALESCE(TRIM(u.email), '') = ''"
+    total = db.execute(f"SELECT COUNT(*) FROM units u {where}", params).fetchone()[0]
+    units = list(db.query(f"SELECT u.code, u.name, u.cluster, u.email FROM units u {where} ORDER BY u.code "
                           "LIMIT ? OFFSET ?", params + [limit, offset]))
     return total, units

@@ -17,7 +17,7 @@ from pathlib import Path
 from forms_app.data import reminders as data_reminders
 from forms_app.data.clock import stamp, today
 from forms_app.data.connection import Database, write
-from forms_app.rules import certificates, registry, windows
+from forms_app.rules import certificates, messages, registry, windows
 
 DUE_DAYS = (1, 3, 7)  # the reminders before a deadline, by days left (the smallest that applies is sent)
 DECISION_DAYS = 14
@@ -132,6 +132,52 @@ def mark_sent(db: Database, sent: list[Reminder], now: dt.datetime | None = None
         data_reminders.record_sent(db, [(*r.key[:4], r.address) for r in sent], stamp(now))
 
 
-def sent_log(db: Database, limit: int = 500) -> list[dict]:
-    """The latest reminders sent, newest first: who was reminded of what, when."""
-    return data_reminders.sent_log(db, limit)
+# What each kind of reminder was about, as the office's pages say it (the stored `kind` is a code).
+KIND_TEXTS = {
+    "opens": {"vi": "Biểu mẫu mở", "en": "The form opens"},
+    "due": {"vi": "Sắp hết hạn (còn {days} ngày)", "en": "Deadline near ({days} days left)"},
+    "returned": {"vi": "Bài bị trả lại", "en": "Returned for changes"},
+    "decision": {"vi": "Có quyết định", "en": "A decision was made"},
+}
+
+
+def kind_text(kind: str, lang: str = "vi") -> str:
+    """What a reminder of this stored kind was about, as a sentence: due-3 → "Sắp hết hạn (còn 3 ngày)"; an unknown
+    kind as stored."""
+    head, _dash, tail = kind.partition("-")
+    if head not in KIND_TEXTS:
+        return kind
+    return messages.text(KIND_TEXTS, head, lang, days=tail)
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """Which reminders the office's log shows: of a year, a form, a unit (each when given), of the units of
+    `clusters` when given (a cluster lead's)."""
+
+    year: int | None = None
+    form_id: str | None = None
+    unit_code: str | None = None
+    clusters: tuple[str, ...] = ()
+
+    def values(self) -> dict:
+        return {"year": self.year, "form_id": self.form_id, "unit_code": self.unit_code, "clusters": list(self.clusters)}
+
+
+def sent_log(db: Database, limit: int = 500, *, offset: int = 0, where: LogFilter = LogFilter(),
+             lang: str = "vi") -> list[dict]:
+    """The latest reminders sent, newest first: who was reminded of what, when; each row with `about`, what the
+    reminder was about in `lang` (`kind_text`)."""
+    rows = data_reminders.sent_log(db, limit, offset=offset, **where.values())
+    return [{**row, "about": kind_text(row["kind"], lang)} for row in rows]
+
+
+def sent_page(db: Database, where: LogFilter, page: int, per_page: int, lang: str = "vi") -> tuple[int, list[dict]]:
+    """(how many reminders the filter keeps, those of `page`, newest first)."""
+    total = data_reminders.sent_count(db, **where.values())
+    return total, sent_log(db, per_page, offset=(max(1, page) - 1) * per_page, where=where, lang=lang)
+
+
+def sent_years(db: Database) -> list[int]:
+    """The years reminders were sent about, newest first."""
+    return data_reminders.sent_years(db)

@@ -25,7 +25,10 @@ HEADERS = {
     "email": ("email", "e-mail", "thu dien tu", "dia chi thu dien tu"),  # optional: the address for reminders
 }
 REQUIRED = ("code", "name", "cluster")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# An address as a person types one (a conservative check: no quoted parts, no addresses in brackets, a domain with a dot).
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+MAX_EMAIL = 254
 
 
 MESSAGES = {
@@ -43,6 +46,10 @@ MESSAGES = {
                "en": "The cluster name is longer than 100 characters."},
     "email": {"vi": "Địa chỉ thư điện tử \"{value}\" không hợp lệ.",
               "en": "The e-mail address \"{value}\" is invalid."},
+    "bad_email": {"vi": "\"{value}\" không phải là một địa chỉ thư điện tử; hãy nhập địa chỉ dạng ten@truong.edu.vn, "
+                        "hoặc để trống nếu đơn vị chưa có.",
+                  "en": "\"{value}\" is not an e-mail address; type one like name@university.edu.vn, or leave it "
+                        "empty if the unit has none yet."},
     "duplicate": {"vi": "Mã đơn vị \"{value}\" đã xuất hiện ở dòng {first}.",
                  "en": "The unit code \"{value}\" already appears on row {first}."},
 }
@@ -132,12 +139,42 @@ def parse(path: Path) -> tuple[list[dict], list[RowError]]:
         unit = {"code": code, "name": name, "cluster": cluster}
         if "email" in index:
             unit["email"] = cell("email")
-            if unit["email"] and (len(unit["email"]) > 254 or not EMAIL.match(unit["email"])):
+            if unit["email"] and not is_email(unit["email"]):
                 errors.append(RowError(number, "email", {"value": unit["email"][:60]}))
         units.append(unit)
     if not units:
         errors.append(RowError(0, "empty", {}))
     return units, errors
+
+
+def is_email(text: str) -> bool:
+    """Whether `text` (trimmed) reads as an e-mail address, by the conservative check `EMAIL`."""
+    return len(text) <= MAX_EMAIL and EMAIL.match(text) is not None
+
+
+class UnitError(ValueError):
+    """A refused change to a unit: a code of MESSAGES and its values."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code, self.params = code, params
+
+    def message(self, lang: str = "vi") -> str:
+        return messages.text(MESSAGES, self.code, lang, **self.params)
+
+
+def set_email(db: Database, code: str, text: str | None, actor: str) -> bool:
+    """The administrator sets a unit's address for the reminders (an empty one clears it), audited as
+    `unit_email_set`: False for an unknown unit; UnitError('bad_email') for text that is not an address."""
+    email = (text or "").strip() or None
+    if email is not None and not is_email(email):
+        raise UnitError("bad_email", value=email[:80])
+    now = stamp()
+    with write(db):
+        if not data_units.set_email(db, code, email, now):
+            return False
+        audit.record(db, actor, "unit_email_set", unit_code=code, detail={"email": email}, at=now)
+    return True
 
 
 def import_units(db: Database, path: Path, actor: str = "cli") -> tuple[int, int, list[RowError]]:
@@ -189,6 +226,14 @@ def in_clusters(db: Database, code: str, clusters: list[str]) -> bool:
 def search_units(db: Database, *, clusters: list[str], query: str, page: int, per_page: int) -> tuple[int, list[dict]]:
     """(how many match, the units of `page`) by cluster and name, limited to `clusters` when given."""
     return data_units.search(db, clusters=clusters, query=query, limit=per_page, offset=(page - 1) * per_page)
+
+
+def search_addresses(db: Database, *, query: str, without_email: bool, page: int,
+                     per_page: int) -> tuple[int, list[dict]]:
+    """(how many match, the units of `page` by code, with their addresses): the admin's list of units' addresses,
+    only those with no address yet when `without_email`."""
+    return data_units.search_addresses(db, query=query, without_email=without_email, limit=per_page,
+                                       offset=(page - 1) * per_page)
 
 
 def match_clusters(db: Database, wanted: list[str]) -> tuple[list[str], list[str]]:

@@ -1,6 +1,7 @@
 // Applies each question's visible_if live, as the server does on every save (which stays the authority).
-// Also: a part above its whole (`at_most`) said beside it as the unit types, per-section progress, and one click
-// submits once. No dependencies; the form works without it. Every sentence comes from the page, never from here.
+// Also: a part above its whole (`at_most`) said beside it as the unit types, per-section progress, one click
+// submits once, and autosave with a copy kept on this machine (below). No dependencies; the form works without it.
+// Every sentence comes from the page (or the server's JSON), never from here.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -138,8 +139,11 @@
   });
 
   form.addEventListener("submit", function (event) {
-    if (sending) { event.preventDefault(); return; }
+    if (busy) after = event.submitter || form;  // sent once the background save in flight has its new token
+    if (sending || busy || heldOffline(event)) { event.preventDefault(); return; }
     sending = true;
+    clearTimeout(timer);
+    if (key) keep(queued, true);
     var submitter = event.submitter;
     if (submitter && submitter.name) {
       var carry = document.createElement("input");
@@ -148,6 +152,138 @@
     }
     form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
   });
+
+  // Autosave and a copy on this machine, on a page that can be changed: what is typed is kept at once in
+  // localStorage under the account's own key (cleared on sign-out by the server: Clear-Site-Data), and saved to the server as a draft
+  // 4 s after the last change, in the background (JSON: never a submit, never a file). A save pressed offline is
+  // kept and sent once online. The server's answer carries the sentence shown and the next request token.
+  var key = form.getAttribute("data-draft-key"), status = document.getElementById("autosave-status");
+  var timer = null, edits = 0, savedEdits = 0, busy = false, stopped = false, queued = false, after = null;
+  function field(name) { return form.querySelector('[name="' + name + '"]'); }
+  function say(text) { status.hidden = !text; status.textContent = text || ""; }
+  function typed(el) { return el.name && !/^(file|hidden|submit|button)$/.test(el.type); }
+  function values() {
+    var pairs = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (typed(el) && (el.checked || !/^(checkbox|radio)$/.test(el.type))) pairs.push([el.name, el.value]);
+    });
+    return pairs;
+  }
+  function put(pairs) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!typed(el)) return;
+      var given = pairs.filter(function (p) { return p[0] === el.name; });
+      if (/^(checkbox|radio)$/.test(el.type)) el.checked = given.some(function (p) { return p[1] === el.value; });
+      else el.value = given.length ? given[0][1] : "";
+    });
+    update();
+  }
+  // Each open page keeps its own copy (key#page): two tabs of one account never overwrite each other's typing.
+  var mine = key + "#" + Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
+  function keep(isQueued, sent) {
+    var copy = {t: Date.now(), base: field("base_revision").value, values: values(), queued: !!isQueued, sent: !!sent};
+    try { localStorage.setItem(mine, JSON.stringify(copy)); } catch (e) { /* refused or full: the server's copy stays */ }
+  }
+  function forget(name) { try { localStorage.removeItem(name || mine); } catch (e) { /* nothing kept */ } }
+  function copies() {  // [name, copy] of every page's copy of this form, queued first, then newest first
+    var found = [];
+    try {
+      Object.keys(localStorage).forEach(function (name) {
+        if (name.indexOf(key + "#") === 0) found.push([name, JSON.parse(localStorage.getItem(name))]);
+      });
+    } catch (e) { /* nothing readable */ }
+    return found.sort(function (a, b) { return (b[1].queued - a[1].queued) || (b[1].t - a[1].t); });
+  }
+  function waiting() { return status.getAttribute(queued ? "data-queued" : "data-offline"); }
+
+  function send() {
+    if (busy || stopped || sending) return;
+    if (!navigator.onLine) { say(waiting()); return; }
+    busy = true;
+    var sent = edits, body = new FormData(form);
+    form.querySelectorAll("input[type=file]").forEach(function (f) { body.delete(f.name); });
+    body.set("action", "save");
+    fetch(location.href, {method: "POST", body: body, credentials: "same-origin", headers: {"X-Requested-With": "autosave"}})
+      .then(function (r) { return r.json().then(function (data) { return [r.status, data]; }, function () { return [r.status, {}]; }); })
+      .then(function (answer) {
+        var data = answer[1];
+        busy = false;
+        say(data.message || status.getAttribute("data-failed"));
+        if (data.ok) {
+          field("base_revision").value = data.base_revision;
+          field("request_token").value = data.request_token;
+          savedEdits = sent;
+          if (edits === sent) { queued = false; unsaved = false; forget(); } else { keep(queued); schedule(); }
+        } else if (answer[0] === 503) schedule();
+        else { stopped = true; keep(queued); }  // a conflict, a closed form, an ended session: kept on this machine
+      }, function () { busy = false; say(waiting()); })
+      .then(function () {
+        var by = after;
+        after = null;
+        if (by) form.requestSubmit(by === form ? undefined : by);
+      });
+  }
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(function () { if (edits !== savedEdits || queued) send(); }, 4000);
+  }
+  function changed() {
+    edits += 1;
+    if (queued) unsaved = false;  // kept on this machine, sent once online: leaving loses nothing
+    keep(queued);
+    schedule();
+  }
+
+  // A save pressed offline: kept (files cannot be: the unit is told which to choose again) and sent once online.
+  function heldOffline(event) {
+    if (!key || navigator.onLine) return false;
+    queued = true; unsaved = false; keep(true);
+    var lines = [waiting()], files = [];
+    if (event.submitter && event.submitter.value === "submit") lines.push(status.getAttribute("data-submit-later"));
+    form.querySelectorAll("input[type=file]").forEach(function (f) {
+      var label = form.querySelector('label[for="' + f.id + '"]');
+      if (f.files && f.files.length && label) files.push(label.firstChild.textContent.trim());
+    });
+    if (files.length) lines.push(status.getAttribute("data-files").replace("{files}", files.join("; ")));
+    say(lines.join(" "));
+    return true;
+  }
+
+  if (key && status) {
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
+    window.addEventListener("online", function () { if (queued || edits !== savedEdits) send(); });
+    window.addEventListener("offline", function () { if (queued || edits !== savedEdits) say(waiting()); });
+    var offer = document.getElementById("draft-restore"), base = Number(field("base_revision").value), shown = JSON.stringify(values());
+    var left = copies().filter(function (c) {
+      var same = !c[1].values || JSON.stringify(c[1].values) === shown || (c[1].sent && !c[1].queued && base > Number(c[1].base));
+      if (same) forget(c[0]);  // what it holds is what the server stored (or showed back after a save)
+      return !same;
+    });
+    if (left.length) {
+      var name = left[0][0], copy = left[0][1];
+      if (copy.queued) {
+        forget(name);
+        put(copy.values);
+        field("base_revision").value = copy.base;  // typed on that revision: someone's later save is not overwritten
+        queued = true;
+        keep(true);
+        send();
+      } else if (offer) {
+        var at = new Date(copy.t), two = function (n) { return (n < 10 ? "0" : "") + n; };
+        offer.querySelector("p").textContent = offer.getAttribute("data-text").replace("{at}", two(at.getHours()) + ":" +
+          two(at.getMinutes()) + " " + two(at.getDate()) + "/" + two(at.getMonth() + 1) + "/" + at.getFullYear());
+        offer.hidden = false;
+        offer.addEventListener("click", function (event) {
+          var choice = event.target.value;
+          if (!choice) return;
+          offer.hidden = true;
+          forget(name);
+          if (choice === "restore") { put(copy.values); unsaved = true; changed(); }
+        });
+      }
+    }
+  }
 
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();

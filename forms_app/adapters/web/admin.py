@@ -1,10 +1,12 @@
 """The administrator's pages: accounts (create, change a role with its unit or clusters, reset a password), cycle
-windows, per-unit extensions, upload quotas, and who issues the certificates (with the public address)."""
+windows, per-unit extensions, upload quotas, units' e-mail addresses (for the reminders), and who issues the
+certificates (with the public address)."""
 
 from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from forms_app.adapters.web.auth import account_message, capability_required
-from forms_app.adapters.web.context import accounts_db, forms_db, today
+from forms_app.adapters.web.context import accounts_db, forms_db, paged, today
 from forms_app.adapters.web.i18n import VietnameseMeta, current_language
 from forms_app.rules import accounts, certificates, messages, registry, units, uploads, windows
 from forms_app.rules.account_errors import AccountError
@@ -277,6 +279,78 @@ def upload_quotas():
     db = forms_db()
     return render_template("admin/uploads.html", form=form, error=error, rows=uploads.usage(db),
                            general=uploads.general_quota_mb(db)), (400 if error else 200)
+
+
+# Units' addresses: where `forms-app remind` sends each unit's reminders (also set by `forms-app units import`).
+
+UNITS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class UnitsQuery:
+    """The units page's filters as the address gives them: a search, only the units with no address, a page."""
+
+    q: str = ""
+    missing: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_request(cls) -> UnitsQuery:
+        page = request.args.get("page", type=int) or 1
+        return cls(" ".join((request.args.get("q") or "").split())[:100], request.args.get("missing") == "1",
+                   max(1, page))
+
+    def args(self, **changed) -> dict:
+        """The address's arguments (for links to other pages), without the empty ones."""
+        values = {"q": self.q, "missing": "1" if self.missing else "", "page": self.page, **changed}
+        return {name: value for name, value in values.items() if value not in ("", None)}
+
+
+class UnitEmailForm(FlaskForm):
+    class Meta(VietnameseMeta):
+        pass
+
+    email = StringField(validators=[Optional(), Length(max=units.MAX_EMAIL + 100)])
+
+
+@bp.route("/units")
+@capability_required("is_admin")
+def unit_addresses():
+    """Every unit with its e-mail address, searched by code or name, or only those with no address yet; by pages."""
+    query = UnitsQuery.from_request()
+    db = forms_db()
+    paging, rows = paged(lambda page: units.search_addresses(db, query=query.q, without_email=query.missing, page=page,
+                                                             per_page=UNITS_PER_PAGE), query.page, UNITS_PER_PAGE)
+    return render_template("admin/units.html", rows=rows, f=replace(query, page=paging.page), page=paging,
+                           count=units.count_units(db))
+
+
+@bp.route("/units/<unit_code>", methods=["GET", "POST"])
+@capability_required("is_admin")
+def unit_address(unit_code: str):
+    """Set or clear one unit's e-mail address; one that is not an address is refused with a sentence beside the
+    field, what was typed kept (422)."""
+    db = forms_db()
+    unit = units.find_unit(db, unit_code)
+    if unit is None:
+        return render_template("errors/error.html", code=404, message=_("Không có đơn vị mang mã %(unit)s.",
+                                                                          unit=unit_code[:64])), 404
+    form = UnitEmailForm(data={"email": unit["email"] or ""})
+    error = None
+    if form.validate_on_submit():
+        try:
+            units.set_email(db, unit["code"], form.email.data, g.user.username)
+        except units.UnitError as exc:
+            error = exc.message(current_language())
+        else:
+            address = (form.email.data or "").strip()
+            flash(_("Đã lưu địa chỉ thư điện tử của %(unit)s: %(email)s.", unit=unit["code"], email=address)
+                  if address else _("Đã xoá địa chỉ thư điện tử của %(unit)s.", unit=unit["code"]), "ok")
+            return redirect(url_for("admin.unit_addresses", q=unit["code"]), 303)
+    elif request.method == "POST":
+        error = (_("Địa chỉ thư điện tử dài quá %(n)s ký tự.", n=units.MAX_EMAIL) if form.email.errors
+                 else _("Chưa lưu được; hãy tải lại trang rồi thử lại."))
+    return render_template("admin/unit.html", unit=unit, form=form, error=error), (422 if error else 200)
 
 
 # Who issues the certificates: what certificate.json holds (kept as a file for scripts).

@@ -159,6 +159,7 @@ def logout():
     accounts.end_session(accounts_db(), request.cookies.get(SESSION_COOKIE))
     response = redirect(url_for("auth.login"))
     response.delete_cookie(SESSION_COOKIE)
+    response.headers["Clear-Site-Data"] = '"storage"'  # the copies of forms kept in this browser (form.js) go too
     return response
 
 

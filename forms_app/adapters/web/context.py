@@ -3,6 +3,8 @@ and which units the signed-in user may read (`may_review`, `may_read`: cluster l
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import abort, current_app, g
@@ -75,3 +77,22 @@ def now():
 def today():
     """Today in the deployment's time zone, by the app's clock."""
     return clock.today(now())
+
+
+@dataclass(frozen=True)
+class Paging:
+    """What the pager shows (board/_board.html `pager`): the page shown, how many pages, how many rows in all."""
+
+    page: int
+    pages: int
+    total: int
+
+
+def paged(fetch: Callable[[int], tuple[int, list]], page: int, per_page: int) -> tuple[Paging, list]:
+    """The rows of page `page` from `fetch(page) → (total, rows)`; a page past the last one shows the last."""
+    total, rows = fetch(page)
+    pages = max(1, -(-total // per_page))
+    if page > pages:
+        page = pages
+        total, rows = fetch(page)
+    return Paging(page, pages, total), rows

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(CSRFError, _csrf)
+    app.register_error_handler(CSRFError, csrf_failure)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(WriteError, _database_busy)
     app.register_error_handler(Exception, _unexpected)
@@ -41,7 +41,7 @@ def _page(code: int, message: str | None = None):
     return render_template("errors/error.html", code=code, message=message or _messages().get(code, _messages()[400])), code
 
 
-def _csrf(error: CSRFError):
+def csrf_failure(error: CSRFError):
     # A form page keeps what was typed even when its security token is stale.
     if request.method == "POST" and request.blueprint == "fill" and stash.same_origin():
         return stash.stash_after_csrf_failure()

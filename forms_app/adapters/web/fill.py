@@ -7,17 +7,20 @@ import logging
 import secrets
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, jsonify, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 
 from exports.charts import section_bars
 from form_definitions import Definition
+from forms_app.adapters.web import errors as error_pages
 from forms_app.adapters.web import office, reports, stash
 from forms_app.adapters.web.auth import capability_required
 from forms_app.adapters.web.context import forms_db, may_review, now, today
 from forms_app.adapters.web.forms import build_form_class, file_error_message, form_value
 from forms_app.adapters.web.i18n import current_language, format_date, format_moment
+from forms_app.data.clock import TIME_ZONE, utcnow
 from forms_app.data.connection import WriteError, storage_trouble
 from forms_app.rules import registry, submitting, unit_form, uploads
 from forms_app.rules.unit_form import UnitForm
@@ -72,8 +75,55 @@ def _returned_notice(form: UnitForm) -> str | None:
 def fill(form_id: str, year: int):
     """The unit's own form for a cycle year: GET shows it, POST saves (action=save) or submits (action=submit)."""
     if g.user is None and request.method == "POST":
+        if _background() and stash.same_origin():
+            return _answer(401, message=_("Phiên đăng nhập đã hết hạn nên chưa lưu được; những gì bạn nhập vẫn được giữ "
+                                          "trên máy này. Hãy bấm Lưu nháp để đăng nhập lại và lưu."))
         return stash.stash_and_sign_in() if stash.same_origin() else abort(400)
     return _fill(form_id, year)
+
+
+# A background save: sent by the page's script as the unit types (or a save pressed offline, sent once online).
+# It is always a draft (never a submit, never a new file), follows the same CSRF and request-token rules as a
+# pressed save, and is answered in JSON that the script shows as it is.
+
+def _background() -> bool:
+    return request.headers.get("X-Requested-With") == "autosave"
+
+
+def _answer(status: int, **fields):
+    """The JSON a background save gets: ok, a sentence to show, and what else the script needs."""
+    return jsonify(ok=status == 200, **fields), status
+
+
+@bp.errorhandler(CSRFError)
+def _stale_token(error: CSRFError):
+    if _background():
+        return _answer(400, message=_("Mã bảo mật của trang đã hết hạn nên chưa lưu được; những gì bạn nhập vẫn được "
+                                      "giữ trên máy này. Hãy bấm Lưu nháp."))
+    return error_pages.csrf_failure(error)  # the page every other POST gets
+
+
+def _saved_before(outcome: submitting.Outcome) -> str:
+    """Who saved the revision a page did not build on: this same account from another tab or device, or someone else."""
+    at = format_moment(outcome.conflict_at)
+    if outcome.conflict_author == g.user.username:
+        return _("Biểu mẫu đã được lưu lúc %(at)s từ một trang khác (thẻ hoặc máy khác) của chính tài khoản này, "
+                 "sau khi trang này được mở.", at=at)
+    return _("Người khác trong đơn vị (%(author)s) đã lưu biểu mẫu lúc %(at)s, sau khi bạn mở trang.",
+             author=outcome.conflict_author or "?", at=at)
+
+
+def _saved_in_background(outcome: submitting.Outcome, errors: dict):
+    """What the script needs to go on: the revision the next save builds on and a new request token."""
+    if outcome.kind == "conflict":
+        return _answer(409, conflict=True, message=_saved_before(outcome) + " " + _(
+            "Nội dung của bạn chưa ghi đè lên bản đó: nó được giữ ở bản số %(n)s và trên máy này. Việc tự động lưu đã "
+            "dừng; hãy tải lại trang để xem bản mới nhất.", n=outcome.revision))
+    at = (now() or utcnow()).astimezone(TIME_ZONE).strftime("%H:%M")
+    message = (_("Đã lưu lúc %(time)s các câu hợp lệ; bấm Lưu nháp để xem các câu cần sửa.", time=at) if errors
+               else _("Đã lưu lúc %(time)s.", time=at))
+    return _answer(200, saved_at=at, revision=outcome.revision, base_revision=outcome.revision,
+                   request_token=secrets.token_urlsafe(16), errors=errors, message=message)
 
 
 @capability_required("is_unit")
@@ -112,14 +162,15 @@ def _post(form: UnitForm, page_class):
     """A save or a submit: what is valid is stored, what is not comes back beside its field; nothing typed is lost."""
     page = page_class()
     action = request.form.get("action")
-    action = action if action in ("save", "submit") else "save"
+    action = action if action in ("save", "submit") and not _background() else "save"
     page_ok = page.validate()  # CSRF, parse errors, lengths (never "required": that depends on visibility)
     answers = page.answers()
     reason = read_only_reason(form)
     # A POST to a form that is not open yet (or waits for another form) keeps no file; a late one keeps them.
     files: dict[str, str | None] = {}
     try:
-        files, file_errors = _collect_files(form, store_new=reason is None or form.keeps_late_posts, files=files)
+        files, file_errors = _collect_files(form, store_new=(reason is None or form.keeps_late_posts) and not _background(),
+                                            files=files)
     except (WriteError, OSError) as exc:
         if not storage_trouble(exc):
             raise
@@ -130,6 +181,8 @@ def _post(form: UnitForm, page_class):
         abort(400)
     valid = {qid: value for qid, value in answers.items() if qid not in errors}
     posted = (page, files, errors, valid, action)
+    if reason is not None and _background():
+        return _answer(409, closed=True, message=reason)  # kept on the unit's machine; a pressed save keeps a late one
     if reason is not None:
         return _refused(form, posted, reason)
     submitted_before = form.submission is not None and form.submission["status"] == "submitted"
@@ -190,15 +243,16 @@ def _store(form: UnitForm, posted: tuple):
         if not storage_trouble(exc):
             raise
         return _try_again(form, page, files, exc, errors=errors)
+    if _background():
+        return _saved_in_background(outcome, errors)
     target = dict(form_id=form.definition.id, year=form.year)
     if outcome.kind == "duplicate":
         return redirect(url_for("fill.result" if action == "submit" else "fill.fill", **target), 303)
     if outcome.kind == "conflict":
         form = _reopen(form, page)  # the other person's revision is the one being edited now
-        message = _("Người khác trong đơn vị (%(author)s) đã lưu biểu mẫu lúc %(at)s, sau khi bạn mở trang. "
-                    "Nội dung của bạn chưa ghi đè lên bản đó: nó được giữ ở bản số %(n)s và vẫn hiện bên dưới. "
-                    "Hãy xem lại rồi bấm lưu hoặc nộp lần nữa.",
-                    author=outcome.conflict_author or "?", at=format_moment(outcome.conflict_at), n=outcome.revision)
+        message = _saved_before(outcome) + " " + _(
+            "Nội dung của bạn chưa ghi đè lên bản đó: nó được giữ ở bản số %(n)s và vẫn hiện bên dưới. "
+            "Hãy xem lại rồi bấm lưu hoặc nộp lần nữa.", n=outcome.revision)
         return _render(form, page, files, errors=errors, notice=message, status=409)
     if errors:
         form = _reopen(form, page)
@@ -227,6 +281,8 @@ def _try_again(form: UnitForm, page, files: dict, exc: BaseException, *, errors=
     get stored stays attached to the page like any kept file.
     """
     (log.warning if storage_trouble(exc) == "busy" else log.error)("form not stored, unit asked to save again: %s", exc)
+    if _background():
+        return _answer(503, message=_("Hệ thống đang bận, chưa lưu được; sẽ thử lại sau ít phút."))
     notice = _("Hệ thống đang bận, chưa lưu được; hãy bấm lưu lại — những gì bạn nhập vẫn còn dưới đây.")
     # A late post that could not be kept: say why the form is closed, but leave the buttons to send it again.
     html, _status = _render(form, page, files, errors=errors, notice=f"{reason} {notice}" if reason else notice)

@@ -4,6 +4,7 @@ proposed for commendation and the experience-sharing forums, with the office's s
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
@@ -11,10 +12,10 @@ from flask_babel import gettext as _
 
 from exports import tables
 from forms_app.adapters.web.auth import capability_required
-from forms_app.adapters.web.context import forms_db, limited_clusters, may_review, today
+from forms_app.adapters.web.context import forms_db, limited_clusters, may_review, paged, today
 from forms_app.adapters.web.forms import file_error_message, parse_number
 from forms_app.adapters.web.i18n import current_language
-from forms_app.rules import deciding, inspections, proposals, registry, uploads
+from forms_app.rules import deciding, inspections, proposals, registry, reminders, uploads
 from forms_app.rules.messages import Refusal
 from forms_app.rules.unit_form import UnitForm
 from scoring.rules import fmt
@@ -50,6 +51,8 @@ def unit_year_parts(form: UnitForm, kept: Mapping | None = None) -> dict:
         "kind_labels": kind_labels(), "minutes_accept": ", ".join(inspections.MINUTES.accept), "review_page": True,
         "inspection_values": {}, "inspection_errors": {}, "comment_values": {}, "comment_errors": {},
         "proposal_values": {}, "proposal_errors": {},
+        "reminders": reminders.sent_log(db, REMINDERS_PER_PAGE, lang=current_language(), where=reminders.LogFilter(
+            year=form.year, form_id=form.definition.id, unit_code=form.unit_code)),
     }
     parts.update(kept or {})
     kept_minutes = parts["inspection_values"].get("minutes_kept")
@@ -215,3 +218,45 @@ def _csv(year: int, listed: dict[str, list[dict]]):
     response.mimetype = "text/csv"
     response.headers["Content-Disposition"] = f'attachment; filename="de-xuat-{year}.csv"'
     return response
+
+
+# Who was reminded when: the log of `forms-app remind`
+
+REMINDERS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ReminderQuery:
+    """The reminders page's filters as the address gives them: a year, a form, a unit's code, a page."""
+
+    year: int | None = None
+    form: str = ""
+    unit: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_request(cls) -> ReminderQuery:
+        return cls(request.args.get("year", type=int), (request.args.get("form") or "").strip()[:100],
+                   (request.args.get("unit") or "").strip()[:64], max(1, request.args.get("page", type=int) or 1))
+
+    def args(self, **changed) -> dict:
+        """The address's arguments (for links to other pages), without the empty ones."""
+        values = {"year": self.year, "form": self.form, "unit": self.unit, "page": self.page, **changed}
+        return {name: value for name, value in values.items() if value not in ("", None)}
+
+
+@bp.route("/reminders")
+@capability_required("is_reviewer")
+def reminder_log():
+    """The reminders sent by e-mail, newest first: to which unit, about what, for which form, to which address, when;
+    by year, form or unit, by pages (a cluster lead sees their clusters' units only)."""
+    db = forms_db()
+    lang = current_language()
+    query = ReminderQuery.from_request()
+    where = reminders.LogFilter(year=query.year, form_id=query.form or None, unit_code=query.unit or None,
+                                clusters=tuple(limited_clusters()))
+    paging, rows = paged(lambda page: reminders.sent_page(db, where, page, REMINDERS_PER_PAGE, lang), query.page,
+                         REMINDERS_PER_PAGE)
+    titles = registry.form_titles(db, lang)
+    return render_template("office/reminders.html", rows=rows, f=replace(query, page=paging.page), page=paging,
+                           years=reminders.sent_years(db), titles=titles)
