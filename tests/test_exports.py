@@ -1,4 +1,5 @@
-"""Exports read back equal what is stored; the XLSX opens in LibreOffice; the year-end report renders."""
+"""Exports read back equal what is stored; the XLSX opens in LibreOffice; the year-end report renders.
+(How answers read for people and for scripts: test_readable_exports.py.)"""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import shutil
 import sqlite3
 import subprocess
+import zipfile
 
 import pytest
 from click.testing import CliRunner
@@ -51,7 +53,8 @@ def test_xlsx_export_reads_back_equal_to_what_is_stored(exported, tmp_path):
     result = CliRunner().invoke(cli, ["export", "--year", "2022", "--format", "xlsx", "--out", str(out), "--data-dir", str(exported)])
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
-    summary, answers = book.worksheets
+    summary, answers, codes = book.worksheets
+    assert [sheet.title for sheet in book.worksheets] == ["Kết quả 2022", "Câu trả lời 2022", "Mã (cho máy)"]
     header = [c.value for c in summary[1]]
     assert header[:3] == ["Mã đơn vị", "Tên đơn vị", "Cụm thi đua"]
     assert {"Điểm 2.1", "Điểm 2.2", "Điểm 2.3", "Tổng điểm tự động", "Xếp loại", "Quyết định", "Số hiệu giấy chứng nhận"} <= set(header)
@@ -78,15 +81,17 @@ def test_csv_export_has_a_bom_and_reads_back_equal(exported, tmp_path):
     assert result.exit_code == 0, result.output
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))  # for Vietnamese Excel
     stored = _stored(exported)
     by_unit = {r["Mã đơn vị"]: r for r in rows}
     assert by_unit["VAN"]["Tên đơn vị"].endswith("Đoàn khoa Ngữ văn")
     for unit, row in stored.items():
-        assert float(by_unit[unit]["Tổng điểm tự động"]) == row["total"]
+        assert float(by_unit[unit]["Tổng điểm tự động"].replace(",", ".")) == row["total"]
     second = tmp_path / "ket-qua-cau-tra-loi.csv"
-    answers = list(csv.DictReader(io.StringIO(second.read_bytes().decode("utf-8-sig"))))
+    answers = list(csv.DictReader(io.StringIO(second.read_bytes().decode("utf-8-sig")), delimiter=";"))
     assert int(answers[0]["Tổng số đoàn viên của Đoàn cơ sở [so_doan_vien]"]) == stored[answers[0]["Mã đơn vị"]]["answers"]["so_doan_vien"]
+    codes = list(csv.DictReader(io.StringIO((tmp_path / "ket-qua-cau-tra-loi-ma.csv").read_bytes().decode("utf-8-sig"))))
+    assert int(codes[0]["so_doan_vien"]) == stored[codes[0]["unit_code"]]["answers"]["so_doan_vien"]
 
 
 def test_question_headers_stay_the_same_when_a_new_version_rewords_a_label(exported, tmp_path):
@@ -153,6 +158,8 @@ def test_reviewers_download_exports_and_the_report_and_units_cannot(exported):
     assert book.status_code == 200 and load_workbook(io.BytesIO(book.data)).worksheets[0]["A1"].value == "Mã đơn vị"
     archive = reviewer.get("/exports/2022.zip")
     assert archive.status_code == 200 and archive.data.startswith(b"PK")
+    assert sorted(zipfile.ZipFile(io.BytesIO(archive.data)).namelist()) == [
+        f"ket-qua-{SELF}-2022-cau-tra-loi-ma.csv", f"ket-qua-{SELF}-2022-cau-tra-loi.csv", f"ket-qua-{SELF}-2022.csv"]
     pdf = reviewer.get("/exports/2022/bao-cao.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert reviewer.get("/exports/1999.xlsx").status_code == 404

@@ -96,11 +96,12 @@ def test_a_foreign_pair_is_exported_without_naming_the_form(foreign, tmp_path):
     out = tmp_path / "ket-qua.csv"
     result = run("export", "--year", YEAR, "--format", "csv", "--out", out, "--data-dir", foreign)
     assert result.exit_code == 0, result.output
-    rows = {r["Mã đơn vị"]: r for r in csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig")))}
+    rows = {r["Mã đơn vị"]: r for r in csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig")), delimiter=";")}
     assert set(rows) == {"TOAN", "VAN", "LY"}
     assert rows["TOAN"]["Trạng thái"] == "Đã nộp" and rows["LY"]["Trạng thái"] == "Chưa có bài"
-    assert float(rows["TOAN"]["Tổng điểm tự động"]) > 0 and rows["TOAN"]["Quyết định"] == "Công nhận"
-    answers = list(csv.DictReader(io.StringIO((tmp_path / "ket-qua-cau-tra-loi.csv").read_bytes().decode("utf-8-sig"))))
+    assert float(rows["TOAN"]["Tổng điểm tự động"].replace(",", ".")) > 0 and rows["TOAN"]["Quyết định"] == "Công nhận"
+    answers = list(csv.DictReader(io.StringIO((tmp_path / "ket-qua-cau-tra-loi.csv").read_bytes().decode("utf-8-sig")),
+                                  delimiter=";"))
     assert {r["Tổng số đội viên [so_doi_vien]"] for r in answers} == {"10"}
 
 

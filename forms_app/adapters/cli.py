@@ -333,15 +333,20 @@ def certificates(year: int, form_id: str | None, out: Path | None, workers: int 
 @click.option("--format", "fmt", type=click.Choice(("csv", "xlsx")), required=True)
 @click.option("--form", "form_id", default=None, help="The scored form to export (default: the only one).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The file (default: ket-qua-FORM-YEAR; CSV: the answers go beside it, as NAME-cau-tra-loi.csv).")
+              help="The file (default: ket-qua-FORM-YEAR; CSV: the answers go beside it, as NAME-cau-tra-loi.csv for "
+                   "people and NAME-cau-tra-loi-ma.csv for scripts).")
 @data_dir_option
 @lang_option
 def export(year: int, fmt: str, form_id: str | None, out: Path | None, data_dir: Path | None, lang: str):
-    """Export a year's results of a scored form: one row per unit, and one column per question."""
+    """Export a year's results of a scored form: one row per unit, and one column per question (answers for people,
+    files linked from the public address, and their codes for scripts)."""
+    from forms_app.rules import certificates
     from forms_app.rules.exporting import export as export_year
 
-    with _forms_for(_data_dir(data_dir), lang) as forms:
-        paths = export_year(forms, year, fmt, out, form_id)
+    directory = _data_dir(data_dir)
+    _issuer, public_url = certificates.settings(directory)
+    with _forms_for(directory, lang) as forms:
+        paths = export_year(forms, year, fmt, out, form_id, files_at=public_url)
     for path in paths:
         click.echo(str(path))
 

@@ -74,6 +74,12 @@ def submissions_of_year(db: Readable, form_id: str, cycle_year: int) -> Iterator
         "WHERE s.form_id = ? AND s.cycle_year = ? ORDER BY u.cluster, u.code", [form_id, cycle_year])
 
 
+def upload_names(db: Readable, form_id: str, cycle_year: int) -> dict[str, str]:
+    """{token: name as uploaded} of every file uploaded for the form and year (answers refer to a file by its token)."""
+    return dict(db.execute("SELECT token, original_name FROM uploads WHERE form_id = ? AND cycle_year = ?",
+                           [form_id, cycle_year]))
+
+
 # The year-end report
 
 

@@ -1,16 +1,32 @@
-"""A year's results as tables: one row per unit, and one column per question with stable Vietnamese headers."""
+"""A year's results as tables: one row per unit, one column per question with stable Vietnamese headers.
+
+Answers are exported twice: for people ("Câu trả lời": choices by their labels, "Có"/"Không", dates, files by their
+names with a link) and for scripts ("Mã (cho máy)": each answer as stored — choice codes, a multiple choice as its JSON
+list, 1/0, ISO dates, file tokens — under the question ids).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from exports.tables import csv_bytes, write, xlsx_bytes
+from exports.tables import Link, csv_bytes, write, xlsx_bytes
+from form_definitions import Definition
+from form_definitions.model import Question
 from forms_app.data import reporting
 from forms_app.data.connection import Database
+from forms_app.data.submissions import answer_value
 from forms_app.rules import registry
+from forms_app.rules.uploads import clean_name
+from scoring.answers import parse_date
 
 DECISIONS_VI = {"recognised": "Công nhận", "not_recognised": "Không công nhận", "returned": "Trả lại để bổ sung",
                 "withdrawn": "Thu hồi công nhận", "accepted": "Tiếp nhận"}
+STATUS_VI = {"submitted": "Đã nộp", "draft": "Bản nháp"}
+YES_NO = {True: "Có", False: "Không"}
+# Where the web app serves an uploaded file to its unit and to reviewers (adapters/web/fill.py `download`).
+FILE_PATH = "/files/{token}"
+CODE_COLUMNS = ["unit_code", "form_version", "status"]
 
 
 def section_ids(db: Database, form_id: str) -> list[tuple[str, str]]:
@@ -29,7 +45,7 @@ def section_number(title: str) -> str | None:
 
 
 def summary(db: Database, year: int, form_id: str) -> tuple[list[str], list[list]]:
-    """One row per unit: code, name, cluster, section scores, total, band, decision, certificate serial."""
+    """One row per unit: code, name, cluster, section scores, total, band, decision, its date, certificate serial."""
     sections = section_ids(db, form_id)
     header = ["Mã đơn vị", "Tên đơn vị", "Cụm thi đua", "Trạng thái"] + [h for _, h in sections] + [
         "Tổng điểm tự động", "Tổng điểm sau điều chỉnh", "Xếp loại", "Quyết định", "Số quyết định", "Ngày quyết định",
@@ -37,11 +53,12 @@ def summary(db: Database, year: int, form_id: str) -> tuple[list[str], list[list
     scores = reporting.section_scores(db, form_id, year)
     rows = []
     for r in reporting.unit_results(db, form_id, year):
-        status = {"submitted": "Đã nộp", "draft": "Bản nháp"}.get(r["status"], "Chưa có bài")
+        status = STATUS_VI.get(r["status"], "Chưa có bài")
         rows.append([r["code"], r["name"], r["cluster"], status]
                     + [scores.get((r["sid"], sid)) for sid, _ in sections]
                     + [r["total"], r["adjusted_total"], r["band"], DECISIONS_VI.get(r["decision"]), r["decision_no"],
-                       r["decided_on"], r["serial"] if r["decision"] == "recognised" else None])
+                       parse_date(r["decided_on"]) or r["decided_on"],
+                       r["serial"] if r["decision"] == "recognised" else None])
     return header, rows
 
 
@@ -56,33 +73,92 @@ def question_headers(db: Database, form_id: str) -> list[tuple[str, str]]:
     return [(qid, f"{first_label[qid]} [{qid}]") for qid in order]
 
 
-def answers(db: Database, year: int, form_id: str) -> tuple[list[str], list[list]]:
-    """One row per submission of the year, one column per question (the value as stored)."""
+Table = tuple[list[str], list[list]]
+
+
+def answers(db: Database, year: int, form_id: str, files_at: str = "") -> tuple[Table, Table]:
+    """The year's answers, one row per submission and one column per question, twice: (for people, for scripts).
+
+    For people, each answer is read with the definition version it was answered on (a label may differ between
+    versions, the code never does): a choice by its label (several joined by "; "), yes/no as "Có"/"Không", a date as
+    a date, a file as its name linked to `files_at` + /files/<token> (`files_at`: the public address, "" for the path
+    alone). For scripts, each answer as stored, under the question ids.
+    """
     headers = question_headers(db, form_id)
-    header = ["Mã đơn vị", "Tên đơn vị", "Phiên bản biểu mẫu", "Trạng thái"] + [h for _, h in headers]
     values: dict[int, dict[str, object]] = {}
     for sid, qid, value in reporting.visible_answers(db, form_id, year):
         values.setdefault(sid, {})[qid] = value
-    rows = []
+    files = {token: clean_name(name) for token, name in reporting.upload_names(db, form_id, year).items()}
+    versions: dict[int, dict[str, Question]] = {}
+    readable, codes = [], []
     for r in reporting.submissions_of_year(db, form_id, year):
         mine = values.get(r["id"], {})
-        rows.append([r["code"], r["name"], r["form_version"], "Đã nộp" if r["status"] == "submitted" else "Bản nháp"]
-                    + [mine.get(qid) for qid, _ in headers])
-    return header, rows
+        questions = versions.get(r["form_version"])
+        if questions is None:
+            questions = versions[r["form_version"]] = _questions(registry.definition(db, form_id, r["form_version"]))
+        readable.append([r["code"], r["name"], r["form_version"], STATUS_VI.get(r["status"], r["status"])]
+                        + [shown(questions.get(qid), mine.get(qid), files, files_at) for qid, _ in headers])
+        codes.append([r["code"], r["form_version"], r["status"]] + [mine.get(qid) for qid, _ in headers])
+    header = ["Mã đơn vị", "Tên đơn vị", "Phiên bản biểu mẫu", "Trạng thái"] + [h for _, h in headers]
+    return (header, readable), (CODE_COLUMNS + [qid for qid, _ in headers], codes)
 
 
-def export(db: Database, year: int, fmt: str, out: Path | None = None, form_id: str | None = None) -> list[Path]:
+def _questions(definition: Definition | None) -> dict[str, Question]:
+    return {q.id: q for q in definition.questions} if definition else {}
+
+
+def shown(question: Question | None, stored: Any, files: dict[str, str], files_at: str) -> Any:
+    """A stored answer as a person reads it, by its question's type (as stored when the version lacks the question)."""
+    if stored is None or question is None:
+        return stored
+    value = answer_value(question.type, stored)
+    if question.type == "boolean":
+        return YES_NO[value]
+    if question.type == "single_choice":
+        return _label(question, value)
+    if question.type == "multi_choice":
+        return "; ".join(_label(question, v) for v in value) if isinstance(value, list) else stored
+    if question.type == "date":
+        return parse_date(value) or value
+    if question.type == "file" and value in files:
+        return Link(files[value], files_at + FILE_PATH.format(token=value))
+    return value
+
+
+def _label(question: Question, value: Any) -> str:
+    choice = question.choice(value)
+    return choice.label.get() if choice else str(value)
+
+
+def export(db: Database, year: int, fmt: str, out: Path | None = None, form_id: str | None = None,
+           files_at: str = "") -> list[Path]:
     """Write the year's export of a scored form (the only one when none is given; registry.FormChoice otherwise):
-    an XLSX with two sheets, or two CSV files (results, and answers beside it)."""
+    an XLSX with three sheets, or three CSV files (results, answers and answer codes beside it)."""
     form_id = registry.the_scored_form(db, form_id).id
-    head, rows = summary(db, year, form_id)
-    a_head, a_rows = answers(db, year, form_id)
     if fmt == "xlsx":
         path = Path(out or default_name(form_id, year, "xlsx"))
-        return [write(path, xlsx_bytes([(f"Kết quả {year}", head, rows), (f"Câu trả lời {year}", a_head, a_rows)]))]
+        return [write(path, workbook(db, year, form_id, files_at))]
     path = Path(out or default_name(form_id, year, "csv"))
-    second = path.with_name(path.stem + "-cau-tra-loi" + path.suffix)
-    return [write(path, csv_bytes(head, rows)), write(second, csv_bytes(a_head, a_rows))]
+    return [write(path.with_name(name), data) for name, data in csv_files(db, year, form_id, path.name, files_at)]
+
+
+def workbook(db: Database, year: int, form_id: str, files_at: str = "") -> bytes:
+    """The year's XLSX: "Kết quả <year>", "Câu trả lời <year>" and "Mã (cho máy)"."""
+    head, rows = summary(db, year, form_id)
+    (a_head, a_rows), (c_head, c_rows) = answers(db, year, form_id, files_at)
+    return xlsx_bytes([(f"Kết quả {year}", head, rows), (f"Câu trả lời {year}", a_head, a_rows),
+                       ("Mã (cho máy)", c_head, c_rows)])
+
+
+def csv_files(db: Database, year: int, form_id: str, name: str, files_at: str = "") -> list[tuple[str, bytes]]:
+    """The year's CSV files as (file name, bytes): the results and the answers for Vietnamese Excel (NAME.csv,
+    NAME-cau-tra-loi.csv) and the answer codes for scripts (NAME-cau-tra-loi-ma.csv)."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    head, rows = summary(db, year, form_id)
+    (a_head, a_rows), (c_head, c_rows) = answers(db, year, form_id, files_at)
+    return [(name, csv_bytes(head, rows, readable=True)),
+            (f"{stem}-cau-tra-loi{suffix}", csv_bytes(a_head, a_rows, readable=True)),
+            (f"{stem}-cau-tra-loi-ma{suffix}", csv_bytes(c_head, c_rows))]
 
 
 def default_name(form_id: str, year: int, suffix: str) -> str:

@@ -1,5 +1,5 @@
-"""Reviewers' downloads: a year's results (CSV or XLSX), the year-end review and the phase review (PDF) of a scored form
-(`?form=ID`; the only scored form when it is not given).
+"""Reviewers' downloads: a year's results and answers (CSV or XLSX, files linked from the public address), the year-end
+review and the phase review (PDF) of a scored form (`?form=ID`; the only scored form when it is not given).
 
 They cover every unit, so a cluster lead (a reviewer limited to some clusters) gets none of them.
 """
@@ -12,12 +12,10 @@ import zipfile
 from flask import Blueprint, abort, g, render_template, request, send_file
 
 from exports.report import report_pdf
-from exports.tables import csv_bytes, xlsx_bytes
 from forms_app.adapters.web.auth import capability_required
 from forms_app.adapters.web.context import forms_db, limited_clusters
 from forms_app.adapters.web.i18n import current_language
-from forms_app.rules import certificates, registry, windows
-from forms_app.rules.exporting import answers, default_name, summary
+from forms_app.rules import certificates, exporting, registry, windows
 from forms_app.rules.year_report import phase_data, report_data
 
 bp = Blueprint("downloads", __name__, url_prefix="/exports")
@@ -49,34 +47,35 @@ def _form() -> str:
         raise _NoForm(exc.message(current_language())) from None
 
 
-def _tables(year: int):
-    """(form id, the results table, the answers table) of an existing cycle year (404 otherwise)."""
-    db = forms_db()
-    year = _year(year)
-    form_id = _form()
-    return form_id, summary(db, year, form_id), answers(db, year, form_id)
+def _chosen(year: int) -> tuple[str, str]:
+    """(form id, where its files' links start: the public address, "" for the path alone) of an existing cycle year
+    (404 otherwise)."""
+    _year(year)
+    _issuer, public_url = certificates.settings(g.data_dir)
+    return _form(), public_url
 
 
 @bp.route("/<int:year>.xlsx")
 @capability_required("reads_every_unit")
 def xlsx(year: int):
-    """The year's results and answers as one workbook with two sheets."""
-    form_id, (head, rows), (a_head, a_rows) = _tables(year)
-    data = xlsx_bytes([(f"Kết quả {year}", head, rows), (f"Câu trả lời {year}", a_head, a_rows)])
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=default_name(form_id, year, "xlsx"),
+    """The year's results, its answers for people and its answer codes for scripts, as one workbook."""
+    form_id, files_at = _chosen(year)
+    data = exporting.workbook(forms_db(), year, form_id, files_at)
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=exporting.default_name(form_id, year, "xlsx"),
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/<int:year>.zip")
 @capability_required("reads_every_unit")
 def csv_zip(year: int):
-    """The same as two CSV files (UTF-8 with a BOM), zipped."""
-    form_id, (head, rows), (a_head, a_rows) = _tables(year)
-    name = default_name(form_id, year, "csv")
+    """The same as three CSV files (UTF-8 with a BOM; results and answers for Vietnamese Excel, codes for scripts),
+    zipped."""
+    form_id, files_at = _chosen(year)
+    name = exporting.default_name(form_id, year, "csv")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(name, csv_bytes(head, rows))
-        archive.writestr(name.removesuffix(".csv") + "-cau-tra-loi.csv", csv_bytes(a_head, a_rows))
+        for file_name, data in exporting.csv_files(forms_db(), year, form_id, name, files_at):
+            archive.writestr(file_name, data)
     buffer.seek(0)
     return send_file(buffer, as_attachment=True, download_name=name.removesuffix(".csv") + "-csv.zip",
                      mimetype="application/zip")
