@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from forms_app.data import readable
+
 
 class ScoredForm(NamedTuple):
     """What the queries need of a scored form: its id and title, its maximum total, the registration it requires."""
@@ -23,6 +25,13 @@ class ScoredForm(NamedTuple):
 # its CSV link carries the same parameter, so a larger number gives the whole list. Rendering
 # thousands of rows as HTML took most of a page's time at national scale (docs/benchmarks.md).
 _ROWS = "COALESCE(CAST(NULLIF(:so_dong, '') AS INTEGER), 200)"
+
+
+def _year(form: ScoredForm) -> str:
+    """The year a query reads: the one chosen, else the form's latest cycle year (a query opened without a year shows
+    the latest year's rows rather than none)."""
+    return (f"COALESCE(CAST(NULLIF(:nam, '') AS INTEGER), "
+            f"(SELECT MAX(cycle_year) FROM cycles WHERE form_id = {literal(form.id)}))")
 
 
 def literal(text: str) -> str:
@@ -46,11 +55,11 @@ SELECT u.code AS "Mã đơn vị", u.name AS "Tên đơn vị", u.cluster AS "C�
        COALESCE(e.closes, c.closes) AS "Hạn nộp",
        CAST(julianday(COALESCE(e.closes, c.closes)) - julianday(date('now', '+7 hours')) AS INTEGER) AS "Số ngày còn lại"{registered}
 FROM units u
-JOIN cycles c ON c.form_id = {literal(form.id)} AND c.cycle_year = CAST(:nam AS INTEGER)
+JOIN cycles c ON c.form_id = {literal(form.id)} AND c.cycle_year = {_year(form)}
 LEFT JOIN submissions s ON s.unit_code = u.code AND s.form_id = c.form_id AND s.cycle_year = c.cycle_year
 LEFT JOIN extensions e ON e.unit_code = u.code AND e.form_id = c.form_id AND e.cycle_year = c.cycle_year{join}
 WHERE u.code NOT IN (SELECT unit_code FROM tong_quan WHERE form_id = {literal(form.id)}
-                     AND cycle_year = CAST(:nam AS INTEGER) AND status = 'submitted')
+                     AND cycle_year = {_year(form)} AND status = 'submitted')
   AND (COALESCE(:cum, '') = '' OR u.cluster = :cum)
 ORDER BY "Số ngày còn lại", u.cluster, u.name
 LIMIT {_ROWS}""",
@@ -67,7 +76,7 @@ WITH xep AS (
   SELECT submission_id, cluster, final_total,
          RANK() OVER (PARTITION BY cluster ORDER BY final_total DESC) AS hang
   FROM tong_quan
-  WHERE form_id = {literal(form.id)} AND cycle_year = CAST(:nam AS INTEGER) AND status = 'submitted'
+  WHERE form_id = {literal(form.id)} AND cycle_year = {_year(form)} AND status = 'submitted'
 )
 SELECT x.cluster AS "Cụm", x.hang AS "Hạng trong cụm", t.unit_code AS "Mã đơn vị", t.unit_name AS "Tên đơn vị",
        x.final_total AS "Tổng điểm", t.band AS "Xếp loại",
@@ -92,13 +101,14 @@ SELECT t.criterion AS "Tiêu chí",
        ROUND(100.0 * t.final_points / t.max_points, 1) AS "Tỉ lệ (%)",
        t.submissions AS "Số bài"
 FROM criterion_totals t
-WHERE t.form_id = {literal(form.id)} AND t.cycle_year = CAST(:nam AS INTEGER) AND t.submissions > 0 AND t.max_points > 0
+WHERE t.form_id = {literal(form.id)} AND t.cycle_year = {_year(form)} AND t.submissions > 0 AND t.max_points > 0
 ORDER BY "Tỉ lệ (%)", t.criterion""",
     }
 
 
 def _unit_history(form: ScoredForm) -> dict:
-    registered = "COALESCE(r.status, 'không') AS \"Đăng ký\",\n       " if form.registration else ""
+    registered = (f"COALESCE({readable.case('r.status', 'status')}, 'chưa có') AS \"Đăng ký\",\n       "
+                  if form.registration else "")
     join = (f"LEFT JOIN submissions r ON r.unit_code = :ma_don_vi AND r.form_id = {literal(form.registration)} "
             "AND r.cycle_year = c.cycle_year\n" if form.registration else "")
     return {
@@ -108,9 +118,10 @@ def _unit_history(form: ScoredForm) -> dict:
                        + f"“{form.title}”, điểm, xếp loại và quyết định của Ban Thường vụ.",
         "sql": f"""
 SELECT c.cycle_year AS "Năm",
-       {registered}COALESCE(s.status, 'không') AS "Báo cáo",
+       {registered}COALESCE({readable.case('s.status', 'status')}, 'chưa có') AS "Báo cáo",
        s.total AS "Điểm tự động", s.adjusted_total AS "Điểm sau điều chỉnh", s.band AS "Xếp loại",
-       d.decision AS "Quyết định", d.decision_no AS "Số quyết định", d.decided_on AS "Ngày quyết định",
+       {readable.case('d.decision', 'decision')} AS "Quyết định", d.decision_no AS "Số quyết định",
+       {readable.local_date('d.decided_on')} AS "Ngày quyết định",
        d.commendation AS "Đề nghị tuyên dương"
 FROM cycles c
 LEFT JOIN submissions s ON s.unit_code = :ma_don_vi AND s.form_id = c.form_id AND s.cycle_year = c.cycle_year

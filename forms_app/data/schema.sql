@@ -276,6 +276,57 @@ CREATE TABLE uploads (
             uploaded_at TEXT NOT NULL
         );
 CREATE VIEW current_decisions AS SELECT * FROM decisions WHERE is_current = 1;
+CREATE VIEW diem_tieu_chi AS 
+            SELECT ct.cycle_year AS "Năm", (SELECT title FROM form_versions f WHERE f.form_id = ct.form_id ORDER BY f.version DESC LIMIT 1) AS "Biểu mẫu", ct.criterion AS "Tiêu chí",
+                   (SELECT label FROM criteria c WHERE c.form_id = ct.form_id AND c.criterion = ct.criterion
+        ORDER BY c.version DESC LIMIT 1) AS "Nội dung tiêu chí", ct.submissions AS "Số bài nộp",
+                   round(ct.final_points / ct.submissions, 2) AS "Điểm trung bình",
+                   round(ct.max_points / ct.submissions, 2) AS "Điểm tối đa",
+                   round(100.0 * ct.final_points / NULLIF(ct.max_points, 0), 1) AS "Tỉ lệ đạt được (%)",
+                   round(ct.points / ct.submissions, 2) AS "Điểm trung bình tự động"
+            FROM criterion_totals ct
+            WHERE ct.submissions > 0;
+CREATE VIEW ket_qua AS 
+            SELECT t.unit_code AS "Mã đơn vị", t.unit_name AS "Tên đơn vị", t.cluster AS "Cụm", t.cycle_year AS "Năm",
+                   CASE t.status WHEN 'draft' THEN 'Bản nháp' WHEN 'submitted' THEN 'Đã nộp' ELSE t.status END AS "Trạng thái", t.final_total AS "Tổng điểm", t.band AS "Xếp loại",
+                   CASE t.recognised WHEN 1 THEN 'Đạt' WHEN 0 THEN 'Chưa đạt' ELSE t.recognised END AS "Điều kiện công nhận",
+                   CASE t.decision WHEN 'recognised' THEN 'Công nhận' WHEN 'not_recognised' THEN 'Không công nhận' WHEN 'returned' THEN 'Trả lại để bổ sung' WHEN 'withdrawn' THEN 'Thu hồi công nhận' WHEN 'accepted' THEN 'Tiếp nhận' ELSE COALESCE(t.decision, 'Chưa có quyết định') END AS "Quyết định", t.decision_no AS "Số quyết định",
+                   strftime('%d/%m/%Y', t.decided_on) AS "Ngày quyết định",
+                   CASE t.commendation WHEN 1 THEN 'Có' WHEN 0 THEN 'Không' ELSE t.commendation END AS "Đề nghị tuyên dương",
+                   (SELECT group_concat(
+            CASE WHEN substr(title, 1, 1) BETWEEN '0' AND '9' THEN rtrim(substr(title, 1, instr(title || ' ', ' ') - 1), '.')
+                 ELSE title END
+            || ': ' || CASE WHEN score = CAST(score AS INTEGER) THEN CAST(score AS INTEGER) ELSE score END || '/' || CASE WHEN max = CAST(max AS INTEGER) THEN CAST(max AS INTEGER) ELSE max END || ' (' || CASE passed WHEN 1 THEN 'Đạt' WHEN 0 THEN 'Chưa đạt' ELSE passed END || ')', '; ')
+        FROM (SELECT json_extract(section.value, '$.title.' || json_extract(f.definition, '$.languages[0]')) AS title,
+                     COALESCE(ss.adjusted_score, ss.score) AS score, ss.max AS max, ss.passed AS passed
+              FROM section_scores ss
+              JOIN submissions sub ON sub.id = ss.submission_id
+              JOIN form_versions f ON f.form_id = sub.form_id AND f.version = sub.form_version
+              JOIN json_each(f.definition, '$.sections') section ON json_extract(section.value, '$.id') = ss.section_id
+              WHERE ss.submission_id = t.submission_id AND ss.max > 0
+              ORDER BY section.key)) AS "Điểm từng phần",
+                   t.total AS "Điểm tự động", t.adjusted_total AS "Điểm sau điều chỉnh",
+                   strftime('%d/%m/%Y %H:%M', t.submitted_at, '+7 hours') AS "Nộp lúc",
+                   (SELECT title FROM form_versions f WHERE f.form_id = t.form_id ORDER BY f.version DESC LIMIT 1) AS "Biểu mẫu", t.submission_id AS "Mã bài nộp"
+            FROM tong_quan t;
+CREATE VIEW kiem_tra AS 
+            SELECT k.id AS "Mã đợt kiểm tra", k.unit_code AS "Mã đơn vị", (SELECT name FROM units u WHERE u.code = k.unit_code) AS "Tên đơn vị",
+                   k.cycle_year AS "Năm", (SELECT title FROM form_versions f WHERE f.form_id = k.form_id ORDER BY f.version DESC LIMIT 1) AS "Biểu mẫu",
+                   strftime('%d/%m/%Y', k.inspected_on) AS "Ngày kiểm tra", k.members AS "Thành phần đoàn kiểm tra",
+                   k.conclusion AS "Kết luận", k.recorded_by AS "Người ghi",
+                   strftime('%d/%m/%Y %H:%M', k.recorded_at, '+7 hours') AS "Ghi lúc"
+            FROM inspections k;
+CREATE VIEW quyet_dinh AS 
+            SELECT d.id AS "Mã quyết định", d.unit_code AS "Mã đơn vị", (SELECT name FROM units u WHERE u.code = d.unit_code) AS "Tên đơn vị",
+                   d.cycle_year AS "Năm", (SELECT title FROM form_versions f WHERE f.form_id = d.form_id ORDER BY f.version DESC LIMIT 1) AS "Biểu mẫu",
+                   CASE d.decision WHEN 'recognised' THEN 'Công nhận' WHEN 'not_recognised' THEN 'Không công nhận' WHEN 'returned' THEN 'Trả lại để bổ sung' WHEN 'withdrawn' THEN 'Thu hồi công nhận' WHEN 'accepted' THEN 'Tiếp nhận' ELSE COALESCE(d.decision, 'Chưa có quyết định') END AS "Quyết định", d.decision_no AS "Số quyết định",
+                   strftime('%d/%m/%Y', d.decided_on) AS "Ngày quyết định",
+                   CASE d.commendation WHEN 1 THEN 'Có' WHEN 0 THEN 'Không' ELSE d.commendation END AS "Đề nghị tuyên dương",
+                   CASE d.is_current WHEN 1 THEN 'Có' WHEN 0 THEN 'Không' ELSE d.is_current END AS "Hiện hành", d.comment AS "Nhận xét gửi đơn vị",
+                   d.reason AS "Lý do", strftime('%d/%m/%Y', d.reopen_until) AS "Mở lại đến hết ngày",
+                   CASE d.source WHEN 'web' THEN 'Ghi trên trang' WHEN 'import' THEN 'Nhập từ tệp' ELSE d.source END AS "Nguồn", d.recorded_by AS "Người ghi",
+                   strftime('%d/%m/%Y %H:%M', d.recorded_at, '+7 hours') AS "Ghi lúc"
+            FROM decisions d;
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");
 CREATE INDEX idx_adjustments_submission ON adjustments(submission_id, question_id, id);
@@ -293,6 +344,7 @@ CREATE INDEX idx_decisions_key ON decisions(unit_code, form_id, cycle_year, id);
 CREATE INDEX idx_decisions_year ON decisions(form_id, cycle_year, decision);
 CREATE INDEX idx_inspections_minutes ON inspections(minutes_token);
 CREATE INDEX idx_inspections_unit ON inspections(unit_code, form_id, cycle_year);
+CREATE INDEX idx_inspections_year ON inspections(cycle_year);
 CREATE INDEX idx_proposals_year ON proposals(cycle_year, kind);
 CREATE INDEX idx_reminders_sent_at ON reminders_sent(sent_at);
 CREATE INDEX idx_report_narratives_key ON report_narratives(form_id, cycle_year, section, id);
@@ -319,6 +371,8 @@ CREATE INDEX idx_tong_quan_scores ON tong_quan(form_id, status, cycle_year, fina
 CREATE INDEX idx_tong_quan_status ON tong_quan(status);
 CREATE INDEX idx_tong_quan_submitted_units ON tong_quan(form_id, cycle_year, status, unit_code);
 CREATE INDEX idx_tong_quan_unit ON tong_quan(unit_code, form_id, cycle_year);
+CREATE INDEX idx_tong_quan_year_band ON tong_quan(cycle_year, band);
+CREATE INDEX idx_tong_quan_year_cluster ON tong_quan(cycle_year, cluster);
 CREATE INDEX idx_unit_comments_unit ON unit_comments(unit_code, cycle_year);
 CREATE INDEX idx_units_cluster ON units(cluster);
 CREATE INDEX idx_uploads_sha256 ON uploads(sha256);

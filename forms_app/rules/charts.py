@@ -3,9 +3,11 @@ year, section averages by cluster, recognition rate by year)."""
 
 from __future__ import annotations
 
+import re
+
 from exports.charts import grouped_bars
 from form_definitions import Definition
-from forms_app.data import reporting, reviewer_queries
+from forms_app.data import cycles, reporting, reviewer_queries, units
 from forms_app.rules import registry
 from forms_app.rules.exporting import section_number
 from scoring.rules import fmt
@@ -19,7 +21,25 @@ def canned_queries(conn: reporting.Readable) -> dict[str, dict]:
         registration = registry.required_form(conn, form)
         forms.append(reviewer_queries.ScoredForm(form.id, form.title.get(form.default_language), form.maximum,
                                                  registration.id if registration else None))
-    return reviewer_queries.canned_queries(forms)
+    return {name: shown_results_first(query) for name, query in reviewer_queries.canned_queries(forms).items()}
+
+
+# A canned query's parameters in the order its page asks for them (templates/datasette/query.html labels each).
+PARAMETERS = ("nam", "cum", "ma_don_vi", "so_hang", "so_dong")
+_PARAMETER = re.compile(r":([a-z_]+)\b")
+
+
+def shown_results_first(query: dict) -> dict:
+    """A canned query whose page opens on its results: the SQL behind a link (`hide_sql`), its parameters named in
+    the order reviewers fill them (`params`)."""
+    used = set(_PARAMETER.findall(query["sql"]))
+    ordered = [name for name in PARAMETERS if name in used] + sorted(used - set(PARAMETERS))
+    return {**query, "hide_sql": True, "params": ordered}
+
+
+def parameter_choices(conn: reporting.Readable) -> dict[str, list]:
+    """What the canned queries' pickers offer: the cycle years (newest first) and the emulation clusters."""
+    return {"nam": cycles.years_of_all(conn), "cum": units.cluster_names(conn)}
 
 
 def charts(conn: reporting.Readable, year: str | None) -> list[dict]:

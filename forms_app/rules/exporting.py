@@ -15,15 +15,16 @@ from form_definitions import Definition
 from form_definitions.model import Question
 from forms_app.data import reporting
 from forms_app.data.connection import Database
+from forms_app.data.readable import WORDS
 from forms_app.data.submissions import answer_value
 from forms_app.rules import registry
 from forms_app.rules.uploads import clean_name
 from scoring.answers import parse_date
 
-DECISIONS_VI = {"recognised": "Công nhận", "not_recognised": "Không công nhận", "returned": "Trả lại để bổ sung",
-                "withdrawn": "Thu hồi công nhận", "accepted": "Tiếp nhận"}
-STATUS_VI = {"submitted": "Đã nộp", "draft": "Bản nháp"}
-YES_NO = {True: "Có", False: "Không"}
+# The words of the codes, from their one home (the readable views use the same); a unit without a decision: empty.
+DECISIONS_VI = {code: word for code, word in WORDS["decision"].items() if code is not None}
+STATUS_VI = WORDS["status"]
+YES_NO = WORDS["yes_no"]  # True == 1 and False == 0 as keys
 # Where the web app serves an uploaded file to its unit and to reviewers (adapters/web/fill.py `download`).
 FILE_PATH = "/files/{token}"
 CODE_COLUMNS = ["unit_code", "form_version", "status"]

@@ -21,6 +21,10 @@ BASE_URL = "/data/"
 SQL_TIME_LIMIT_MS = 1000
 SQL_THREADS = 2
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "datasette"
+# The app's own static files for Datasette's pages (datasette.css, datasette.js), under /data/app-static/: Datasette
+# puts its base URL before every stylesheet and script a plugin names, so they cannot be the web app's /static/.
+STATIC = Path(__file__).resolve().parents[2] / "static"
+STATIC_MOUNT = "app-static"
 
 # Default facets of the main tables, each served by an index of its own (forms_app/data/migrations/forms.py), so a
 # facet page stays under a tenth of the time limit at 50,000 units × 5 years (docs/benchmarks.md).
@@ -28,6 +32,13 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "datasette"
 # none: a reviewer reaches them filtered by a submission, and facets there on demand (`_facet=`).
 # `submissions` keeps one: `tong_quan` is the table to facet scored reports on.
 FACETS = {
+    # The readable views (forms_app/data/readable.py): facets on plain columns, an index each. A facet on a word made
+    # from a code ("Quyết định", "Trạng thái") computes a CASE for every row, 100 ms on ket_qua and 220 ms on
+    # quyet_dinh on the 50,000-unit demo (a busy machine; 10–20 ms for the facets below): asked for, never by default.
+    "ket_qua": ["Năm", "Cụm", "Xếp loại"],
+    "quyet_dinh": ["Năm"],
+    "kiem_tra": ["Năm"],
+    "diem_tieu_chi": ["Năm"],
     "units": ["cluster"],
     "submissions": ["form_id"],
     "tong_quan": ["cycle_year", "cluster", "band", "decision"],
@@ -36,6 +47,10 @@ FACETS = {
     "audit_log": ["action"],
 }
 SORT = {
+    "ket_qua": ("sort_desc", "Tổng điểm"),
+    "quyet_dinh": ("sort_desc", "Mã quyết định"),
+    "kiem_tra": ("sort_desc", "Mã đợt kiểm tra"),
+    "diem_tieu_chi": ("sort_desc", "Năm"),
     "units": ("sort", "name"),
     "submissions": ("sort_desc", "total"),
     "tong_quan": ("sort_desc", "final_total"),
@@ -45,6 +60,13 @@ SORT = {
     "reminders_sent": ("sort_desc", "sent_at"),  # who was reminded of what, newest first (idx_reminders_sent_at)
 }
 LABELS = {"units": "name", "form_versions": "title"}
+# The columns of the readable views a reviewer may sort on: those an index orders (the rest are words made from a
+# code, dates turned into text or values read per row, which a sort would compute for every row: up to seconds).
+SORTABLE = {
+    "ket_qua": ["Tổng điểm", "Năm", "Cụm", "Xếp loại", "Mã đơn vị", "Mã bài nộp"],
+    "quyet_dinh": ["Mã quyết định", "Mã đơn vị", "Năm"],
+    "kiem_tra": ["Mã đợt kiểm tra", "Mã đơn vị", "Năm"],
+}
 
 
 def metadata() -> dict:
@@ -60,6 +82,8 @@ def metadata() -> dict:
             table[key] = column
         if name in LABELS:
             table["label_column"] = LABELS[name]
+        if name in SORTABLE:
+            table["sortable_columns"] = SORTABLE[name]
         tables[name] = table
     tables["_sqlite_migrations"] = {"hidden": True}
     return {
@@ -85,6 +109,7 @@ def make_datasette(data_dir: Path, secret: str) -> Datasette:
         files=[str(Path(data_dir) / FORMS_DB)],
         metadata=metadata(),
         template_dir=str(TEMPLATES),
+        static_mounts=[(STATIC_MOUNT, str(STATIC))],
         secret=secret,
         settings={
             "base_url": BASE_URL,
