@@ -169,6 +169,11 @@ def start_server(data_dir: Path, port: int, extra: list[str] | None = None, time
     command = [FORMS_APP, "serve", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port)] + (extra or [])
     log = open(Path(data_dir) / "serve.log", "wb")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return healthy(process, port, Path(data_dir) / "serve.log", "forms-app serve", timeout)
+
+
+def healthy(process: subprocess.Popen, port: int, log: Path, what: str, timeout: float) -> subprocess.Popen:
+    """`process` once its /healthz on 127.0.0.1:port answers 200; stopped, and its log raised, if it does not."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -178,7 +183,7 @@ def start_server(data_dir: Path, port: int, extra: list[str] | None = None, time
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
                 stop_server(process)
-                raise RuntimeError("forms-app serve did not start: " + (Path(data_dir) / "serve.log").read_text(errors="replace")) from None
+                raise RuntimeError(f"{what} did not start: " + log.read_text(errors="replace")) from None
             time.sleep(0.2)
 
 

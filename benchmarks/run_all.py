@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-NAMES = ["submissions", "rescoring", "certificates", "reviewers", "demo", "page_bytes"]
+NAMES = ["submissions", "rescoring", "certificates", "reviewers", "demo", "page_bytes", "exports"]
 PROFILED = {"submissions", "rescoring", "certificates", "reviewers", "demo"}
 LINE = re.compile(r"^(RATIO|CHECK) (\S+)=(\S+) target=(.*?)\s+(PASS|FAIL|INFO)\s*$")
 

@@ -1,27 +1,30 @@
-"""Full self-assessment submits per second through `forms-app serve`, against /healthz on the same server.
+"""Full self-assessment submits through `forms-app serve`, against the minimal peer (benchmarks/peer) on the same
+machine, the same gunicorn settings and the same clients.
 
 A data directory is built with N units (default 16), each with a unit account, a submitted 2022
 registration and its 2022 self-assessment extended to today + 30 days. `forms-app serve`
-(gunicorn, its defaults: one worker per core, at least two, four threads each) runs in a
-subprocess. C client threads (default 16), each its own unit, cookie jar and keep-alive
-http.client connection, then for a fixed time:
+(gunicorn: one worker per core, at least two, four gthread threads each) and the peer (a
+170-line Flask + Flask-WTF app that renders the same definition file with a plain Jinja loop and
+stores one JSON row in SQLite: benchmarks/peer/README.md) run side by side, each in its own
+process group, with the same gunicorn options. C client threads (default 16), each its own unit,
+cookie jar and keep-alive http.client connection, then for a fixed time:
 
-  baseline  GET /healthz                                   → requests per second
-  measured  GET the form, POST action=submit with every answer of
-            form_definitions/examples/tu-danh-gia-3-chu-dong.answers.json as form fields
-            (multipart, the three evidence files uploaded as small PDFs) → a 303 to …/result counts
+  GET the form, POST action=submit with every answer of
+  form_definitions/examples/tu-danh-gia-3-chu-dong-v2.answers.json (the latest version's) as form fields (multipart, the
+  evidence files uploaded as small PDFs) → a 303 to …/result counts
 
-and prints submits/s ÷ healthz/s (target ≥ 0.4), submit latencies (p50/p99) and the peak RSS
-of the server's process tree (/proc; target < 300 MB). The baseline is measured before and after
-the submits and averaged. The clients run on the same machine as the server.
+against the product and the peer in turn, in P pairs (default 5, quick 3; the first of each pair
+alternates), and prints per pair and as the median of the pairs: product ÷ peer in submits per
+second (target ≥ 0.8) and in CPU milliseconds per submit (the server's process tree, from /proc;
+target ≤ 1.1), the product's p50/p99 latency (target p99 < 300 ms at 16 clients on an otherwise
+idle machine), the CPU other processes used meanwhile, and the peak RSS of the product's server
+(target < 300 MB). The clients run on the same machine as the servers.
 
-    .venv/bin/python benchmarks/submissions.py [--quick] [--units 16] [--clients 16] [--seconds 20] [--profile]
+    .venv/bin/python benchmarks/submissions.py [--quick] [--units 16] [--clients 16] [--seconds 10] [--pairs 5] [--profile]
 
-Then the same requests run in this process one at a time (create_wsgi + werkzeug's test client)
-give the cost of each kind of request alone; --profile adds a cProfile of the GET and of the POST.
-Last, the least a submit costs on this stack, in /healthz: a bare Flask app parsing the same body,
-WTForms validating the answers with the definition's checks and the score, and
-submissions.record storing one submit, each timed alone; their sum bounds the ratio from above.
+Then the same requests in this process, one at a time (werkzeug's test client), give each
+request's CPU time alone for the product and the peer; --profile adds the SQL statements and a
+cProfile of the product's GET and POST.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ import argparse
 import datetime as dt
 import http.client
 import json
+import os
 import re
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -40,7 +45,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, free_port, header, ratio_line, start_server, stop_server, tree_rss_mb  # noqa: E402
+from _common import BIN, ROOT, free_port, header, healthy, process_tree, ratio_line, start_server, stop_server, tree_rss_mb  # noqa: E402
 
 FORM = "tu-danh-gia-3-chu-dong"
 REGISTRATION = "dang-ky-3-chu-dong"
@@ -50,6 +55,11 @@ REGISTRATION_ANSWERS = {"cam_ket_xay_dung": True, "file_ke_hoach_3_chu_dong": "k
                         "da_dang_ky_voi_cap_uy": True}
 PASSWORD = "mat-khau-do-hieu-nang"
 HIDDEN = ("csrf_token", "base_revision", "request_token")
+PEER = Path(__file__).resolve().parent / "peer"
+# `forms-app serve`'s gunicorn options (forms_app/adapters/operations/server.py), given to the peer as they are.
+GUNICORN = ["--threads", "4", "--worker-class", "gthread", "--timeout", "60", "--graceful-timeout", "20",
+            "--access-logfile", "-", "--error-logfile", "-", "--log-level", "warning",
+            "--forwarded-allow-ips", "127.0.0.1", "--limit-request-line", "8190"]
 
 
 def build(data_dir: Path, units: int) -> dict[str, str]:
@@ -89,8 +99,9 @@ def answer_fields() -> tuple[list[tuple[str, str]], list[tuple[str, str, bytes]]
     """The example answers as a browser posts them (Vietnamese number format) and the file uploads."""
     from form_definitions import load_definitions
 
-    definition = next(d for d in load_definitions() if d.id == FORM)
-    answers = json.loads((ROOT / "form_definitions" / "examples" / f"{FORM}.answers.json").read_text("utf-8"))
+    definition = max((d for d in load_definitions() if d.id == FORM), key=lambda d: d.version)  # a new submit's
+    examples = ROOT / "form_definitions" / "examples"
+    answers = json.loads((examples / f"{Path(definition.file).stem}.answers.json").read_text("utf-8"))
     fields, files = [], []
     for q in definition.questions:
         if q.id not in answers:
@@ -163,18 +174,20 @@ def hidden_fields(page: str) -> dict[str, str]:
     return fields
 
 
-def run_clients(port: int, clients: int, seconds: float, work, sessions: list[str]) -> dict:
-    """`clients` threads calling work(client) until `seconds` pass; counts, latencies, failures."""
-    from forms_app.adapters.web.context import SESSION_COOKIE
-
+def run_clients(port: int, clients: int, seconds: float, work, cookies: list[dict], start: list[str | None]) -> dict:
+    """`clients` threads calling work(client) until `seconds` pass; counts, latencies, failures. Client i carries
+    cookies[i] and first GETs start[i] (the peer's sign-in), untimed."""
     results = {"ok": 0, "failed": 0, "latencies": [], "post_latencies": [], "errors": []}
     lock = threading.Lock()
-    start_gate = threading.Barrier(clients + 1)
+    ready, go = threading.Barrier(clients + 1), threading.Event()
     stop_at = [0.0]
 
-    def loop(token: str):
-        client = Client(port, {SESSION_COOKIE: token})
-        start_gate.wait()
+    def loop(i: int):
+        client = Client(port, cookies[i % len(cookies)])
+        if start[i % len(start)]:
+            client.request("GET", start[i % len(start)])
+        ready.wait()
+        go.wait()
         while time.perf_counter() < stop_at[0]:
             t = time.perf_counter()
             try:
@@ -194,12 +207,13 @@ def run_clients(port: int, clients: int, seconds: float, work, sessions: list[st
                         results["errors"].append(error)
         client.conn.close()
 
-    threads = [threading.Thread(target=loop, args=(sessions[i % len(sessions)],), daemon=True) for i in range(clients)]
+    threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(clients)]
     for thread in threads:
         thread.start()
+    ready.wait()
     stop_at[0] = time.perf_counter() + seconds
     t0 = time.perf_counter()
-    start_gate.wait()
+    go.set()
     for thread in threads:
         thread.join(timeout=seconds + 120)
     results["elapsed"] = time.perf_counter() - t0
@@ -207,24 +221,19 @@ def run_clients(port: int, clients: int, seconds: float, work, sessions: list[st
     return results
 
 
-def healthz(client: Client):
-    response, _ = client.request("GET", "/healthz")
-    return response.status == 200, None, f"/healthz {response.status}"
-
-
-def make_submit(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]):
+def make_submit(url: str, fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]):
     def submit(client: Client):
-        response, page = client.request("GET", URL)
+        response, page = client.request("GET", url)
         if response.status != 200:
             return False, None, f"GET form {response.status}"
         hidden = hidden_fields(page.decode("utf-8"))
         body, content_type = multipart(list(hidden.items()) + fields + [("action", "submit")], files)
         t = time.perf_counter()
-        response, page = client.request("POST", URL, body=body, headers={"Content-Type": content_type,
+        response, page = client.request("POST", url, body=body, headers={"Content-Type": content_type,
                                                                             "Origin": f"http://127.0.0.1:{client.port}"})
         post = time.perf_counter() - t
         location = response.headers.get("Location", "")
-        if response.status == 303 and location.endswith(f"{URL}/result"):
+        if response.status == 303 and location.endswith(f"{url}/result"):
             return True, post, None
         errors = re.findall(r'class="field-error"[^>]*>([^<]*)', page.decode("utf-8", "replace"))[:3]
         return False, None, f"POST {response.status} {location} {errors}"
@@ -252,6 +261,71 @@ class RssMonitor(threading.Thread):
             time.sleep(0.1)
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process tree (/proc/PID/stat), in seconds."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every process of the machine has used (all cores, /proc/stat: all but idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / TICK
+
+
+def start_peer(data_dir: Path, port: int, workers: int, definition: Path, timeout: float = 30.0) -> subprocess.Popen:
+    """The peer under gunicorn with `forms-app serve`'s options, once its /healthz answers."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PEER_DEFINITION": str(definition), "PEER_DATA": str(data_dir)}
+    log = open(data_dir / "serve.log", "wb")
+    process = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                                *GUNICORN, "--chdir", str(PEER), "app:create_app()"],
+                               stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    return healthy(process, port, data_dir / "serve.log", "the peer", timeout)
+
+
+def latest_definition_file(form_id: str) -> Path:
+    """The file of the latest shipped version of a form (what the product gives a new submission)."""
+    from form_definitions import load_definitions
+
+    return Path(max((d for d in load_definitions() if d.id == form_id), key=lambda d: d.version).file)
+
+
+class Side:
+    """One server measured: its port, process, clients' cookies and first request, and each run's figures."""
+
+    def __init__(self, name: str, port: int, process: subprocess.Popen, cookies: list[dict], start: list[str | None]):
+        self.name, self.port, self.process, self.cookies, self.start = name, port, process, cookies, start
+        self.runs: list[dict] = []
+
+    def measure(self, clients: int, seconds: float, work) -> dict:
+        cpu, busy = cpu_seconds(self.process.pid), machine_busy_seconds()
+        own = time.process_time()
+        run = run_clients(self.port, clients, seconds, work, self.cookies, self.start)
+        run["cpu_s"] = cpu_seconds(self.process.pid) - cpu
+        run["others_s"] = machine_busy_seconds() - busy - run["cpu_s"] - (time.process_time() - own)
+        run["cpu_ms"] = run["cpu_s"] * 1000 / run["ok"] if run["ok"] else float("nan")
+        self.runs.append(run)
+        return run
+
+
+def line(side: str, run: dict) -> str:
+    lat, post = run["latencies"], run["post_latencies"]
+    return (f"  {side:<7} {run['rate']:7.2f} submits/s ({run['ok']:5d}, {run['failed']} failed)  CPU {run['cpu_ms']:6.2f} ms "
+            f"per submit  GET+POST p50 {percentile(lat, 50) * 1000:5.0f} ms p99 {percentile(lat, 99) * 1000:5.0f} ms  "
+            f"POST p50 {percentile(post, 50) * 1000:4.0f} p99 {percentile(post, 99) * 1000:5.0f} ms  "
+            f"other processes {run['others_s']:5.1f} CPU s" + (f"  e.g. {run['errors']}" if run["errors"] else ""))
+
+
 def sql_statements(once) -> list[str]:
     """The SQL statements of one GET form + POST submit, counted by kind (every new connection traced, this process only)."""
     import collections
@@ -267,114 +341,22 @@ def sql_statements(once) -> list[str]:
         db.conn.set_trace_callback(lambda sql: seen.append(f"{Path(path).name}: {sql}"))
         return db
 
+    database.close_kept()  # the request's connections are opened again, traced
     database.connect = connect
     try:
         once()
     finally:
         database.connect = original
+        database.close_kept()
     kinds = collections.Counter(_re.sub(r"\s+", " ", sql)[:90] for sql in seen)
     lines = [f"SQL statements of one GET form + POST submit: {len(seen)} (by kind, most frequent first):"]
     lines += [f"  {n:4d} × {text}" for text, n in kinds.most_common(15)]
     return lines
 
 
-def median_s(call, rounds: int) -> float:
-    """The median time of `call` in seconds, over `rounds` calls after an untimed one."""
-    call()
-    values = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        call()
-        values.append(time.perf_counter() - t)
-    return statistics.median(values)
-
-
-def floor(fields, files, health: float, rounds: int = 300) -> tuple[list[str], float, float]:
-    """What this stack costs before any of the product's work: a bare Flask app (no database, session or CSRF)
-    whose one route parses the same multipart body and answers 303, beside a route that returns a word."""
-    from flask import Flask, redirect, request
-
-    bare = Flask("floor")
-
-    @bare.post("/submit")
-    def parse_only():
-        request.form, request.files  # noqa: B018 — parsing is the point
-        return redirect("/submit/result", 303)
-
-    @bare.get("/word")
-    def word():
-        return "ok"
-
-    client = bare.test_client()
-    body, content_type = multipart(list(fields) + [("csrf_token", "x" * 91), ("base_revision", "1"),
-                                                   ("request_token", "y" * 22), ("action", "submit")], files)
-
-    parse = median_s(lambda: client.post("/submit", data=body, content_type=content_type), rounds)
-    trivial = median_s(lambda: client.get("/word"), rounds)
-    return [
-        "the stack's floor (a bare Flask app in this process, median of %d):" % rounds,
-        f"  a route returning a word      {trivial * 1000:7.2f} ms",
-        f"  a route parsing this submit's multipart body ({len(body)} bytes, {len(fields) + 4 + len(files)} parts) "
-        f"and answering 303: {parse * 1000:.2f} ms = {parse / health:.2f}× our /healthz",
-    ], parse, trivial
-
-
-def least_work(app, data_dir: Path, fields, health: float, parse: float, trivial: float, rounds: int = 100) -> list[str]:
-    """Two things every submit must do, however its page is made, each timed alone in this process: WTForms
-    parsing and validating the answers (form class already built, no CSRF, no files) with the definition's own
-    checks and the score, and `submissions.record` writing one submit. With the stack's floor they bound the
-    ratio from above, for a submit counted as GET + POST and for the POST alone."""
-    from werkzeug.datastructures import MultiDict
-
-    from forms_app.adapters.web.forms import build_form_class
-    from forms_app.data import connection as database
-    from forms_app.rules import registry
-    from forms_app.rules import submitting as submissions
-    from scoring import points, validate_answers
-
-    forms = database.open_forms(data_dir)
-    try:
-        definition = registry.definition(forms, FORM)
-        form_class = build_form_class(definition, "vi")
-        formdata = MultiDict(fields)
-        answers = {}
-
-        def validate():
-            nonlocal answers
-            with app.test_request_context(URL, method="POST"):
-                form = form_class(formdata=formdata, meta={"csrf": False})
-                form.validate()
-                answers = form.answers()
-                assert not validate_answers(definition, answers, "vi", require=False)
-                points(definition, answers)
-
-        unit = list(forms.execute("SELECT code FROM units ORDER BY code LIMIT 1"))[0][0]
-
-        def write():
-            submissions.record(forms, unit_code=unit, definition=definition, cycle_year=2022, answers=answers,
-                               action="submit", author="bench", base_revision=None, request_token=secrets.token_urlsafe(16))
-
-        checks, stored = median_s(validate, rounds), median_s(write, rounds)
-    finally:
-        forms.close()
-    # A GET of the form does at least what /healthz does (session, database, headers). A POST does that, parses
-    # the body (the bare parse route less the bare word route), checks the answers and stores them.
-    post = health + (parse - trivial) + checks + stored
-    return [
-        f"the least a submit needs beside that (median of {rounds}):",
-        f"  WTForms parse + validate of the answers, the definition's checks and the score: {checks * 1000:.2f} ms "
-        f"= {checks / health:.2f}× our /healthz",
-        f"  submissions.record of one submit (revision, long-form answers, scores, summaries): {stored * 1000:.2f} ms "
-        f"= {stored / health:.2f}× our /healthz",
-        f"  so with no page rendered at all, a POST costs at least {post / health:.1f} /healthz and GET + POST "
-        f"{(post + health) / health:.1f}: the ratio could be at most {health / post:.2f} (POST alone) or "
-        f"{health / (post + health):.2f} (GET + POST), against 0.4",
-    ]
-
-
-def in_process(data_dir: Path, session: str, fields, files, profile: bool, rounds: int = 30) -> str:
-    """The same requests in this process, one at a time (create_wsgi + werkzeug's test client): the median cost of
-    /healthz, of GET form and of POST submit, and with `profile` a cProfile of GET and of POST apart."""
+def in_process(data_dir: Path, session: str, peer_dir: Path, fields, files, profile: bool, rounds: int = 30) -> str:
+    """The same requests in this process, one at a time (werkzeug's test client): the median CPU time of GET form and
+    POST submit for the product and for the peer, and with `profile` the SQL and a cProfile of the product's."""
     import cProfile
     import io
     import pstats
@@ -385,51 +367,47 @@ def in_process(data_dir: Path, session: str, fields, files, profile: bool, round
     from forms_app.adapters.web.context import SESSION_COOKIE
     from forms_app.adapters.wsgi import create_wsgi
 
-    app = create_wsgi(data_dir)
-    client = WClient(app)
-    client.set_cookie(SESSION_COOKIE, session, domain="localhost")
+    sys.path.insert(0, str(PEER))
+    from app import create_app as create_peer  # benchmarks/peer/app.py
+
+    product = WClient(create_wsgi(data_dir))
+    product.set_cookie(SESSION_COOKIE, session, domain="localhost")
+    peer = WClient(create_peer(str(latest_definition_file(FORM)), str(peer_dir)))
+    peer.get("/start/PEER001")
     multi: dict[str, list[str]] = {}
     for name, value in fields:
         multi.setdefault(name, []).append(value)
     profilers = {"GET form": cProfile.Profile(), "POST submit": cProfile.Profile()}
-    times: dict[str, list[float]] = {"GET /healthz": [], "GET form": [], "POST submit": []}
+    times: dict[str, list[float]] = {f"{side} {kind}": [] for side in ("product", "peer") for kind in profilers}
 
-    def timed(kind: str, call, profiling: bool):
-        profiler = profilers.get(kind) if profiling else None
-        t = time.perf_counter()
+    def timed(kind: str, call, profiler):
+        t = time.process_time()  # CPU time: steadier than wall time on a busy machine (this process has one thread)
         if profiler:
             profiler.enable()
         response = call()
         if profiler:
             profiler.disable()
-        else:
-            times[kind].append(time.perf_counter() - t)
+        elif kind in times:
+            times[kind].append(time.process_time() - t)
         return response
 
-    def once(profiling: bool = False):
-        timed("GET /healthz", lambda: client.get("/healthz"), profiling)
-        page = timed("GET form", lambda: client.get(URL), profiling).get_data(as_text=True)
-        data = {**hidden_fields(page), "action": "submit", **multi}
+    def once(client=product, side: str = "product", profiling: bool = False):
+        get = timed(f"{side} GET form", lambda: client.get(URL), profiling and profilers["GET form"])
+        data = {**hidden_fields(get.get_data(as_text=True)), "action": "submit", **multi}
         for name, filename, content in files:
             data[name] = (io.BytesIO(content), filename)
-        response = timed("POST submit", lambda: client.post(URL, data=data, content_type="multipart/form-data"), profiling)
-        assert response.status_code == 303, response.status_code
+        response = timed(f"{side} POST submit", lambda: client.post(URL, data=data, content_type="multipart/form-data"),
+                         profiling and profilers["POST submit"])
+        assert response.status_code == 303, (side, response.status_code)
 
     once()
+    once(peer, "peer")
     for _ in range(rounds):
         once()
-    lines = ["in this process, one request at a time (median of %d):" % rounds]
+        once(peer, "peer")
+    lines = ["in this process, one request at a time, CPU time with the test client's own work (median of %d):" % rounds]
     for kind, values in times.items():
-        lines.append(f"  {kind:<13} {statistics.median(values) * 1000:7.2f} ms")
-    cycle = statistics.median(times["GET form"]) + statistics.median(times["POST submit"])
-    health = statistics.median(times["GET /healthz"])
-    lines.append(f"  one submit (GET form + POST) costs {cycle / health:.0f}× a /healthz; the POST alone "
-                 f"{statistics.median(times['POST submit']) / health:.1f}×")
-    bare, parse, trivial = floor(fields, files, health)
-    lines.extend(bare)
-    from forms_app.adapters.web.app import create_app
-
-    lines.extend(least_work(create_app({"DATA_DIR": data_dir}), data_dir, fields, health, parse, trivial))
+        lines.append(f"  {kind:<20} {statistics.median(values) * 1000:7.2f} ms")
     if profile:
         lines.extend(sql_statements(once))
         for _ in range(10):
@@ -440,7 +418,7 @@ def in_process(data_dir: Path, session: str, fields, files, profile: bool, round
                 pstats.Stats(profiler, stream=buffer).sort_stats(sort).print_stats(40 if sort == "cumulative" else 22)
                 text = buffer.getvalue().splitlines()
                 first = next((i for i, line in enumerate(text) if "function calls" in line), 0)
-                lines.append(f"--- {kind} ×10, cProfile sorted by {sort} ---")
+                lines.append(f"--- product {kind} ×10, cProfile sorted by {sort} ---")
                 lines.extend(_clean(line) for line in text[first:] if line.strip())
     return "\n".join(lines)
 
@@ -450,53 +428,78 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--units", type=int, default=16)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=None, help="per measurement (20 full, 5 quick)")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: serve's own default)")
+    parser.add_argument("--seconds", type=float, default=None, help="per measurement (10 full, 5 quick)")
+    parser.add_argument("--pairs", type=int, default=None, help="product/peer pairs (5 full, 3 quick)")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers of both (default: serve's own)")
     parser.add_argument("--profile", action="store_true", help="also profile one submit in-process with cProfile")
     args = parser.parse_args()
-    seconds = args.seconds or (5.0 if args.quick else 20.0)
-    header("submits per second against /healthz, forms-app serve", args.quick)
+    seconds = args.seconds or (5.0 if args.quick else 10.0)
+    pairs = args.pairs or (3 if args.quick else 5)
+    workers = args.workers or max(2, os.cpu_count() or 1)
+    header("submits against the minimal peer, forms-app serve and the peer under the same gunicorn", args.quick)
+    print(f"load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
 
     with tempfile.TemporaryDirectory(prefix="bench-submissions-") as tmp:
-        data_dir = Path(tmp) / "data"
+        data_dir, peer_dir = Path(tmp) / "data", Path(tmp) / "peer"
         t = time.perf_counter()
         sessions = build(data_dir, args.units)
         print(f"data dir with {args.units} units built in {time.perf_counter() - t:.1f} s")
         fields, files = answer_fields()
-        port = free_port()
-        extra = ["--workers", str(args.workers)] if args.workers else []
-        server = start_server(data_dir, port, extra)
+        definition = latest_definition_file(FORM)
+        from forms_app.adapters.web.context import SESSION_COOKIE
+
+        tokens = list(sessions.values())
+        product_port, peer_port = free_port(), free_port()
+        server = start_server(data_dir, product_port, ["--workers", str(workers)])
+        peer_server = None
         monitor = RssMonitor(server.pid)
         monitor.start()
         try:
-            tokens = list(sessions.values())
+            peer_server = start_peer(peer_dir, peer_port, workers, definition)
+            product = Side("product", product_port, server, [{SESSION_COOKIE: token} for token in tokens], [None])
+            peer = Side("peer", peer_port, peer_server, [{}], [f"/start/PEER{i:03d}" for i in range(1, args.units + 1)])
+            clients = args.clients
+            submit = make_submit(URL, fields, files)
+            for side in (product, peer):  # warm up: every worker has compiled its templates, every thread stored once
+                warm = [run_clients(side.port, clients, 4.0, submit, side.cookies, side.start)["rate"] for _ in range(2)]
+                print(f"warm-up of the {side.name}: {warm[0]:.1f} then {warm[1]:.1f} submits/s")
             idle_rss = tree_rss_mb(server.pid)[0]
-            run_clients(port, args.clients, min(2.0, seconds / 2), healthz, tokens)  # warm up
-            run_clients(port, min(args.clients, len(tokens)), 2.0 if not args.quick else 1.0, make_submit(fields, files), tokens)
-            before = run_clients(port, args.clients, seconds, healthz, tokens)
-            submits = run_clients(port, args.clients, seconds, make_submit(fields, files), tokens)
-            after = run_clients(port, args.clients, seconds, healthz, tokens)
+            print(f"servers: {workers} gunicorn workers × 4 threads each; {clients} client threads, {args.units} units, "
+                  f"{seconds:g} s per measurement, {pairs} pairs (the first of each pair alternates)")
+            ratios, cpu_ratios = [], []
+            for i in range(pairs):
+                order = (product, peer) if i % 2 == 0 else (peer, product)
+                for side in order:
+                    side.measure(clients, seconds, submit)
+                a, b = product.runs[-1], peer.runs[-1]
+                ratios.append(a["rate"] / b["rate"] if b["rate"] else 0.0)
+                cpu_ratios.append(a["cpu_ms"] / b["cpu_ms"] if b["cpu_ms"] else float("inf"))
+                print(f"pair {i + 1}: product ÷ peer {ratios[-1]:.2f} in submits/s, {cpu_ratios[-1]:.2f} in CPU per submit")
+                print(line("product", a))
+                print(line("peer", b))
         finally:
             monitor.running = False
             monitor.join()
             stop_server(server)
-        base = (before["rate"] + after["rate"]) / 2
-        lat = submits["latencies"]
-        post = submits["post_latencies"]
-        print(f"server: forms-app serve {' '.join(extra) or '(default workers/threads)'}; clients: {args.clients} threads, "
-              f"{args.units} units, {seconds:g} s per measurement")
-        print(f"/healthz: {before['rate']:.1f} req/s before, {after['rate']:.1f} req/s after (mean {base:.1f}); "
-              f"failures {before['failed'] + after['failed']}")
-        print(f"submits:  {submits['rate']:.2f} /s ({submits['ok']} in {submits['elapsed']:.1f} s), failures {submits['failed']}"
-              + (f" e.g. {submits['errors']}" if submits["errors"] else ""))
-        print(f"submit latency (GET form + POST): p50 {percentile(lat, 50) * 1000:.0f} ms, p99 {percentile(lat, 99) * 1000:.0f} ms")
-        print(f"POST alone:                       p50 {percentile(post, 50) * 1000:.0f} ms, p99 {percentile(post, 99) * 1000:.0f} ms")
-        print(f"server process tree RSS: idle {idle_rss:.0f} MiB, peak of the sum {monitor.peak:.0f} MiB "
+            if peer_server is not None:
+                stop_server(peer_server)
+        failed = sum(r["failed"] for side in (product, peer) for r in side.runs)
+        p99s = [percentile(r["latencies"], 99) * 1000 for r in product.runs]
+        print(f"median of {pairs} pairs: throughput {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max "
+              f"{max(ratios):.2f}); CPU per submit {statistics.median(cpu_ratios):.2f} (min {min(cpu_ratios):.2f}, "
+              f"max {max(cpu_ratios):.2f}); product p99 {statistics.median(p99s):.0f} ms (runs: "
+              f"{', '.join(f'{v:.0f}' for v in p99s)}), peer p99 "
+              f"{statistics.median(percentile(r['latencies'], 99) * 1000 for r in peer.runs):.0f} ms; failures {failed}")
+        print(f"product server process tree RSS: idle {idle_rss:.0f} MiB, peak of the sum {monitor.peak:.0f} MiB "
               f"(sum of each process's own peak VmHWM: {monitor.hwm:.0f} MiB)")
-        ok = ratio_line("submits_per_healthz", submits["rate"] / base if base else 0.0, ">=", 0.4)
+        print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+        ok = ratio_line("submits_product_over_peer", statistics.median(ratios), ">=", 0.8, digits=2)
+        ok = ratio_line("cpu_per_submit_product_over_peer", statistics.median(cpu_ratios), "<=", 1.1, digits=2,
+                        kind="CHECK") and ok
+        ok = ratio_line("product_p99_ms_16_clients", statistics.median(p99s), "<=", 300, digits=0, kind="CHECK") and ok
         ok = ratio_line("server_peak_rss_mb", max(monitor.peak, monitor.hwm), "<=", 300, digits=0, kind="CHECK") and ok
-        ok = ok and submits["failed"] == 0
-        print(in_process(data_dir, tokens[0], fields, files, args.profile, rounds=10 if args.quick else 30))
+        ok = ok and failed == 0
+        print(in_process(data_dir, tokens[0], peer_dir, fields, files, args.profile, rounds=10 if args.quick else 30))
     return 0 if ok else 1
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -71,7 +72,7 @@ def _readable_text(value: Any) -> str:
     return spreadsheet_text(str(value))
 
 
-def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]], *, readable: bool = False) -> bytes:
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *, readable: bool = False) -> bytes:
     """A CSV file's bytes, UTF-8 with a BOM, text that a spreadsheet would run as a formula made harmless
     (`spreadsheet_text`).
 
@@ -79,18 +80,36 @@ def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]], *, readable:
     cells separated by ";", numbers with a decimal comma and no trailing ".0", dates dd/mm/yyyy, a link as
     "name (address)". Otherwise comma-separated, every value as written (None as empty), for scripts.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if readable else ",", lineterminator="\r\n")
-    writer.writerow([spreadsheet_text(v) for v in header])
-    if readable:
-        writer.writerows([[_readable_text(v) for v in row] for row in rows])
-    else:
-        writer.writerows([["" if v is None else spreadsheet_text(v) for v in row] for row in rows])
-    return "\ufeff".encode("utf-8") + buffer.getvalue().encode("utf-8")
+    buffer = io.BytesIO()
+    write_csv(buffer, header, rows, readable=readable)
+    return buffer.getvalue()
+
+
+def write_csv(stream: BinaryIO, header: Sequence[str], rows: Iterable[Sequence[Any]], *, readable: bool = False) -> None:
+    """`csv_bytes` written to a binary stream row by row, as `rows` yields them: memory holds one row."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+    try:
+        text.write("\ufeff")
+        writer = csv.writer(text, delimiter=";" if readable else ",", lineterminator="\r\n")
+        writer.writerow([spreadsheet_text(v) for v in header])
+        if readable:
+            for row in rows:
+                writer.writerow([_readable_text(v) for v in row])
+        else:
+            for row in rows:
+                writer.writerow(["" if v is None else spreadsheet_text(v) for v in row])
+        text.flush()
+    finally:
+        text.detach()  # the stream stays open: its owner closes it
 
 
 def _cell(sheet, value: Any) -> Any:
     """What `append` takes for one value: the value itself, or a styled cell for a date, a link or formula-like text."""
+    kind = type(value)
+    if value is None or kind is int:  # most cells of a year's answers: taken as they are, first
+        return value
+    if kind is float:
+        return int(value) if value.is_integer() else value
     if isinstance(value, Link):
         if not value.absolute:
             return _cell(sheet, str(value))
@@ -119,17 +138,30 @@ def _width(value: Any) -> int:
     return 10 if isinstance(value, dt.date) else len(str(value))
 
 
-def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]]) -> bytes:
-    """An XLSX workbook with one sheet per (title, header, rows): bold frozen header, column widths from the first
-    200 rows, dates shown dd/mm/yyyy, links as hyperlinks, whole numbers as integers.
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
 
-    Written row by row (openpyxl's write-only mode): time and memory grow with the number of cells, nothing more.
+
+def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """An XLSX workbook with one sheet per (title, header, rows): bold frozen header, column widths from the first
+    200 rows, dates shown dd/mm/yyyy, links as hyperlinks, whole numbers as integers."""
+    buffer = io.BytesIO()
+    write_xlsx(buffer, sheets)
+    return buffer.getvalue()
+
+
+def write_xlsx(target: Path | BinaryIO, sheets: Iterable[Sheet]) -> None:
+    """`xlsx_bytes` written to a file or a binary stream, each sheet's rows taken as they are yielded.
+
+    openpyxl's write-only mode: time grows with the number of cells, and memory holds the 200 rows the column widths
+    are read from, nothing more (the sheets go to temporary files until the workbook is zipped).
     """
     book = Workbook(write_only=True)
     for title, header, rows in sheets:
         sheet = book.create_sheet(title[:31])
+        rows = iter(rows)
+        first = list(itertools.islice(rows, 200))
         for index, name in enumerate(header, start=1):
-            width = max([len(str(name))] + [_width(r[index - 1]) for r in rows[:200] if r[index - 1] is not None])
+            width = max([len(str(name))] + [_width(r[index - 1]) for r in first if r[index - 1] is not None])
             sheet.column_dimensions[get_column_letter(index)].width = min(60, max(8, width + 2))
         sheet.freeze_panes = "A2"
         heads = []
@@ -139,17 +171,25 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]
             cell.font = Font(bold=True)
             heads.append(cell)
         sheet.append(heads)
-        for row in rows:
+        for row in itertools.chain(first, rows):
             sheet.append([_cell(sheet, v) for v in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    book.save(target)
 
 
 def write(path: Path, data: bytes) -> Path:
+    """`data` written to `path` whole or not at all (through NAME.part, renamed once written)."""
+    return written(path, lambda stream: stream.write(data))
+
+
+def written(path: Path, fill: Callable[[BinaryIO], object]) -> Path:
+    """A file that `fill` writes to as a stream, at `path` whole or not at all (NAME.part until it is complete)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".part")
-    temporary.write_bytes(data)
-    temporary.replace(path)
+    try:
+        with temporary.open("wb") as stream:
+            fill(stream)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return path

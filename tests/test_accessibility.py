@@ -78,6 +78,7 @@ def served(tmp_path_factory, data_templates):
         values = {"token": forms.execute("SELECT token FROM uploads WHERE unit_code = 'TOAN'").fetchone()[0],
                   "serial": forms.execute("SELECT serial FROM certificates WHERE unit_code = 'TOAN'").fetchone()[0],
                   "calendar": calendars.create(forms, "TOAN"),
+                  "job": forms.execute("SELECT MIN(id) FROM jobs").fetchone()[0],
                   "row": forms.execute("SELECT MIN(submission_id) FROM tong_quan").fetchone()[0]}
     server = Server(data_dir, data_dir / "serve.log")
     yield server.base, values

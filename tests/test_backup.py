@@ -438,12 +438,16 @@ def test_a_backup_taken_under_load_is_consistent_and_restores(serving, tmp_path,
     statuses: list[int] = []
     failures: list[BaseException] = []
     started = threading.Event()
+    first_taken = threading.Event()  # the load goes on until the first backup is over, however fast the server is
 
     def fill(number: int) -> None:
         try:
             visitor = Visitor(base)
             visitor.sign_in("toan" if number % 2 else "toan2")
-            for i in range(rounds):
+            i = after = 0
+            while i < rounds or after < 2:  # at least two rounds each once the first backup is taken
+                if i >= rounds * 20:
+                    break
                 status, html = visitor.request(SELF_URL)
                 statuses.append(status)
                 fields = form_fields(html)
@@ -455,6 +459,8 @@ def test_a_backup_taken_under_load_is_consistent_and_restores(serving, tmp_path,
                 status, _ = visitor.request(SELF_URL, data)
                 statuses.append(status)
                 started.set()
+                i += 1
+                after += first_taken.is_set()
         except BaseException as exc:  # reported by the main thread
             failures.append(exc)
             started.set()
@@ -465,8 +471,11 @@ def test_a_backup_taken_under_load_is_consistent_and_restores(serving, tmp_path,
     assert started.wait(30)
     # The first through the console script, as an administrator runs it; then in-process, while the load lasts.
     first = tmp_path / "sao-luu-0"
-    process = subprocess.run([FORMS_APP, "backup", str(first), "--data-dir", str(data_dir), "--lang", "en"],
-                             capture_output=True, text=True, timeout=60)
+    try:
+        process = subprocess.run([FORMS_APP, "backup", str(first), "--data-dir", str(data_dir), "--lang", "en"],
+                                 capture_output=True, text=True, timeout=60)
+    finally:
+        first_taken.set()
     assert process.returncode == 0, process.stderr
     assert process.stdout.startswith("Backed up") and process.stderr == ""
     backups = [first]

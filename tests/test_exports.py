@@ -14,6 +14,7 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from support.web import downloaded
 from test_certificates import pdf_text, recognised  # noqa: F401  (the fixture)
 
 from forms_app.adapters.cli import cli
@@ -154,13 +155,13 @@ def test_reviewers_download_exports_and_the_report_and_units_cannot(exported):
     app = create_app({"DATA_DIR": exported, "TESTING": True})
     reviewer = app.test_client()
     sign_in(reviewer, "vanphong")
-    book = reviewer.get("/exports/2022.xlsx")
+    book = downloaded(reviewer, "/exports/2022.xlsx")  # built by a job (test_export_jobs.py), then answered
     assert book.status_code == 200 and load_workbook(io.BytesIO(book.data)).worksheets[0]["A1"].value == "Mã đơn vị"
-    archive = reviewer.get("/exports/2022.zip")
+    archive = downloaded(reviewer, "/exports/2022.zip")
     assert archive.status_code == 200 and archive.data.startswith(b"PK")
     assert sorted(zipfile.ZipFile(io.BytesIO(archive.data)).namelist()) == [
         f"ket-qua-{SELF}-2022-cau-tra-loi-ma.csv", f"ket-qua-{SELF}-2022-cau-tra-loi.csv", f"ket-qua-{SELF}-2022.csv"]
-    pdf = reviewer.get("/exports/2022/bao-cao.pdf")
+    pdf = downloaded(reviewer, "/exports/2022/bao-cao.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert reviewer.get("/exports/1999.xlsx").status_code == 404
     unit = app.test_client()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from support.data import OPEN_DAY, SELF, forms_sql, register
-from support.web import ProductClient, complete_self_assessment, post_answers, start_session
+from support.web import ProductClient, complete_self_assessment, downloaded, post_answers, start_session
 
 from forms_app.adapters.wsgi import create_wsgi
 
@@ -40,7 +40,7 @@ def _cells(data: bytes) -> list[str]:
 def test_a_formula_typed_by_a_unit_is_written_as_text_in_every_csv(formula_submitted, signed_in, tmp_path):
     from forms_app.adapters.cli import cli
 
-    archive = zipfile.ZipFile(io.BytesIO(signed_in("vanphong").get("/exports/2022.zip").data))
+    archive = zipfile.ZipFile(io.BytesIO(downloaded(signed_in("vanphong"), "/exports/2022.zip").data))
     cells = [cell for name in archive.namelist() for cell in _cells(archive.read(name))]
     out = tmp_path / "ket-qua.csv"
     result = CliRunner().invoke(cli, ["export", "--year", "2022", "--format", "csv", "--out", str(out),

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from support.data import SELF, opened, recognised_app
 from support.foreign import ASSESSMENT, FOREIGN, SIGNUP, YEAR, build_foreign_data_dir, sign_up
-from support.web import ProductClient, start_session
+from support.web import ProductClient, downloaded, start_session
 
 from forms_app.adapters.cli import cli
 
@@ -265,7 +265,7 @@ def test_admin_and_reviewer_pages_name_forms_by_title_and_choose_them_from_a_lis
     for page in (cycles, dashboard):
         ids = [form_id for form_id in (SELF, ASSESSMENT, SIGNUP, *shipped_ids()) if form_id in visible_text(page)]
         assert ids == []
-    book = reviewer.get(f"/exports/{YEAR}.xlsx?form={ASSESSMENT}")
+    book = downloaded(reviewer, f"/exports/{YEAR}.xlsx?form={ASSESSMENT}")
     assert book.status_code == 200 and book.headers["Content-Disposition"].endswith(f"ket-qua-{ASSESSMENT}-{YEAR}.xlsx")
     several = reviewer.get(f"/exports/{YEAR}.xlsx")
     assert several.status_code == 404 and "Có nhiều biểu mẫu được chấm điểm" in several.get_data(as_text=True)

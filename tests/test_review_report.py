@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 from support.data import REGISTRATION, REGISTRATION_ANSWERS, SELF, opened, recognised_app
-from support.web import csrf_token, start_session, unescape
+from support.web import csrf_token, downloaded, start_session, unescape
 
 from forms_app.adapters.cli import cli
 from forms_app.data import clock
@@ -55,7 +55,7 @@ def test_the_year_review_is_an_official_report_with_the_narrative_the_office_wro
     saved = _post(client, "/office/narrative/2022", {"results": RESULTS, "lessons": "Bài học: lắng nghe đoàn viên.",
                                                      "number": "12"})
     assert saved.status_code == 303
-    pdf = client.get("/exports/2022/bao-cao.pdf")
+    pdf = downloaded(client, "/exports/2022/bao-cao.pdf")  # built by a job, for the narrative just saved
     assert pdf.status_code == 200
     out = tmp_path / "nam.pdf"
     out.write_bytes(pdf.data)
@@ -134,3 +134,23 @@ def test_the_phase_review_comes_from_the_cli_with_one_row_per_year(reviewed, tmp
     assert "Nơi nhận:" in text and "BÍ THƯ" in text
     both = CliRunner().invoke(cli, ["report", "--phase", "--year", "2022", "--data-dir", str(reviewed.config["DATA_DIR"])])
     assert both.exit_code == 2 and "Give either --year YEAR or --phase." in both.output
+
+
+def test_a_long_list_of_recognised_units_is_rendered_in_parts_and_numbered_as_one_document(reviewed, tmp_path):
+    from exports.report import report_pdf
+
+    with opened(reviewed.config["DATA_DIR"]) as forms:
+        data = year_report.report_data(forms, 2022)
+    whole, parts = tmp_path / "whole.pdf", tmp_path / "parts.pdf"
+    whole.write_bytes(report_pdf(data))
+    parts.write_bytes(report_pdf(data, rows_at_once=1))  # TOAN, then VAN with the commended units: three parts
+    pages = subprocess.run(["pdfinfo", str(parts)], check=True, capture_output=True, text=True).stdout
+    count = int(re.search(r"Pages:\s+(\d+)", pages)[1])
+    text, flat = _text(parts), _flat(parts)
+    assert [f"{n}/{count}" in flat for n in range(1, count + 1)] == [True] * count  # numbered over the whole
+    assert f"{count + 1}/" not in flat and "1/1 " not in flat
+    rows = [" ".join(line.split()) for line in text.splitlines() if re.match(r"\s*[12] (TOAN|VAN) ", line)]
+    assert [row.split()[:2] for row in rows] == [["1", "TOAN"], ["2", "VAN"], ["1", "TOAN"]]  # annex 1, annex 2
+    for words in ("PHỤ LỤC 1. DANH SÁCH ĐƠN VỊ ĐƯỢC CÔNG NHẬN", "PHỤ LỤC 2. DANH SÁCH ĐƠN VỊ ĐƯỢC TUYÊN DƯƠNG",
+                  "Toàn trường 4 3 1 3 2 66,7%", "Nơi nhận:"):
+        assert flat.count(words) == _flat(whole).count(words) == 1, words

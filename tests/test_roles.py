@@ -23,7 +23,8 @@ from werkzeug.datastructures import FileStorage
 
 from forms_app.adapters.web.app import create_app
 from forms_app.data import connection
-from forms_app.rules import accounts, calendars, passwords, registry, uploads
+from forms_app.rules import accounts, calendars, jobs, passwords, registry, uploads
+from forms_app.rules.year_report import PHASE
 
 ANON, OWN, OTHER, REVIEWER, INSPECTOR, LEAD, OTHER_LEAD, ADMIN = ROLES = (
     "anonymous", "unit", "other_unit", "reviewer", "inspector", "cluster_lead", "other_cluster_lead", "admin")
@@ -97,11 +98,12 @@ EXPECTED: dict[str, Rule] = {
     "office.proposal_list": Rule("/office/proposals", get=REVIEWERS),
     "office.select": Rule("/office/proposals/2022/selection", post=DECIDES),
     "office.reminder_log": Rule("/office/reminders", get=REVIEWERS),  # who was reminded when (leads: their clusters)
-    # Every unit at once.
-    "downloads.xlsx": Rule("/exports/2022.xlsx", get=EVERY_UNIT),
-    "downloads.csv_zip": Rule("/exports/2022.zip", get=EVERY_UNIT),
-    "downloads.report": Rule("/exports/2022/bao-cao.pdf", get=EVERY_UNIT),
-    "downloads.phase_report": Rule("/exports/giai-doan/bao-cao.pdf", get=EVERY_UNIT),
+    # Every unit at once: the kept file, or the page of the job that builds it (POST: build again after a failure).
+    "downloads.xlsx": Rule("/exports/2022.xlsx", get=EVERY_UNIT, post=EVERY_UNIT),
+    "downloads.csv_zip": Rule("/exports/2022.zip", get=EVERY_UNIT, post=EVERY_UNIT),
+    "downloads.report": Rule("/exports/2022/bao-cao.pdf", get=EVERY_UNIT, post=EVERY_UNIT),
+    "downloads.phase_report": Rule("/exports/giai-doan/bao-cao.pdf", get=EVERY_UNIT, post=EVERY_UNIT),
+    "downloads.kept": Rule("/exports/tep/{job}", get=EVERY_UNIT),  # an earlier job's file, offered meanwhile
     # The office's narrative of the year-end review and of the phase review.
     "narrative.edit": Rule("/office/narrative/2022", get=DECIDES, post=DECIDES),
     # The office's papers: a decision's document, the certificate register, the year's certificates merged.
@@ -156,6 +158,10 @@ def _build(data_dir: Path) -> Path:
     with opened(data_dir, connection.open_accounts) as accounts_db:
         accounts.add_user(accounts_db, USERS[OTHER_LEAD], "mat-khau-thu-nghiem", "cluster_lead", clusters=[CLUSTER_2],
                           hasher=passwords.CHEAP_HASHER)
+    with opened(data_dir) as forms:  # every heavy document built and kept, as its job leaves it
+        for kind, year in (("xlsx", 2022), ("csv_zip", 2022), ("year_report", 2022), ("phase_report", PHASE)):
+            status = jobs.request(forms, data_dir, jobs.Document(kind, SELF, year), "vanphong")
+            jobs.run(forms, data_dir, status.job["id"])
     return data_dir
 
 
@@ -168,7 +174,8 @@ def site(tmp_path):
         token = forms.execute("SELECT token FROM uploads WHERE unit_code = 'TOAN'").fetchone()[0]
         serial = forms.execute("SELECT serial FROM certificates WHERE unit_code = 'TOAN'").fetchone()[0]
         calendar = calendars.create(forms, "TOAN")
-    return app, {"token": token, "serial": serial, "calendar": calendar}
+        job = forms.execute("SELECT id FROM jobs WHERE kind = 'xlsx'").fetchone()[0]
+    return app, {"token": token, "serial": serial, "calendar": calendar, "job": job}
 
 
 def _dump(data_dir: Path) -> list[str]:

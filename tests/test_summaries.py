@@ -192,8 +192,10 @@ def rebuild_before(data_dir: Path, migration: str) -> None:
     that a trigger of the older schema already wrote (into tong_quan or criterion_totals, which come after the
     decisions, submissions and criterion_scores whose inserts fire those triggers) is replaced by the copied one.
     """
+    from forms_app.data import connection
     from forms_app.data.migrations import forms_migrations
 
+    connection.close_kept()  # the connections the app's requests keep in this thread: the file alone must be the database
     older_path = data_dir / "forms-older.db"
     older = Database(older_path)
     forms_migrations.apply(older, stop_before=migration)

@@ -65,8 +65,8 @@ def create_wsgi(data_dir: Path, test_config: dict | None = None):
     flask_app = create_app({**(test_config or {}), "DATA_DIR": data_dir})
     data_dir = flask_app.config["DATA_DIR"]
     datasette = make_datasette(data_dir, secret=flask_app.config["SECRET_KEY"])
-    datasette_wsgi = responses.filtered(ASGIMiddleware(datasette.app()))
     prefix = BASE_URL.rstrip("/")
+    datasette_wsgi = responses.filtered(_below(prefix, ASGIMiddleware(datasette.app())))
     slots = threading.BoundedSemaphore(flask_app.config.get("REVIEWER_SLOTS", REVIEWER_SLOTS))
     wait = flask_app.config.get("REVIEWER_WAIT_S", REVIEWER_WAIT_S)
 
@@ -103,6 +103,20 @@ def create_wsgi(data_dir: Path, test_config: dict | None = None):
     # "disk I/O error" before any page runs; kept, units can still sign in and read, and a save that cannot
     # be written gets the form back to press save again.
     application.keep_open = (database.open_forms(data_dir), database.open_accounts(data_dir))
+    return application
+
+
+def _below(prefix: str, app):
+    """Datasette given the path below its prefix (`/data/forms` → `/forms`), as a proxy that strips the prefix does:
+    given the whole path, Datasette 0.65 writes base_url twice into its export, sort and format links
+    (`/data/data/forms/…`: simonw/datasette#1590, #2759); it adds base_url to every link it writes itself."""
+
+    def application(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(prefix + "/"):
+            environ = {**environ, "PATH_INFO": path[len(prefix):]}
+        return app(environ, start_response)
+
     return application
 
 

@@ -25,11 +25,11 @@ _SIDE_JOINS = (
 
 
 def unit_years(db: Database, form_id: str, required_id: str | None, *, year: int | None, clusters: list[str],
-               query: str) -> list[dict]:
+               query: str, units: list[str] | None = None) -> list[dict]:
     """One row per unit and cycle year of the form (`year` only, when given), newest year first, then by cluster and
     code: the unit, the form's side and, prefixed `r_`, the side of the form it requires (`required_id`; NULL
     without one, or without a cycle that year). Units limited to `clusters` and found by `query` as
-    `units.unit_filter` does.
+    `units.unit_filter` does, and to `units` (codes) when given: one page's rows, read through the units' key.
 
     Each side: opens, closes (the cycle's), extension (the unit's deadline), submission_id, status, submitted_at,
     decision, reopen_until, decided_at (of the decision in force). The form's side also carries its id, the submission's
@@ -38,15 +38,23 @@ def unit_years(db: Database, form_id: str, required_id: str | None, *, year: int
     where, params = unit_filter(clusters, query)
     if year is not None:
         where, params = (where + " AND " if where else "WHERE ") + "c.cycle_year = ?", [*params, year]
+    order = "u.cluster, u.code"
+    if units is not None:
+        where, params = (where + " AND " if where else "WHERE ") + _in("u.code", units), [*params, *units]
+        order = "+u.cluster, +u.code"  # a page's units read by their key, then sorted; not all units in cluster order
     sql = ("SELECT u.code AS unit_code, u.name AS unit_name, u.cluster, c.form_id, c.cycle_year AS year, s.form_version, "
            "s.submitted_revision, s.current_revision, s.total, s.adjusted_total, s.max_total, s.band, s.recognised, "
            "d.decision_no, d.decided_on, " + _SIDE.format(p="") + ", " + _SIDE.format(p="r_")
            + " FROM units u JOIN cycles c ON c.form_id = ?" + _SIDE_JOINS.format(p="")
            + " LEFT JOIN cycles r_c ON r_c.form_id = ? AND r_c.cycle_year = c.cycle_year" + _SIDE_JOINS.format(p="r_")
-           + f" {where} ORDER BY c.cycle_year DESC, u.cluster, u.code")
+           + f" {where} ORDER BY c.cycle_year DESC, {order}")
     cursor = db.execute(sql, [form_id, required_id, *params])
     keys = [column[0] for column in cursor.description]
     return [dict(zip(keys, row, strict=True)) for row in cursor]
+
+
+def _in(column: str, values: list) -> str:
+    return f"{column} IN ({','.join('?' * len(values))})"
 
 
 def cycle_openings(db: Database, form_id: str) -> list[tuple[int, str]]:
@@ -55,18 +63,22 @@ def cycle_openings(db: Database, form_id: str) -> list[tuple[int, str]]:
         "SELECT cycle_year, opens FROM cycles WHERE form_id = ? ORDER BY cycle_year DESC", [form_id])]
 
 
-def submitted_answers(db: Database, form_id: str, year: int | None, question_ids: Iterable[str]) -> dict[tuple[str, int], dict]:
-    """{(unit, year): {question: answer}} of the submitted submissions of the form (of `year` when given), the visible
-    answers of these questions only, read back as the unit gave them (what a `requires … when` is checked on)."""
+def submitted_answers(db: Database, form_id: str, year: int | None, question_ids: Iterable[str],
+                      units: list[str] | None = None) -> dict[tuple[str, int], dict]:
+    """{(unit, year): {question: answer}} of the submitted submissions of the form (of `year` when given, of `units`
+    when given), the visible answers of these questions only, read back as the unit gave them (what a
+    `requires … when` is checked on)."""
     ids = list(question_ids)
     if not ids:
         return {}
     sql = (f"SELECT s.unit_code, s.cycle_year, a.question_id, a.type, a.value FROM answers a "
            f"JOIN submissions s ON s.id = a.submission_id WHERE s.form_id = ? AND s.status = 'submitted' "
-           f"AND a.visible = 1 AND a.question_id IN ({','.join('?' * len(ids))})"
-           + (" AND s.cycle_year = ?" if year is not None else ""))
+           f"AND a.visible = 1 AND {_in('a.question_id', ids)}"
+           + (" AND s.cycle_year = ?" if year is not None else "")
+           + (f" AND {_in('s.unit_code', units)}" if units is not None else ""))
+    params = [form_id, *ids, *([year] if year is not None else []), *(units if units is not None else [])]
     found: dict[tuple[str, int], dict] = {}
-    for unit_code, cycle_year, question_id, kind, value in db.execute(sql, [form_id, *ids, *([year] if year else [])]):
+    for unit_code, cycle_year, question_id, kind, value in db.execute(sql, params):
         found.setdefault((unit_code, cycle_year), {})[question_id] = answer_value(kind, value)
     return found
 

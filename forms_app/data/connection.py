@@ -6,6 +6,9 @@ import contextlib
 import errno
 import os
 import sqlite3
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -23,7 +26,11 @@ BUSY_TIMEOUT_MS = 5000  # FORMS_APP_BUSY_TIMEOUT_MS overrides it (tests lower it
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> Database:
-    """A sqlite-utils Database in WAL mode with foreign keys on and a busy timeout."""
+    """A sqlite-utils Database in WAL mode with foreign keys on and a busy timeout.
+
+    `journal_mode = WAL` is stored in the database file, so it is set once per file (and again when the file is
+    replaced, a restore); `busy_timeout`, `foreign_keys` and `synchronous` belong to the connection.
+    """
     timeout_ms = busy_timeout_ms()
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout_ms / 1000, check_same_thread=False)
@@ -32,9 +39,109 @@ def connect(path: Path | str, *, readonly: bool = False) -> Database:
     conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
     conn.execute("PRAGMA foreign_keys = ON")
     if not readonly:
-        conn.execute("PRAGMA journal_mode = WAL")
+        file = _identity(path)
+        if file is None or file not in _in_wal:
+            conn.execute("PRAGMA journal_mode = WAL")
+            if file is not None:
+                _in_wal.add(file)
         conn.execute("PRAGMA synchronous = NORMAL")
-    return Database(conn, execute_plugins=False)
+    db = Database(conn, execute_plugins=False)
+    if not readonly:
+        db.writers_key = os.path.abspath(path)
+    return db
+
+
+_in_wal: set[tuple[str, int, int]] = set()  # (path, device, inode) of the files this process has put in WAL mode
+# One lock per database file for this process's writers (see `write`); a forked child starts with none held.
+_writers: dict[str, threading.Lock] = {}
+os.register_at_fork(after_in_child=_writers.clear)
+
+
+def _identity(path: Path | str) -> tuple[str, int, int] | None:
+    """The database file as it is now (a file replaced at the same path is another one), None when it is absent."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return str(path), found.st_dev, found.st_ino
+
+
+# Connections kept per thread for the web app: opened once with their PRAGMAs, lent to one request at a time,
+# rolled back when it ends. Keyed by the database's path and checked against the file's identity at each loan, so
+# tests with many data directories in one process, a restored database or a deleted data directory each get a
+# connection to the file that is there now.
+
+KEPT_PER_THREAD = 8  # connections one thread keeps (the least recently used beyond that are closed)
+_kept = threading.local()
+
+
+@dataclass
+class _Kept:
+    db: Database
+    file: tuple[str, int, int] | None
+    pid: int
+    opener: object  # the `connect` that made it
+    lent: bool = False
+
+
+def borrow(path: Path | str) -> Database:
+    """This thread's kept connection to the database at `path` (opened on first use), lent until `give_back`.
+
+    A connection already lent in this thread (a request inside a request) is not shared: a new one is opened, and
+    closed when given back.
+    """
+    kept: OrderedDict[str, _Kept] = _kept.__dict__.setdefault("connections", OrderedDict())
+    key = str(path)
+    entry = kept.get(key)
+    if entry is not None and entry.lent:
+        return connect(path)
+    if entry is not None and (entry.pid != os.getpid() or _identity(path) != entry.file or entry.opener is not connect):
+        # another process's (a fork), the file was replaced or removed, or `connect` was wrapped since (the tests and
+        # benchmarks that cap or trace every connection a request opens)
+        _forget(kept, key)
+        entry = None
+    if entry is None:
+        db = connect(path)
+        entry = kept[key] = _Kept(db, _identity(path), os.getpid(), connect)
+        while len(kept) > KEPT_PER_THREAD:
+            _forget(kept, next(iter(kept)))
+    kept.move_to_end(key)
+    entry.lent = True
+    return entry.db
+
+
+def give_back(db: Database, *, broken: bool = False) -> None:
+    """End a loan: an open transaction is rolled back; a connection that failed (`broken`) or cannot roll back is
+    closed rather than kept, and one that was not kept is closed."""
+    kept: OrderedDict[str, _Kept] = _kept.__dict__.setdefault("connections", OrderedDict())
+    key = next((k for k, entry in kept.items() if entry.db is db), None)
+    if key is None:
+        db.close()
+        return
+    kept[key].lent = False
+    try:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        broken = True
+    if broken:
+        _forget(kept, key)
+
+
+def close_kept() -> None:
+    """Close every connection this thread keeps (a test that unmounts a data directory, a worker that stops)."""
+    kept: OrderedDict[str, _Kept] = _kept.__dict__.setdefault("connections", OrderedDict())
+    for key in list(kept):
+        _forget(kept, key)
+
+
+def _forget(kept: OrderedDict, key: str) -> None:
+    entry = kept.pop(key)
+    if entry.pid == os.getpid():
+        try:
+            entry.db.close()
+        except sqlite3.Error:
+            pass
 
 
 def busy_timeout_ms() -> int:
@@ -78,26 +185,39 @@ def migrate(data_dir: Path) -> None:
 
 @contextlib.contextmanager
 def write(db: Database) -> Iterator[Database]:
-    """A write transaction taken at once (BEGIN IMMEDIATE), so concurrent writers queue instead of deadlocking."""
+    """A write transaction taken at once (BEGIN IMMEDIATE), so concurrent writers queue instead of deadlocking.
+
+    The threads of one process queue on a lock of their own before asking SQLite: SQLite's busy handler sleeps
+    1, 2, 5, 10… ms between tries, so a writer that waited on another thread's short transaction slept longer than
+    that transaction took. Writers in other processes still meet SQLite's lock and its busy timeout.
+    """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
-    db.conn.execute("BEGIN IMMEDIATE")
+    key = getattr(db, "writers_key", None)
+    writers = _writers.setdefault(key, threading.Lock()) if key is not None else None
+    if writers is not None and not writers.acquire(timeout=busy_timeout_ms() / 1000):
+        raise WriteError("database is locked (another writer of this process held it past the busy timeout)")
     try:
-        yield db
-    except BaseException:
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
-        raise
-    else:
+        db.conn.execute("BEGIN IMMEDIATE")
         try:
-            db.conn.execute("COMMIT")
+            yield db
         except BaseException:
-            # A COMMIT that fails (a full disk) leaves the transaction open: end it, nothing half-written.
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")
             raise
+        else:
+            try:
+                db.conn.execute("COMMIT")
+            except BaseException:
+                # A COMMIT that fails (a full disk) leaves the transaction open: end it, nothing half-written.
+                if db.conn.in_transaction:
+                    db.conn.execute("ROLLBACK")
+                raise
+    finally:
+        if writers is not None:
+            writers.release()
 
 
 def writable(data_dir: Path) -> bool:

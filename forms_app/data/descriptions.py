@@ -11,11 +11,13 @@ from forms_app.data import (
     decisions,
     definitions,
     inspections,
+    jobs,
     narratives,
     proposals,
     readable,
     reminders,
     submissions,
+    summaries,
     units,
     uploads,
 )
@@ -27,7 +29,7 @@ ORDER = EVERYDAY + (
          "units", "form_versions", "questions", "criteria", "cycles", "extensions", "submissions", "revisions", "answers",
          "section_scores", "criterion_scores", "criterion_totals", "uploads", "upload_quotas", "decisions", "adjustments", "tong_quan",
          "current_decisions", "certificates", "inspections", "unit_comments", "proposals", "selections", "report_narratives",
-         "calendar_tokens", "reminders_sent", "audit_log")
+         "calendar_tokens", "reminders_sent", "audit_log", "year_counts", "summary_changes", "jobs")
 
 # Said after the description of every table and view of the product's own: the codes as stored, for analysts.
 FOR_ANALYSTS = ("Bảng gốc, cho người phân tích: giá trị lưu dưới dạng mã (như submitted, recognised). Xem hằng ngày: "
@@ -41,6 +43,6 @@ def _for_analysts(described: dict) -> dict:
 _TABLES = {**units.DESCRIPTIONS, **definitions.DESCRIPTIONS, **cycles.DESCRIPTIONS, **submissions.DESCRIPTIONS,
           **uploads.DESCRIPTIONS, **decisions.DESCRIPTIONS, **certificates.DESCRIPTIONS, **inspections.DESCRIPTIONS,
           **proposals.DESCRIPTIONS, **narratives.DESCRIPTIONS, **calendars.DESCRIPTIONS, **reminders.DESCRIPTIONS,
-          **audit.DESCRIPTIONS}
+          **audit.DESCRIPTIONS, **summaries.DESCRIPTIONS, **jobs.DESCRIPTIONS}
 _ALL = {**readable.DESCRIPTIONS, **{name: _for_analysts(described) for name, described in _TABLES.items()}}
 DESCRIPTIONS: dict[str, dict] = {name: _ALL[name] for name in ORDER} | {n: d for n, d in _ALL.items() if n not in ORDER}

@@ -138,6 +138,25 @@ CREATE TABLE inspections (
             recorded_by TEXT NOT NULL,
             recorded_at TEXT NOT NULL
         );
+CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            stamp TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+            rows_done INTEGER NOT NULL DEFAULT 0,
+            rows_total INTEGER,
+            file TEXT,
+            size INTEGER,
+            pid INTEGER,
+            requested_by TEXT,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            updated_at TEXT NOT NULL,
+            finished_at TEXT,
+            error TEXT
+        );
 CREATE TABLE proposals (
             unit_code TEXT NOT NULL REFERENCES units(code),
             cycle_year INTEGER NOT NULL,
@@ -226,6 +245,7 @@ CREATE TABLE submissions (
             UNIQUE (unit_code, form_id, cycle_year),
             FOREIGN KEY (form_id, form_version) REFERENCES form_versions(form_id, version)
         );
+CREATE TABLE summary_changes (version INTEGER PRIMARY KEY, unit_code TEXT);
 CREATE TABLE tong_quan (
             submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
             unit_code TEXT NOT NULL, unit_name TEXT NOT NULL, cluster TEXT NOT NULL,
@@ -275,6 +295,12 @@ CREATE TABLE uploads (
             uploaded_by TEXT NOT NULL,
             uploaded_at TEXT NOT NULL
         );
+CREATE TABLE year_counts (
+        form_id TEXT NOT NULL, cycle_year INTEGER NOT NULL, cluster TEXT NOT NULL,
+        submitted INTEGER NOT NULL, drafts INTEGER NOT NULL, total_sum REAL NOT NULL, total_n INTEGER NOT NULL,
+        recognised INTEGER NOT NULL,
+        PRIMARY KEY (form_id, cycle_year, cluster)
+    ) WITHOUT ROWID;
 CREATE VIEW current_decisions AS SELECT * FROM decisions WHERE is_current = 1;
 CREATE VIEW diem_tieu_chi AS 
             SELECT ct.cycle_year AS "Năm", (SELECT title FROM form_versions f WHERE f.form_id = ct.form_id ORDER BY f.version DESC LIMIT 1) AS "Biểu mẫu", ct.criterion AS "Tiêu chí",
@@ -345,6 +371,7 @@ CREATE INDEX idx_decisions_year ON decisions(form_id, cycle_year, decision);
 CREATE INDEX idx_inspections_minutes ON inspections(minutes_token);
 CREATE INDEX idx_inspections_unit ON inspections(unit_code, form_id, cycle_year);
 CREATE INDEX idx_inspections_year ON inspections(cycle_year);
+CREATE INDEX idx_jobs_document ON jobs(kind, form_id, cycle_year, id);
 CREATE INDEX idx_proposals_year ON proposals(cycle_year, kind);
 CREATE INDEX idx_reminders_sent_at ON reminders_sent(sent_at);
 CREATE INDEX idx_report_narratives_key ON report_narratives(form_id, cycle_year, section, id);
@@ -398,6 +425,9 @@ CREATE TRIGGER criterion_totals_insert AFTER INSERT ON criterion_scores BEGIN
                 submissions = submissions + 1, points = points + excluded.points,
                 final_points = final_points + excluded.final_points, max_points = max_points + excluded.max_points;
         END;
+CREATE TRIGGER summary_changes_cycles_delete AFTER DELETE ON cycles BEGIN INSERT INTO summary_changes (unit_code) VALUES (NULL); END;
+CREATE TRIGGER summary_changes_cycles_insert AFTER INSERT ON cycles BEGIN INSERT INTO summary_changes (unit_code) VALUES (NULL); END;
+CREATE TRIGGER summary_changes_cycles_update AFTER UPDATE ON cycles BEGIN INSERT INTO summary_changes (unit_code) VALUES (NULL); END;
 CREATE TRIGGER decisions_current AFTER INSERT ON decisions BEGIN
             UPDATE decisions SET is_current = (id = (
                 SELECT MAX(id) FROM decisions
@@ -409,6 +439,20 @@ CREATE TRIGGER decisions_current AFTER INSERT ON decisions BEGIN
                   AND is_current = 1)
             WHERE unit_code = NEW.unit_code AND form_id = NEW.form_id AND cycle_year = NEW.cycle_year;
         END;
+CREATE TRIGGER summary_changes_decisions_delete AFTER DELETE ON decisions BEGIN INSERT INTO summary_changes (unit_code) VALUES (OLD.unit_code); END;
+CREATE TRIGGER summary_changes_decisions_insert AFTER INSERT ON decisions BEGIN INSERT INTO summary_changes (unit_code) VALUES (NEW.unit_code); END;
+CREATE TRIGGER summary_changes_decisions_update AFTER UPDATE ON decisions BEGIN INSERT INTO summary_changes (unit_code) VALUES (NEW.unit_code); END;
+CREATE TRIGGER year_counts_decision AFTER INSERT ON decisions BEGIN INSERT INTO year_counts (form_id, cycle_year, cluster, submitted, drafts, total_sum, total_n, recognised) SELECT form_id, cycle_year, cluster, 1 * submitted, 1 * drafts, 1 * total_sum, 1 * total_n, 1 * recognised FROM (SELECT s.form_id, s.cycle_year, u.cluster, 0 AS submitted, 0 AS drafts, 0 AS total_sum, 0 AS total_n, (NEW.decision = 'recognised') - COALESCE((SELECT decision = 'recognised' FROM decisions WHERE unit_code = NEW.unit_code AND form_id = NEW.form_id AND cycle_year = NEW.cycle_year AND id < NEW.id ORDER BY id DESC LIMIT 1), 0) AS recognised FROM submissions s JOIN units u ON u.code = s.unit_code WHERE s.unit_code = NEW.unit_code AND s.form_id = NEW.form_id AND s.cycle_year = NEW.cycle_year) WHERE true ON CONFLICT (form_id, cycle_year, cluster) DO UPDATE SET submitted = submitted + excluded.submitted, drafts = drafts + excluded.drafts, total_sum = total_sum + excluded.total_sum, total_n = total_n + excluded.total_n, recognised = recognised + excluded.recognised; END;
+CREATE TRIGGER summary_changes_extensions_delete AFTER DELETE ON extensions BEGIN INSERT INTO summary_changes (unit_code) VALUES (OLD.unit_code); END;
+CREATE TRIGGER summary_changes_extensions_insert AFTER INSERT ON extensions BEGIN INSERT INTO summary_changes (unit_code) VALUES (NEW.unit_code); END;
+CREATE TRIGGER summary_changes_extensions_update AFTER UPDATE ON extensions BEGIN INSERT INTO summary_changes (unit_code) VALUES (NEW.unit_code); END;
+CREATE TRIGGER summary_changes_form_versions_delete AFTER DELETE ON form_versions BEGIN INSERT INTO summary_changes (unit_code) VALUES (NULL); END;
+CREATE TRIGGER summary_changes_form_versions_insert AFTER INSERT ON form_versions BEGIN INSERT INTO summary_changes (unit_code) VALUES (NULL); END;
+CREATE TRIGGER summary_changes_form_versions_update AFTER UPDATE ON form_versions BEGIN INSERT INTO summary_changes (unit_code) VALUES (NULL); END;
+CREATE TRIGGER summary_changes_section_scores_adjusted AFTER UPDATE OF adjusted_score ON section_scores WHEN OLD.adjusted_score IS NOT NEW.adjusted_score BEGIN INSERT INTO summary_changes (unit_code) VALUES ((SELECT unit_code FROM submissions WHERE id = NEW.submission_id)); END;
+CREATE TRIGGER summary_changes_submissions_delete AFTER DELETE ON submissions BEGIN INSERT INTO summary_changes (unit_code) VALUES (OLD.unit_code); END;
+CREATE TRIGGER summary_changes_submissions_insert AFTER INSERT ON submissions BEGIN INSERT INTO summary_changes (unit_code) VALUES (NEW.unit_code); END;
+CREATE TRIGGER summary_changes_submissions_update AFTER UPDATE ON submissions WHEN OLD.unit_code IS NOT NEW.unit_code OR OLD.form_id IS NOT NEW.form_id OR OLD.cycle_year IS NOT NEW.cycle_year OR OLD.form_version IS NOT NEW.form_version OR OLD.status IS NOT NEW.status OR OLD.submitted_at IS NOT NEW.submitted_at OR OLD.total IS NOT NEW.total OR OLD.max_total IS NOT NEW.max_total OR OLD.band IS NOT NEW.band OR OLD.recognised IS NOT NEW.recognised OR OLD.adjusted_total IS NOT NEW.adjusted_total BEGIN INSERT INTO summary_changes (unit_code) VALUES (CASE WHEN OLD.unit_code IS NEW.unit_code THEN NEW.unit_code END); END;
 CREATE TRIGGER tong_quan_delete AFTER DELETE ON submissions BEGIN
             DELETE FROM tong_quan WHERE submission_id = OLD.id;
         END;
@@ -429,6 +473,13 @@ CREATE TRIGGER tong_quan_update AFTER UPDATE ON submissions BEGIN
                 submitted_at = NEW.submitted_at
             WHERE submission_id = NEW.id;
         END;
+CREATE TRIGGER year_counts_delete AFTER DELETE ON submissions BEGIN INSERT INTO year_counts (form_id, cycle_year, cluster, submitted, drafts, total_sum, total_n, recognised) SELECT form_id, cycle_year, cluster, -1 * submitted, -1 * drafts, -1 * total_sum, -1 * total_n, -1 * recognised FROM (SELECT OLD.form_id AS form_id, OLD.cycle_year AS cycle_year, u.cluster AS cluster, OLD.status = 'submitted' AS submitted, OLD.status = 'draft' AS drafts, CASE WHEN OLD.status = 'submitted' THEN COALESCE(OLD.total, 0) ELSE 0 END AS total_sum, OLD.status = 'submitted' AND OLD.total IS NOT NULL AS total_n, COALESCE((SELECT decision = 'recognised' FROM decisions WHERE unit_code = OLD.unit_code AND form_id = OLD.form_id AND cycle_year = OLD.cycle_year AND is_current = 1), 0) AS recognised FROM units u WHERE u.code = OLD.unit_code) WHERE true ON CONFLICT (form_id, cycle_year, cluster) DO UPDATE SET submitted = submitted + excluded.submitted, drafts = drafts + excluded.drafts, total_sum = total_sum + excluded.total_sum, total_n = total_n + excluded.total_n, recognised = recognised + excluded.recognised; END;
+CREATE TRIGGER year_counts_insert AFTER INSERT ON submissions BEGIN INSERT INTO year_counts (form_id, cycle_year, cluster, submitted, drafts, total_sum, total_n, recognised) SELECT form_id, cycle_year, cluster, 1 * submitted, 1 * drafts, 1 * total_sum, 1 * total_n, 1 * recognised FROM (SELECT NEW.form_id AS form_id, NEW.cycle_year AS cycle_year, u.cluster AS cluster, NEW.status = 'submitted' AS submitted, NEW.status = 'draft' AS drafts, CASE WHEN NEW.status = 'submitted' THEN COALESCE(NEW.total, 0) ELSE 0 END AS total_sum, NEW.status = 'submitted' AND NEW.total IS NOT NULL AS total_n, COALESCE((SELECT decision = 'recognised' FROM decisions WHERE unit_code = NEW.unit_code AND form_id = NEW.form_id AND cycle_year = NEW.cycle_year AND is_current = 1), 0) AS recognised FROM units u WHERE u.code = NEW.unit_code) WHERE true ON CONFLICT (form_id, cycle_year, cluster) DO UPDATE SET submitted = submitted + excluded.submitted, drafts = drafts + excluded.drafts, total_sum = total_sum + excluded.total_sum, total_n = total_n + excluded.total_n, recognised = recognised + excluded.recognised; END;
+CREATE TRIGGER year_counts_update AFTER UPDATE ON submissions WHEN OLD.unit_code IS NOT NEW.unit_code OR OLD.form_id IS NOT NEW.form_id OR OLD.cycle_year IS NOT NEW.cycle_year OR OLD.status IS NOT NEW.status OR OLD.total IS NOT NEW.total BEGIN INSERT INTO year_counts (form_id, cycle_year, cluster, submitted, drafts, total_sum, total_n, recognised) SELECT form_id, cycle_year, cluster, -1 * submitted, -1 * drafts, -1 * total_sum, -1 * total_n, -1 * recognised FROM (SELECT OLD.form_id AS form_id, OLD.cycle_year AS cycle_year, u.cluster AS cluster, OLD.status = 'submitted' AS submitted, OLD.status = 'draft' AS drafts, CASE WHEN OLD.status = 'submitted' THEN COALESCE(OLD.total, 0) ELSE 0 END AS total_sum, OLD.status = 'submitted' AND OLD.total IS NOT NULL AS total_n, COALESCE((SELECT decision = 'recognised' FROM decisions WHERE unit_code = OLD.unit_code AND form_id = OLD.form_id AND cycle_year = OLD.cycle_year AND is_current = 1), 0) AS recognised FROM units u WHERE u.code = OLD.unit_code) WHERE true ON CONFLICT (form_id, cycle_year, cluster) DO UPDATE SET submitted = submitted + excluded.submitted, drafts = drafts + excluded.drafts, total_sum = total_sum + excluded.total_sum, total_n = total_n + excluded.total_n, recognised = recognised + excluded.recognised; INSERT INTO year_counts (form_id, cycle_year, cluster, submitted, drafts, total_sum, total_n, recognised) SELECT form_id, cycle_year, cluster, 1 * submitted, 1 * drafts, 1 * total_sum, 1 * total_n, 1 * recognised FROM (SELECT NEW.form_id AS form_id, NEW.cycle_year AS cycle_year, u.cluster AS cluster, NEW.status = 'submitted' AS submitted, NEW.status = 'draft' AS drafts, CASE WHEN NEW.status = 'submitted' THEN COALESCE(NEW.total, 0) ELSE 0 END AS total_sum, NEW.status = 'submitted' AND NEW.total IS NOT NULL AS total_n, COALESCE((SELECT decision = 'recognised' FROM decisions WHERE unit_code = NEW.unit_code AND form_id = NEW.form_id AND cycle_year = NEW.cycle_year AND is_current = 1), 0) AS recognised FROM units u WHERE u.code = NEW.unit_code) WHERE true ON CONFLICT (form_id, cycle_year, cluster) DO UPDATE SET submitted = submitted + excluded.submitted, drafts = drafts + excluded.drafts, total_sum = total_sum + excluded.total_sum, total_n = total_n + excluded.total_n, recognised = recognised + excluded.recognised; END;
+CREATE TRIGGER summary_changes_kept AFTER INSERT ON summary_changes BEGIN DELETE FROM summary_changes WHERE version <= NEW.version - 100000; END;
+CREATE TRIGGER summary_changes_units_delete AFTER DELETE ON units BEGIN INSERT INTO summary_changes (unit_code) VALUES (NULL); END;
+CREATE TRIGGER summary_changes_units_insert AFTER INSERT ON units BEGIN INSERT INTO summary_changes (unit_code) VALUES (NULL); END;
+CREATE TRIGGER summary_changes_units_update AFTER UPDATE ON units BEGIN INSERT INTO summary_changes (unit_code) VALUES (NULL); END;
 CREATE TRIGGER tong_quan_unit AFTER UPDATE OF name, cluster ON units BEGIN
             UPDATE tong_quan SET unit_name = NEW.name, cluster = NEW.cluster WHERE unit_code = NEW.code;
         END;
@@ -442,6 +493,7 @@ CREATE TRIGGER "units_au" AFTER UPDATE ON "units" BEGIN
   INSERT INTO "units_fts" ("units_fts", rowid, "name", "name_ascii") VALUES('delete', old.rowid, old."name", old."name_ascii");
   INSERT INTO "units_fts" (rowid, "name", "name_ascii") VALUES (new.rowid, new."name", new."name_ascii");
 END;
+CREATE TRIGGER year_counts_cluster AFTER UPDATE OF cluster ON units WHEN OLD.cluster IS NOT NEW.cluster BEGIN INSERT INTO year_counts (form_id, cycle_year, cluster, submitted, drafts, total_sum, total_n, recognised) SELECT form_id, cycle_year, cluster, -1 * submitted, -1 * drafts, -1 * total_sum, -1 * total_n, -1 * recognised FROM (SELECT s.form_id, s.cycle_year, OLD.cluster AS cluster, SUM(s.status = 'submitted') AS submitted, SUM(s.status = 'draft') AS drafts, TOTAL(CASE WHEN s.status = 'submitted' THEN s.total END) AS total_sum, SUM(s.status = 'submitted' AND s.total IS NOT NULL) AS total_n, SUM(COALESCE(d.decision = 'recognised', 0)) AS recognised FROM submissions s JOIN units u ON u.code = s.unit_code LEFT JOIN decisions d ON d.unit_code = s.unit_code AND d.form_id = s.form_id AND d.cycle_year = s.cycle_year AND d.is_current = 1 WHERE s.unit_code = NEW.code GROUP BY s.form_id, s.cycle_year) WHERE true ON CONFLICT (form_id, cycle_year, cluster) DO UPDATE SET submitted = submitted + excluded.submitted, drafts = drafts + excluded.drafts, total_sum = total_sum + excluded.total_sum, total_n = total_n + excluded.total_n, recognised = recognised + excluded.recognised; INSERT INTO year_counts (form_id, cycle_year, cluster, submitted, drafts, total_sum, total_n, recognised) SELECT form_id, cycle_year, cluster, 1 * submitted, 1 * drafts, 1 * total_sum, 1 * total_n, 1 * recognised FROM (SELECT s.form_id, s.cycle_year, NEW.cluster AS cluster, SUM(s.status = 'submitted') AS submitted, SUM(s.status = 'draft') AS drafts, TOTAL(CASE WHEN s.status = 'submitted' THEN s.total END) AS total_sum, SUM(s.status = 'submitted' AND s.total IS NOT NULL) AS total_n, SUM(COALESCE(d.decision = 'recognised', 0)) AS recognised FROM submissions s JOIN units u ON u.code = s.unit_code LEFT JOIN decisions d ON d.unit_code = s.unit_code AND d.form_id = s.form_id AND d.cycle_year = s.cycle_year AND d.is_current = 1 WHERE s.unit_code = NEW.code GROUP BY s.form_id, s.cycle_year) WHERE true ON CONFLICT (form_id, cycle_year, cluster) DO UPDATE SET submitted = submitted + excluded.submitted, drafts = drafts + excluded.drafts, total_sum = total_sum + excluded.total_sum, total_n = total_n + excluded.total_n, recognised = recognised + excluded.recognised; END;
 
 -- accounts.db
 CREATE TABLE known_clients (

@@ -29,13 +29,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import Counter
 from dataclasses import dataclass
+from operator import itemgetter
 
 from form_definitions import Definition
 from form_definitions.model import Condition
 from forms_app.data import board as data
+from forms_app.data import summaries as summary_data
 from forms_app.data.connection import Database
-from forms_app.rules import registry, submitting, verdict, windows
+from forms_app.rules import registry, submitting, summaries, verdict, windows
 from scoring.answers import holds
 
 # In the order a unit goes through its year.
@@ -163,12 +166,14 @@ def years(db: Database, form: Definition, today: dt.date) -> tuple[list[int], in
 
 
 def unit_years(db: Database, form: Definition, *, year: int | None, clusters: list[str], query: str,
-               today: dt.date) -> list[dict]:
-    """Every unit (of `clusters`, found by `query`) and cycle year (`year` only, when given) of the form, newest year
-    first, each row with its `status`: one query whatever the number of units, and one more for the answers a
-    `requires … when` is checked on, when a unit that has done nothing on the form has submitted the form it requires."""
+               today: dt.date, units: list[str] | None = None) -> list[dict]:
+    """Every unit (of `clusters`, found by `query`, of `units` when given) and cycle year (`year` only, when given) of
+    the form, newest year first, each row with its `status`: one query whatever the number of units, and one more for
+    the answers a `requires … when` is checked on, when a unit that has done nothing on the form has submitted the
+    form it requires."""
     required = registry.required_form(db, form)
-    rows = data.unit_years(db, form.id, required.id if required else None, year=year, clusters=clusters, query=query)
+    rows = data.unit_years(db, form.id, required.id if required else None, year=year, clusters=clusters, query=query,
+                           units=units)
     when = form.requirements[0].when if required is not None else None
     pending = []  # the rows whose status the required form's side gives: (row, the form's side, `when` to check)
     for row in rows:
@@ -177,12 +182,79 @@ def unit_years(db: Database, form: Definition, *, year: int | None, clusters: li
             row["status"] = status(own, None, today)
         else:
             pending.append((row, own, when is not None and row["r_status"] == "submitted"))
-    answers = (data.submitted_answers(db, required.id, year, condition_questions(when))
+    answers = (data.submitted_answers(db, required.id, year, condition_questions(when), units)
                if any(check for _row, _side, check in pending) else {})
     for row, own, check in pending:
         meets = not check or holds(when, answers.get((row["unit_code"], row["year"]), {}))
         row["status"] = status(own, side_of(row, "r_", required.scored, meets), today)
     return rows
+
+
+@dataclass(frozen=True)
+class Listing:
+    """(unit, year, status) of every row `unit_years` gives, in its order, and how many rows have each status."""
+
+    items: tuple[tuple[str, int, str], ...]
+    counts: dict[str, int]
+
+
+def listing(db: Database, form: Definition, *, year: int | None, clusters: list[str], query: str,
+            today: dt.date) -> Listing:
+    """The board's rows as `Listing`: computed once (and per day: a window opens and closes with the date), then kept
+    (`summaries.kept`); after a write, the statuses of the units written are computed again, the others kept."""
+    def statuses(units: list[str] | None) -> list[tuple[str, int, str]]:
+        return [(row["unit_code"], row["year"], row["status"]) for row in
+                unit_years(db, form, year=year, clusters=clusters, query=query, today=today, units=units)]
+
+    def compute() -> Listing:
+        return _listing(tuple(statuses(None)))
+
+    def refresh(kept: Listing, units: set[str]) -> Listing:
+        if not units:
+            return kept
+        now = {(unit, item_year): status for unit, item_year, status in statuses(sorted(units))}
+        return _listing(tuple((unit, item_year, now.get((unit, item_year), status)) if unit in units
+                              else (unit, item_year, status) for unit, item_year, status in kept.items))
+
+    return summaries.kept(db, "board", (form.id, form.version, year, tuple(clusters), query, today), compute, refresh)
+
+
+def _listing(items: tuple[tuple[str, int, str], ...]) -> Listing:
+    return Listing(items, {code: 0 for code in STATUSES} | Counter(map(itemgetter(-1), items)))
+
+
+def queue(db: Database, form: Definition, *, year: int | None, clusters: list[str], query: str,
+          statuses: tuple[str, ...], meets: str, today: dt.date) -> tuple[tuple[str, int, str], ...]:
+    """The items of `listing` of these statuses, in its order; only those whose result meets the recognition rule
+    (`meets` "yes"), or only those whose result does not ("no"), when asked: kept as `listing` is."""
+    def compute() -> tuple[tuple[str, int, str], ...]:
+        kept = [item for item in listing(db, form, year=year, clusters=clusters, query=query, today=today).items
+                if item[2] in statuses]
+        if meets:
+            found = meeting(db, form.id, [(unit, item_year) for unit, item_year, _status in kept])
+            kept = [item for item in kept if found[item[:2]] is (meets == "yes")]
+        return tuple(kept)
+
+    return summaries.kept(db, "queue", (form.id, form.version, year, tuple(clusters), query, statuses, meets, today),
+                          compute)
+
+
+def rows_of(db: Database, form: Definition, keys: list[tuple[str, int]], today: dt.date) -> list[dict]:
+    """The whole rows of `unit_years` for these (unit, year) pairs, in their order: a page's, read through the units'
+    key whatever the number of units."""
+    if not keys:
+        return []
+    years = {year for _unit, year in keys}
+    found = unit_years(db, form, year=years.pop() if len(years) == 1 else None, clusters=[], query="", today=today,
+                       units=sorted({unit for unit, _year in keys}))
+    by_key = {(row["unit_code"], row["year"]): row for row in found}
+    return [by_key[key] for key in keys if key in by_key]
+
+
+def year_summary(db: Database, clusters: list[str]) -> list[dict]:
+    """Per form and year: submitted, drafts, average total of the submitted, recognised (units of `clusters` only when
+    given), newest year first: read from the sums triggers keep per form, year and cluster (`year_counts`)."""
+    return summary_data.year_summary(db, clusters)
 
 
 @dataclass(frozen=True)
@@ -205,13 +277,19 @@ class Page:
 def paged(rows: list[dict], statuses: tuple[str, ...] | None, page: int, per_page: int) -> Page:
     """The rows of these statuses (every row when None), counted per status beforehand, cut to one page (a page past
     the last gives the last one). Pure."""
-    counts = {code: 0 for code in STATUSES}
-    for row in rows:
-        counts[row["status"]] += 1
-    kept = rows if statuses is None else [row for row in rows if row["status"] in statuses]
+    found = paged_listing([(row, row["status"]) for row in rows], statuses, page, per_page)
+    return Page([row for row, _status in found.rows], found.counts, found.total, found.page, found.pages, per_page)
+
+
+def paged_listing(items: list | tuple, statuses: tuple[str, ...] | None, page: int, per_page: int,
+                  counts: dict[str, int] | None = None) -> Page:
+    """`paged` on items whose last element is their status (`Listing.items`: (unit, year, status)): the page's items
+    as they are; `counts` when they are already known (`Listing.counts`). Pure."""
+    counts = counts or ({code: 0 for code in STATUSES} | Counter(map(itemgetter(-1), items)))
+    kept = items if statuses is None else [item for item in items if item[-1] in statuses]
     pages = max(1, -(-len(kept) // per_page))
     page = min(max(1, page), pages)
-    return Page(kept[(page - 1) * per_page:page * per_page], counts, len(kept), page, pages, per_page)
+    return Page(list(kept[(page - 1) * per_page:page * per_page]), counts, len(kept), page, pages, per_page)
 
 
 def with_standings(db: Database, rows: list[dict]) -> list[dict]:
@@ -229,6 +307,13 @@ def with_standings(db: Database, rows: list[dict]) -> list[dict]:
             versions[key] = registry.definition(db, *key)
         row["definition"] = versions.get(key)
     return rows
+
+
+def meeting(db: Database, form_id: str, keys: list[tuple[str, int]]) -> dict[tuple[str, int], bool | None]:
+    """{(unit, year): whether its final result meets the recognition rule (None without one)} of the form, read from
+    the stored scores as `with_standings` does (two queries for all of them)."""
+    found = verdict.standings(db, [(unit, form_id, year) for unit, year in keys])
+    return {(unit, year): verdict.meets(found.get((unit, form_id, year))) for unit, year in keys}
 
 
 def why(row: dict, lang: str) -> str | None:

@@ -8,7 +8,7 @@ import re
 from exports.charts import grouped_bars
 from form_definitions import Definition
 from forms_app.data import cycles, reporting, reviewer_queries, units
-from forms_app.rules import registry
+from forms_app.rules import registry, summaries
 from forms_app.rules.exporting import section_number
 from scoring.rules import fmt
 
@@ -47,7 +47,13 @@ def charts(conn: reporting.Readable, year: str | None) -> list[dict]:
     "svg"}]}, computed from forms.db with one query per chart.
 
     `conn` is the raw sqlite3 connection Datasette's `execute_fn` hands over (a sqlite-utils Database works too).
+    Computed once per change of the data they read, then kept (`summaries.kept`); shared: never change them.
     """
+    chosen = year if year and year.isdigit() and len(year) <= 4 else None  # anything else shows the last year
+    return summaries.kept(conn, "charts", chosen, lambda: _charts(conn, chosen))
+
+
+def _charts(conn: reporting.Readable, year: str | None) -> list[dict]:
     found = []
     for form in registry.scored_forms(conn):
         figures = form_charts(conn, form, year)

@@ -7,13 +7,15 @@ list, 1/0, ISO dates, file tokens — under the question ids).
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
-from exports.tables import Link, csv_bytes, write, xlsx_bytes
+from exports.tables import Link, csv_bytes, write_csv, write_xlsx, written
 from form_definitions import Definition
 from form_definitions.model import Question
-from forms_app.data import reporting
+from forms_app.data import export_rows, reporting
 from forms_app.data.connection import Database
 from forms_app.data.readable import WORDS
 from forms_app.data.submissions import answer_value
@@ -28,6 +30,11 @@ YES_NO = WORDS["yes_no"]  # True == 1 and False == 0 as keys
 # Where the web app serves an uploaded file to its unit and to reviewers (adapters/web/fill.py `download`).
 FILE_PATH = "/files/{token}"
 CODE_COLUMNS = ["unit_code", "form_version", "status"]
+
+Table = tuple[list[str], list[list]]
+Streamed = tuple[list[str], Iterator[list]]
+# What a job passes each table's rows through to count them as they are written (None: nothing counts them).
+Counted = Callable[[Iterable[list]], Iterable[list]] | None
 
 
 def section_ids(db: Database, form_id: str) -> list[tuple[str, str]]:
@@ -45,22 +52,30 @@ def section_number(title: str) -> str | None:
     return first if first[:1].isdigit() else None
 
 
-def summary(db: Database, year: int, form_id: str) -> tuple[list[str], list[list]]:
+def summary(db: Database, year: int, form_id: str) -> Table:
     """One row per unit: code, name, cluster, section scores, total, band, decision, its date, certificate serial."""
+    header, rows = summary_table(db, year, form_id)
+    return header, list(rows)
+
+
+def summary_table(db: Database, year: int, form_id: str) -> tuple[list[str], Iterator[list]]:
+    """`summary` with its rows yielded one by one as they are read."""
     sections = section_ids(db, form_id)
     header = ["Mã đơn vị", "Tên đơn vị", "Cụm thi đua", "Trạng thái"] + [h for _, h in sections] + [
         "Tổng điểm tự động", "Tổng điểm sau điều chỉnh", "Xếp loại", "Quyết định", "Số quyết định", "Ngày quyết định",
         "Số hiệu giấy chứng nhận"]
-    scores = reporting.section_scores(db, form_id, year)
-    rows = []
-    for r in reporting.unit_results(db, form_id, year):
-        status = STATUS_VI.get(r["status"], "Chưa có bài")
-        rows.append([r["code"], r["name"], r["cluster"], status]
-                    + [scores.get((r["sid"], sid)) for sid, _ in sections]
-                    + [r["total"], r["adjusted_total"], r["band"], DECISIONS_VI.get(r["decision"]), r["decision_no"],
-                       parse_date(r["decided_on"]) or r["decided_on"],
-                       r["serial"] if r["decision"] == "recognised" else None])
-    return header, rows
+
+    def rows() -> Iterator[list]:
+        scores = reporting.section_scores(db, form_id, year)
+        for r in reporting.unit_results(db, form_id, year):
+            status = STATUS_VI.get(r["status"], "Chưa có bài")
+            yield ([r["code"], r["name"], r["cluster"], status]
+                   + [scores.get((r["sid"], sid)) for sid, _ in sections]
+                   + [r["total"], r["adjusted_total"], r["band"], DECISIONS_VI.get(r["decision"]), r["decision_no"],
+                      parse_date(r["decided_on"]) or r["decided_on"],
+                      r["serial"] if r["decision"] == "recognised" else None])
+
+    return header, rows()
 
 
 def question_headers(db: Database, form_id: str) -> list[tuple[str, str]]:
@@ -74,9 +89,6 @@ def question_headers(db: Database, form_id: str) -> list[tuple[str, str]]:
     return [(qid, f"{first_label[qid]} [{qid}]") for qid in order]
 
 
-Table = tuple[list[str], list[list]]
-
-
 def answers(db: Database, year: int, form_id: str, files_at: str = "") -> tuple[Table, Table]:
     """The year's answers, one row per submission and one column per question, twice: (for people, for scripts).
 
@@ -85,23 +97,33 @@ def answers(db: Database, year: int, form_id: str, files_at: str = "") -> tuple[
     a date, a file as its name linked to `files_at` + /files/<token> (`files_at`: the public address, "" for the path
     alone). For scripts, each answer as stored, under the question ids.
     """
+    (header, readable), (code_header, codes) = answer_tables(db, year, form_id, files_at)
+    return (header, list(readable)), (code_header, list(codes))
+
+
+def answer_tables(db: Database, year: int, form_id: str, files_at: str = "") -> tuple[Streamed, Streamed]:
+    """`answers` with the rows of each table yielded one submission at a time, as they are read: a writer holds one
+    submission's answers, never the year's."""
     headers = question_headers(db, form_id)
-    values: dict[int, dict[str, object]] = {}
-    for sid, qid, value in reporting.visible_answers(db, form_id, year):
-        values.setdefault(sid, {})[qid] = value
-    files = {token: clean_name(name) for token, name in reporting.upload_names(db, form_id, year).items()}
-    versions: dict[int, dict[str, Question]] = {}
-    readable, codes = [], []
-    for r in reporting.submissions_of_year(db, form_id, year):
-        mine = values.get(r["id"], {})
-        questions = versions.get(r["form_version"])
-        if questions is None:
-            questions = versions[r["form_version"]] = _questions(registry.definition(db, form_id, r["form_version"]))
-        readable.append([r["code"], r["name"], r["form_version"], STATUS_VI.get(r["status"], r["status"])]
-                        + [shown(questions.get(qid), mine.get(qid), files, files_at) for qid, _ in headers])
-        codes.append([r["code"], r["form_version"], r["status"]] + [mine.get(qid) for qid, _ in headers])
+
+    def readable() -> Iterator[list]:
+        files = {token: clean_name(name) for token, name in reporting.upload_names(db, form_id, year).items()}
+        versions: dict[int, dict[str, Question]] = {}
+        for r in reporting.submissions_of_year(db, form_id, year):
+            mine = export_rows.submission_answers(db, r["id"])
+            questions = versions.get(r["form_version"])
+            if questions is None:
+                questions = versions[r["form_version"]] = _questions(registry.definition(db, form_id, r["form_version"]))
+            yield ([r["code"], r["name"], r["form_version"], STATUS_VI.get(r["status"], r["status"])]
+                   + [shown(questions.get(qid), mine.get(qid), files, files_at) for qid, _ in headers])
+
+    def codes() -> Iterator[list]:
+        for r in reporting.submissions_of_year(db, form_id, year):
+            mine = export_rows.submission_answers(db, r["id"])
+            yield [r["code"], r["form_version"], r["status"]] + [mine.get(qid) for qid, _ in headers]
+
     header = ["Mã đơn vị", "Tên đơn vị", "Phiên bản biểu mẫu", "Trạng thái"] + [h for _, h in headers]
-    return (header, readable), (CODE_COLUMNS + [qid for qid, _ in headers], codes)
+    return (header, readable()), (CODE_COLUMNS + [qid for qid, _ in headers], codes())
 
 
 def _questions(definition: Definition | None) -> dict[str, Question]:
@@ -138,28 +160,69 @@ def export(db: Database, year: int, fmt: str, out: Path | None = None, form_id: 
     form_id = registry.the_scored_form(db, form_id).id
     if fmt == "xlsx":
         path = Path(out or default_name(form_id, year, "xlsx"))
-        return [write(path, workbook(db, year, form_id, files_at))]
+        return [written(path, lambda stream: write_workbook(db, year, form_id, stream, files_at))]
     path = Path(out or default_name(form_id, year, "csv"))
-    return [write(path.with_name(name), data) for name, data in csv_files(db, year, form_id, path.name, files_at)]
+    return [written(path.with_name(name), lambda stream, t=table: write_csv(stream, t[0], t[1], readable=t[2]))
+            for name, table in csv_tables(db, year, form_id, path.name, files_at)]
 
 
 def workbook(db: Database, year: int, form_id: str, files_at: str = "") -> bytes:
     """The year's XLSX: "Kết quả <year>", "Câu trả lời <year>" and "Mã (cho máy)"."""
-    head, rows = summary(db, year, form_id)
-    (a_head, a_rows), (c_head, c_rows) = answers(db, year, form_id, files_at)
-    return xlsx_bytes([(f"Kết quả {year}", head, rows), (f"Câu trả lời {year}", a_head, a_rows),
-                       ("Mã (cho máy)", c_head, c_rows)])
+    buffer = io.BytesIO()
+    write_workbook(db, year, form_id, buffer, files_at)
+    return buffer.getvalue()
+
+
+def write_workbook(db: Database, year: int, form_id: str, target: Path | BinaryIO, files_at: str = "",
+                   counted: Counted = None) -> None:
+    """`workbook` written to a file or stream as its rows are read (`counted`: each table's rows pass through it)."""
+    count = counted or _as_read
+    head, rows = summary_table(db, year, form_id)
+    (a_head, a_rows), (c_head, c_rows) = answer_tables(db, year, form_id, files_at)
+    write_xlsx(target, [(f"Kết quả {year}", head, count(rows)), (f"Câu trả lời {year}", a_head, count(a_rows)),
+                        ("Mã (cho máy)", c_head, count(c_rows))])
+
+
+def csv_tables(db: Database, year: int, form_id: str, name: str, files_at: str = "") -> list[tuple[str, tuple]]:
+    """The year's CSV files as (file name, (header, rows yielded as read, readable)): the results and the answers for
+    Vietnamese Excel (NAME.csv, NAME-cau-tra-loi.csv) and the answer codes for scripts (NAME-cau-tra-loi-ma.csv)."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    head, rows = summary_table(db, year, form_id)
+    (a_head, a_rows), (c_head, c_rows) = answer_tables(db, year, form_id, files_at)
+    return [(name, (head, rows, True)), (f"{stem}-cau-tra-loi{suffix}", (a_head, a_rows, True)),
+            (f"{stem}-cau-tra-loi-ma{suffix}", (c_head, c_rows, False))]
 
 
 def csv_files(db: Database, year: int, form_id: str, name: str, files_at: str = "") -> list[tuple[str, bytes]]:
-    """The year's CSV files as (file name, bytes): the results and the answers for Vietnamese Excel (NAME.csv,
-    NAME-cau-tra-loi.csv) and the answer codes for scripts (NAME-cau-tra-loi-ma.csv)."""
-    stem, suffix = Path(name).stem, Path(name).suffix
-    head, rows = summary(db, year, form_id)
-    (a_head, a_rows), (c_head, c_rows) = answers(db, year, form_id, files_at)
-    return [(name, csv_bytes(head, rows, readable=True)),
-            (f"{stem}-cau-tra-loi{suffix}", csv_bytes(a_head, a_rows, readable=True)),
-            (f"{stem}-cau-tra-loi-ma{suffix}", csv_bytes(c_head, c_rows))]
+    """The year's CSV files as (file name, bytes): see `csv_tables`."""
+    return [(file_name, csv_bytes(head, rows, readable=readable))
+            for file_name, (head, rows, readable) in csv_tables(db, year, form_id, name, files_at)]
+
+
+def write_csv_zip(db: Database, year: int, form_id: str, target: Path | BinaryIO, files_at: str = "",
+                  counted: Counted = None) -> None:
+    """The year's CSV files zipped into a file or stream, each written into the archive as its rows are read."""
+    count = counted or _as_read
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file_name, (head, rows, readable) in csv_tables(db, year, form_id, default_name(form_id, year, "csv"),
+                                                             files_at):
+            with archive.open(file_name, "w", force_zip64=True) as entry:
+                write_csv(entry, head, count(rows), readable=readable)
+
+
+def zip_name(form_id: str, year: int) -> str:
+    """The CSV zip's file name: ket-qua-<form id>-<year>-csv.zip."""
+    return default_name(form_id, year, "csv").removesuffix(".csv") + "-csv.zip"
+
+
+def rows_to_write(db: Database, year: int, form_id: str) -> int:
+    """How many rows a year's export writes: one per unit (results), two per submission (answers and codes)."""
+    units, submissions = export_rows.row_counts(db, form_id, year)
+    return units + 2 * submissions
+
+
+def _as_read(rows: Iterable[list]) -> Iterable[list]:
+    return rows
 
 
 def default_name(form_id: str, year: int, suffix: str) -> str:

@@ -76,17 +76,23 @@ def definition(db: Database, form_id: str, version: int | None = None) -> Defini
 
 
 _built: dict[tuple, Any] = {}
+_building = threading.RLock()  # re-entered: a build may ask for another (the page's skeletons ask for the rule texts)
 
 
 def built_once(kind: str, definition: Definition, lang: str, build: Callable[[Definition, str], Any]) -> Any:
     """`build(definition, lang)`, worked out once per definition version (content hash) and language.
 
-    For what depends only on them and costs time on every request: the form class, the rule texts.
+    For what depends only on them and costs time on every request: the form class, the rule texts, the conditions
+    and the form page's questions. One thread builds while the others of a just-started worker wait for it, instead
+    of each building the same thing at once.
     """
     key = (kind, definition.sha256, definition.id, definition.version, lang)
     found = _built.get(key)
     if found is None:
-        found = _built[key] = build(definition, lang)
+        with _building:
+            found = _built.get(key)
+            if found is None:
+                found = _built[key] = build(definition, lang)
     return found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import time
 from html.parser import HTMLParser
 
 from werkzeug.test import Client
@@ -200,3 +201,21 @@ class FormPage(HTMLParser):
     def has_class(self, name: str) -> bool:
         """Whether any element carries the class `name`."""
         return any(cls == name for cls, _ in self.classes)
+
+
+ATTACHMENT = "attachment"
+
+
+def downloaded(client, url: str, timeout: float = 90, **options):
+    """GET `url` (with `options`: headers…) until the file comes (the waiting page meanwhile); the response with the
+    file (exports are built by background jobs: tests/test_export_jobs.py)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(url, **options)
+        if ATTACHMENT in response.headers.get("Content-Disposition", ""):
+            return response
+        assert response.status_code == 200, response.status_code
+        page = unescape(response.get_data(as_text=True))
+        assert "Đang chuẩn bị tệp" in page, page
+        assert time.monotonic() < deadline, f"{url}: not built in {timeout} s"
+        time.sleep(0.3)

@@ -199,7 +199,7 @@ def extra_template_vars(datasette, request, database):
         "_": translator(lang),
         "number": functools.partial(number, lang=lang),
         "other_language": other,
-        "switch_language_url": switched_url(request, other) if request else "",
+        "switch_language_url": switched_url(datasette, request, other) if request else "",
         "title_of": lambda database=None, table=None: title_of(datasette, database, table),
         "query_choices": lambda: _query_choices(datasette, database),
         "everyday_views": EVERYDAY,
@@ -291,10 +291,11 @@ def number(value, lang: str = "vi") -> str:
     return text.translate(str.maketrans(",.", ".,")) if lang == "vi" else text
 
 
-def switched_url(request, lang: str) -> str:
-    """This page in the other language: its path and arguments, `lang` replaced."""
+def switched_url(datasette, request, lang: str) -> str:
+    """This page in the other language: its path (below base_url, as adapters/wsgi.py hands it over) and arguments,
+    `lang` replaced."""
     args = [(name, value) for name in request.args.keys() if name != "lang" for value in request.args.getlist(name)]
-    return request.path + "?" + urlencode([*args, ("lang", lang)])
+    return datasette.urls.path(request.path) + "?" + urlencode([*args, ("lang", lang)])
 
 
 def title_of(datasette, database: str | None, table: str | None) -> str:

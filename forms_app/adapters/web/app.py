@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from flask import Flask, abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import BadSignature
 from werkzeug.routing import IntegerConverter
 
 from forms_app.adapters.web import (
@@ -31,6 +33,7 @@ from forms_app.adapters.web.context import SESSION_COOKIE, accounts_db, close_da
 from forms_app.adapters.web.i18n import template_helpers
 from forms_app.adapters.web.static_files import init_app as compress_and_hash_static
 from forms_app.data import connection as database
+from forms_app.data.clock import utcnow
 from forms_app.data.directory import data_dir_from_env, ensure_secret_key
 from forms_app.rules import accounts
 
@@ -104,7 +107,8 @@ def _refuse_nameless_parts() -> None:
 
 
 def _load_user() -> None:
-    session.permanent = True  # the CSRF token survives a browser restart, like the sign-in does
+    if not session.permanent:  # set once: setting it marks the session changed, and a changed session is re-signed
+        session.permanent = True  # the CSRF token survives a browser restart, like the sign-in does
     g.data_dir = current_app.config["DATA_DIR"]
     g.user = None
     token = request.cookies.get(SESSION_COOKIE)
@@ -141,7 +145,35 @@ def _security_headers(response):
 
 
 class _SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session (it carries the CSRF token), Secure whenever the request came over HTTPS."""
+    """Flask's signed-cookie session (it carries the CSRF token), Secure whenever the request came over HTTPS.
+
+    Written when it changes, and otherwise once a day so that it still lasts PERMANENT_SESSION_LIFETIME from the last
+    visit: not re-signed and compressed on every response (Flask's SESSION_REFRESH_EACH_REQUEST), which cost a
+    twelfth of a submit.
+    """
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        value = request.cookies.get(self.get_cookie_name(app)) if serializer is not None else None
+        if not value:
+            return super().open_session(app, request)
+        try:
+            data, signed_at = serializer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()),
+                                               return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        session = self.session_class(data)
+        session.signed_at = signed_at
+        return session
+
+    def should_set_cookie(self, app, session) -> bool:
+        if session.modified:
+            return True
+        signed_at = getattr(session, "signed_at", None)
+        return session.permanent and (signed_at is None or utcnow() - signed_at > SESSION_RENEWED_AFTER)
 
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+SESSION_RENEWED_AFTER = dt.timedelta(days=1)

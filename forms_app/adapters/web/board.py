@@ -7,7 +7,7 @@ Nothing here is chosen by typing an id: forms are picked by title from a select,
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,7 +16,7 @@ from form_definitions import Definition
 from forms_app.adapters.web.auth import capability_required
 from forms_app.adapters.web.context import forms_db, limited_clusters, today
 from forms_app.adapters.web.i18n import current_language, format_date
-from forms_app.rules import board, certificates, deciding, registry, submitting, units, verdict
+from forms_app.rules import board, certificates, deciding, registry, units, verdict
 from forms_app.rules.deciding import DecisionError, OutsideClusters
 from forms_app.rules.unit_form import UnitForm
 
@@ -89,14 +89,16 @@ def status_board():
     """The reviewers' dashboard: units × years with one status each, counts that filter, search and pages."""
     db = forms_db()
     filters = read_filters()
-    rows = board.unit_years(db, filters.form, year=filters.year, clusters=filters.confined, query=filters.query,
+    listing = board.listing(db, filters.form, year=filters.year, clusters=filters.confined, query=filters.query,
                             today=today())
-    page = board.paged(rows, (filters.status,) if filters.status else None, filters.page, PER_PAGE)
+    found = board.paged_listing(listing.items, (filters.status,) if filters.status else None, filters.page, PER_PAGE,
+                                listing.counts)
+    page = replace(found, rows=board.rows_of(db, filters.form, [(unit, year) for unit, year, _s in found.rows], today()))
     lang = current_language()
     return render_template(
         "main/reviewer_dashboard.html", f=filters, page=page, labels=_labels(), statuses=board.STATUSES,
         required=registry.required_form(db, filters.form), limited=limited_clusters(),
-        summary=submitting.year_summary(db, limited_clusters()), titles={d.id: d.title.get(lang) for d in filters.forms},
+        summary=board.year_summary(db, limited_clusters()), titles={d.id: d.title.get(lang) for d in filters.forms},
         scored_ids={d.id for d in filters.forms if d.scored},
         certifying_ids={d.id for d in filters.forms if d.certificate_title is not None}, title=_("Bảng theo dõi các đơn vị"))
 
@@ -124,20 +126,13 @@ class Choice:
                    (form.get("reason") or "").strip()[:deciding.MAX_REASON + 1])
 
 
-def queue_rows(filters: Filters, *, standings: bool = True) -> list[dict]:
-    """Every row of the queue the filters keep, on every page: submitted scored forms of the year without a decision
-    (those still in their window too when asked), each with its standing (read anyway when the filters ask for
-    results that meet the rule, or not)."""
-    db = forms_db()
-    rows = board.unit_years(db, filters.form, year=filters.year, clusters=filters.confined, query=filters.query,
-                            today=today())
-    statuses = board.QUEUE_WITH_OPEN if filters.include_open else board.QUEUE
-    kept = [row for row in rows if row["status"] in statuses]
-    if standings or filters.meets:
-        board.with_standings(db, kept)
-    if filters.meets:
-        kept = [row for row in kept if row["meets"] is (filters.meets == "yes")]
-    return kept
+def queue_listing(filters: Filters) -> tuple[tuple[str, int, str], ...]:
+    """(unit, year, status) of every row of the queue the filters keep, on every page, in the board's order: submitted
+    scored forms of the year without a decision (those still in their window too when asked); only those whose result
+    meets the rule, or only those whose result does not, when the filters ask."""
+    return board.queue(forms_db(), filters.form, year=filters.year, clusters=filters.confined, query=filters.query,
+                       statuses=board.QUEUE_WITH_OPEN if filters.include_open else board.QUEUE, meets=filters.meets,
+                       today=today())
 
 
 @bp.route("/queue")
@@ -158,7 +153,7 @@ def decide():
     step = request.form.get("step")
     if step == "edit":
         return _queue_page(filters, choice)
-    codes = [row["unit_code"] for row in queue_rows(filters, standings=False)] if choice.every else list(choice.units)
+    codes = [unit for unit, _year, _status in queue_listing(filters)] if choice.every else list(choice.units)
     if not codes:
         return _queue_page(filters, choice, {"units": [_("Hãy chọn ít nhất một đơn vị.")]}, 422)
     rows = _chosen(filters, codes)
@@ -191,7 +186,8 @@ def _chosen(filters: Filters, codes: list[str]) -> list[dict]:
     every = Filters(filters.form, filters.forms, filters.year, filters.years, "", filters.clusters, "", "", 1,
                     include_open=True)
     wanted = set(codes)
-    rows = board.with_standings(forms_db(), [row for row in queue_rows(every, standings=False) if row["unit_code"] in wanted])
+    keys = [(unit, year) for unit, year, _status in queue_listing(every) if unit in wanted]
+    rows = board.with_standings(forms_db(), board.rows_of(forms_db(), filters.form, keys, today()))
     lang = current_language()
     for row in rows:
         row["why"] = board.why(row, lang)
@@ -223,10 +219,9 @@ def _errors(exc: DecisionError) -> dict[str, list[str]]:
 
 
 def _queue_page(filters: Filters, choice: Choice, errors: dict | None = None, status: int = 200):
-    rows = [] if filters.year is None else queue_rows(filters, standings=False)
-    page = board.paged(rows, None, filters.page, PER_PAGE)
-    if not filters.meets:
-        board.with_standings(forms_db(), page.rows)  # this page's only
+    found = board.paged_listing([] if filters.year is None else queue_listing(filters), None, filters.page, PER_PAGE)
+    page = replace(found, rows=board.with_standings(forms_db(), board.rows_of(
+        forms_db(), filters.form, [(unit, year) for unit, year, _s in found.rows], today())))  # this page's only
     for row in page.rows:
         row["why"] = board.why(row, current_language())
     ticked = set(choice.units)

@@ -7,7 +7,19 @@ import logging
 import secrets
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, jsonify, make_response, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
@@ -15,13 +27,13 @@ from werkzeug.datastructures import MultiDict
 from exports.charts import section_bars
 from form_definitions import Definition
 from forms_app.adapters.web import errors as error_pages
-from forms_app.adapters.web import office, reports, stash
+from forms_app.adapters.web import office, question_cache, reports, stash
 from forms_app.adapters.web.auth import capability_required
 from forms_app.adapters.web.context import forms_db, may_review, now, today
 from forms_app.adapters.web.forms import build_form_class, file_error_message, form_value
 from forms_app.adapters.web.i18n import current_language, format_date, format_moment
 from forms_app.data.clock import TIME_ZONE, utcnow
-from forms_app.data.connection import WriteError, storage_trouble
+from forms_app.data.connection import WriteError, storage_trouble, write
 from forms_app.rules import registry, submitting, unit_form, uploads
 from forms_app.rules.unit_form import UnitForm
 from scoring import describe_rule, validate_answers, visibility
@@ -308,8 +320,9 @@ def _collect_files(form: UnitForm, *, store_new: bool = True,
                    files: dict[str, str | None] | None = None) -> tuple[dict[str, str | None], dict[str, str]]:
     """For each file question: a new upload, else the file already kept (unless removed); errors beside the field.
 
-    `files` is filled in place, kept files first, so that it still holds every kept file (and the
-    new ones stored so far) when storing a new one fails.
+    The new files are stored in one write transaction (one each cost a twentieth of a submit with its evidence).
+    `files` is filled in place, kept files first, so that it still holds every kept file when storing a new one
+    fails: the new ones stored so far are rolled back with it, to be chosen again.
     """
     db = forms_db()
     files = {} if files is None else files
@@ -320,17 +333,25 @@ def _collect_files(form: UnitForm, *, store_new: bool = True,
         if kept and not uploads.owned(db, kept, form.unit_code, form.definition.id, form.year, question.id):
             kept = None
         files[question.id] = None if request.form.get(f"{question.id}__remove") else kept
-    for question in questions:
-        upload = request.files.get(question.id)
-        if store_new and upload is not None and upload.filename:
-            try:
-                files[question.id] = uploads.store(
-                    db, g.data_dir, unit_code=form.unit_code, form_id=form.definition.id, cycle_year=form.year,
-                    question=question, upload=upload, author=g.user.username)
-            except uploads.UploadError as exc:
-                # The quota's sentence lives in the rules' catalogue; the file checks' ones in this page's.
-                errors[question.id] = (exc.message(current_language()) if exc.code in uploads.MESSAGES
-                                       else file_error_message(exc.code, exc.params))
+    new = [(question, request.files.get(question.id)) for question in questions if store_new]
+    new = [(question, upload) for question, upload in new if upload is not None and upload.filename]
+    if not new:
+        return files, errors
+    kept_files = dict(files)
+    try:
+        with write(db):
+            for question, upload in new:
+                try:
+                    files[question.id] = uploads.store(
+                        db, g.data_dir, unit_code=form.unit_code, form_id=form.definition.id, cycle_year=form.year,
+                        question=question, upload=upload, author=g.user.username)
+                except uploads.UploadError as exc:
+                    # The quota's sentence lives in the rules' catalogue; the file checks' ones in this page's.
+                    errors[question.id] = (exc.message(current_language()) if exc.code in uploads.MESSAGES
+                                           else file_error_message(exc.code, exc.params))
+    except BaseException:
+        files.update(kept_files)
+        raise
     return files, errors
 
 
@@ -353,11 +374,17 @@ def _render(form: UnitForm, page, files: dict, *, reason=None, notice=None, erro
         done = [q for q in visible if q.id in answered]
         progress.append({"id": section.id, "title": section.title.get(lang), "done": len(done), "count": len(visible),
                          "max": section.maximum, "pass_min": section.pass_min})
+    errors = errors or {}
+    live = _parts_above_wholes(definition, answered, lang)
+    readonly = reason is not None
+    described = uploads.describe(forms_db(), [t for t in files.values() if t])
+    rules, conditions = _rules(definition, lang), _conditions_json(definition)
     html = render_template(
-        "fill/form.html", definition=definition, form=page, ctx=form, reason=reason, notice=notice, errors=errors or {},
-        files=files, described=uploads.describe(forms_db(), [t for t in files.values() if t]),
-        rules=_rules(definition, lang), progress=progress, shown=shown, conditions=_conditions_json(definition),
-        live=_parts_above_wholes(definition, answered, lang),
+        "fill/form.html", definition=definition, form=page, ctx=form, reason=reason, notice=notice, errors=errors,
+        files=files, described=described, rules=rules, progress=progress, shown=shown, conditions=conditions,
+        live=live, prepared=question_cache.prepared(form, page, errors=errors, live=live, shown=shown, files=files,
+                                                    described=described, readonly=readonly, lang=lang, rules=rules,
+                                                    conditions=conditions),
     )
     return html, status
 
@@ -376,14 +403,11 @@ def _parts_above_wholes(definition: Definition, answered: dict, lang: str) -> di
 
 
 def _conditions_json(definition: Definition) -> dict[str, str]:
-    """Each `visible_if` as JSON for the page's script (the server applies the same rules regardless)."""
-    raw = definition.as_json()
-    out = {}
-    for section in raw["sections"]:
-        for question in section["questions"]:
-            if "visible_if" in question:
-                out[question["id"]] = json.dumps(question["visible_if"], ensure_ascii=False)
-    return out
+    """Each `visible_if` as JSON for the page's script (the server applies the same rules regardless), worked out
+    once per definition version."""
+    return registry.built_once("conditions", definition, "", lambda d, _lang: {
+        question["id"]: json.dumps(question["visible_if"], ensure_ascii=False)
+        for section in d.as_json()["sections"] for question in section["questions"] if "visible_if" in question})
 
 
 # Results and history: a unit sees its own; reviewers see any unit's.

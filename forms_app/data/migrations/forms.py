@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from forms_app.data import readable
+from forms_app.data import readable, summaries
 from forms_app.data.text import fold
 
 forms_migrations = Migrations("forms")
@@ -659,3 +659,41 @@ def m017_readable_views(db: Database) -> None:
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
         db.execute("ANALYZE tong_quan")
         db.execute("ANALYZE inspections")
+
+
+@forms_migrations()
+def m018_export_jobs(db: Database) -> None:
+    """Heavy documents are jobs, not requests (issue 18): each export or review built once per change of its data, by
+    a process of its own, kept as a file under <data dir>/exports/. `stamp` is the version of the data it was built
+    for (forms_app/data/jobs.py `data_stamp`); a job is queued, running, done (its `file`) or failed (its `error`
+    code); `rows_done` of `rows_total` is what the waiting page shows."""
+    db.execute("""
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            form_id TEXT NOT NULL,
+            cycle_year INTEGER NOT NULL,
+            stamp TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+            rows_done INTEGER NOT NULL DEFAULT 0,
+            rows_total INTEGER,
+            file TEXT,
+            size INTEGER,
+            pid INTEGER,
+            requested_by TEXT,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            updated_at TEXT NOT NULL,
+            finished_at TEXT,
+            error TEXT
+        )""")
+    db.execute("CREATE INDEX idx_jobs_document ON jobs(kind, form_id, cycle_year, id)")
+
+
+@forms_migrations()
+def m019_summary_changes(db: Database) -> None:
+    """Reviewers' pages from summaries (issue 18): the status board's statuses, its year summary and the charts are
+    computed once per change of the data they read and kept (forms_app/rules/summaries.py); `summary_changes` says
+    when, and for which units, written by a trigger on every write to those tables (forms_app/data/summaries.py)."""
+    for statement in summaries.migration_statements() + summaries.year_counts_statements():
+        db.execute(statement)
