@@ -193,3 +193,30 @@ def test_writers_of_one_process_queue_and_one_held_too_long_is_busy(database, mo
         db.execute("INSERT INTO notes (text) VALUES ('sau')")
     assert [r[0] for r in db.execute("SELECT text FROM notes ORDER BY id")] == ["lâu", "sau"]
     db.close()
+
+
+def test_a_write_holds_the_lock_file_other_processes_queue_on_and_lets_it_go(database):
+    import fcntl
+    import os
+
+    def free() -> bool:
+        """Whether another open file description (as another process has) could take the lock now."""
+        descriptor = os.open(str(database) + ".writer-lock", os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(descriptor)  # closing lets any lock it took go
+        return True
+
+    db = connection.connect(database)
+    with connection.write(db):
+        db.execute("INSERT INTO notes (text) VALUES ('giữ khoá')")
+        assert not free()  # the other worker waits in the kernel, not in SQLite's sleeping busy handler
+    assert free()
+    with pytest.raises(sqlite3.IntegrityError):
+        with connection.write(db):
+            db.execute("INSERT INTO notes (text) VALUES (NULL)")
+    assert free() and not db.conn.in_transaction  # a write that fails lets it go too
+    db.close()
