@@ -10,8 +10,7 @@ from pathlib import Path
 
 import datasette
 import pytest
-from support.data import EXAMPLE_ANSWERS, OPEN_DAY, PASSWORD, build_data_dir, register
-from support.web import ProductClient
+from test_reviewers import product, signed_in  # noqa: F401 (its module fixture, reused)
 
 SELF = "tu-danh-gia-3-chu-dong"
 OURS = Path(__file__).resolve().parent.parent / "forms_app" / "templates" / "datasette"
@@ -96,34 +95,8 @@ def _visible_text(page: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def product(tmp_path_factory):
-    """The whole product (web app + Datasette) on a data directory with two submitted self-assessments."""
-    from forms_app.adapters.wsgi import create_wsgi
-    from forms_app.data import connection as database
-    from forms_app.rules import registry
-    from forms_app.rules import submitting as submissions
-
-    data_dir = build_data_dir(tmp_path_factory.mktemp("chrome") / "data")
-    application = create_wsgi(data_dir, {"TESTING": True, "NOW": OPEN_DAY})
-    for unit in ("TOAN", "VAN"):
-        register(application.flask_app, unit)
-    forms = database.open_forms(data_dir)
-    definition = registry.definition(forms, SELF)
-    for unit in ("TOAN", "VAN"):
-        submissions.record(forms, unit_code=unit, definition=definition, cycle_year=2022, answers=EXAMPLE_ANSWERS,
-                           action="submit", author=unit.lower(), base_revision=None, request_token=f"t-{unit}")
-    forms.close()
-    return application
-
-
-@pytest.fixture(scope="module")
-def reviewer(product):
-    client = ProductClient(product)
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"username": "vanphong", "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
-    return client
+def reviewer(product):  # noqa: F811 (test_reviewers's fixture)
+    return signed_in(product, "vanphong")
 
 
 def pages() -> list[str]:

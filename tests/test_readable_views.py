@@ -7,8 +7,8 @@ import re
 import sqlite3
 
 import pytest
-from support.data import EXAMPLE_ANSWERS, OPEN_DAY, PASSWORD, SELF, build_data_dir, register
-from support.web import ProductClient
+from support.data import EXAMPLE_ANSWERS, OPEN_DAY, SELF, build_data_dir, register
+from support.web import ProductClient, sign_in
 
 from forms_app.data import readable, reviewer_access
 
@@ -57,9 +57,7 @@ def product(tmp_path_factory):
 
 def reviewer(product) -> ProductClient:
     client = ProductClient(product)
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"username": "vanphong", "password": PASSWORD, "csrf_token": token}).status_code == 302
+    sign_in(client, "vanphong")
     return client
 
 

@@ -7,8 +7,8 @@ import re
 import sqlite3
 
 import pytest
-from support.data import EXAMPLE_ANSWERS, OPEN_DAY, PASSWORD, build_data_dir, register
-from support.web import ProductClient
+from support.data import EXAMPLE_ANSWERS, OPEN_DAY, build_data_dir, register
+from support.web import ProductClient, sign_in
 
 SELF = "tu-danh-gia-3-chu-dong"
 
@@ -37,12 +37,8 @@ def product(tmp_path_factory):
 
 def signed_in(product, username: str | None) -> ProductClient:
     client = ProductClient(product)
-    if username is None:
-        return client
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
+    if username is not None:
+        sign_in(client, username)
     return client
 
 
