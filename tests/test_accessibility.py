@@ -18,8 +18,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from support.browser import launched
-from support.data import EXAMPLE_ANSWERS, PASSWORD, REGISTRATION, REGISTRATION_ANSWERS, SELF, TEMPLATES, opened
+from support.browser import launched, sign_in
+from support.data import EXAMPLE_ANSWERS, REGISTRATION, REGISTRATION_ANSWERS, SELF, TEMPLATES, opened
 from support.server import Server
 from support.web import PDF
 from test_roles import EXPECTED, USERS
@@ -194,11 +194,7 @@ def test_every_page_of_every_role_has_no_serious_axe_violation(served, browser):
         username = USERS[role]
         context = browser.new_context(viewport=PHONE)
         page = context.new_page()
-        page.goto(base + "/login")
-        page.fill("#username", username)
-        page.fill("#password", PASSWORD)
-        page.click("button.primary")
-        page.wait_for_url(base + "/")
+        sign_in(page, base, username)
         for endpoint, url in pages_of(role, base, values, context):
             _check(page, base, url, f"{role} {url}", found, walked)
             if endpoint in WIDE_TOO:

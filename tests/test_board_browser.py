@@ -9,8 +9,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from support.browser import launched, no_serious_violations
-from support.data import EXAMPLE_ANSWERS, PASSWORD, REGISTRATION, REGISTRATION_ANSWERS, SELF, build_data_dir, opened
+from support.browser import launched, no_serious_violations, sign_in
+from support.data import EXAMPLE_ANSWERS, REGISTRATION, REGISTRATION_ANSWERS, SELF, build_data_dir, opened
 from support.server import Server
 
 from forms_app.rules import registry, submitting
@@ -61,11 +61,7 @@ def shot(page, name: str, width: int) -> None:
 def test_the_office_decides_for_several_units_at_once_and_gets_their_certificates(server, browser, width):
     context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True, accept_downloads=True)
     page = context.new_page()
-    page.goto(server + "/login")
-    page.fill("#username", "vanphong")
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(server + "/")
+    sign_in(page, server, "vanphong")
 
     # The board: one status per unit, the counts on top; three units await a decision.
     assert page.locator(".status-counts").inner_text().count("Chờ quyết định") == 1

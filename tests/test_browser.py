@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from support.browser import launched
+from support.browser import launched, sign_in
 from support.data import EXAMPLE_ANSWERS, PASSWORD, build_data_dir, open_for_toan_today, opened, register
 from support.foreign import ASSESSMENT, SIGNUP, build_foreign_data_dir, sign_up
 from support.server import Server
@@ -119,11 +119,7 @@ def test_unit_fills_saves_reloads_submits_and_reads_its_score(server, browser, t
     # The same pages on a desktop screen.
     wide = browser.new_context(viewport={"width": 1280, "height": 900})
     desktop = wide.new_page()
-    desktop.goto(server + "/login")
-    desktop.fill("#username", "toan")
-    desktop.fill("#password", PASSWORD)
-    desktop.click("button.primary")
-    desktop.wait_for_url(server + "/")
+    sign_in(desktop, server, "toan")
     desktop.goto(f"{server}/forms/{FORM}/2022")
     desktop.screenshot(path=str(ARTIFACTS / "form-1280.png"))
     desktop.goto(f"{server}/forms/{FORM}/2022/result")
@@ -180,14 +176,6 @@ def _serve(data_dir):
     server.stop()
 
 
-def _sign_in(page, base, username):
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(base + "/")
-
-
 def test_reviewer_reads_charts_and_a_query_then_decides_and_the_unit_reads_it(submitted_server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     base = submitted_server
@@ -203,7 +191,7 @@ def test_reviewer_reads_charts_and_a_query_then_decides_and_the_unit_reads_it(su
 
     context.route("**/*", only_this_server)
     page = context.new_page()
-    _sign_in(page, base, "vanphong")
+    sign_in(page, base, "vanphong")
     page.goto(base + "/data/-/bieu-do")
     charts = page.locator("svg.chart")
     assert charts.count() == 3
@@ -235,7 +223,7 @@ def test_reviewer_reads_charts_and_a_query_then_decides_and_the_unit_reads_it(su
     context.close()
 
     unit = browser.new_context(viewport={"width": 360, "height": 780}).new_page()
-    _sign_in(unit, base, "toan")
+    sign_in(unit, base, "toan")
     text = unit.inner_text("main")
     assert "Đơn vị làm tốt công tác tham mưu" in text
     assert unit.locator(f'a[href="/forms/{FORM}/2022/certificate.pdf"]').count() == 1
@@ -266,7 +254,7 @@ def test_a_part_above_its_whole_is_said_beside_it_as_the_unit_types_and_by_the_s
 
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_context(viewport={"width": 360, "height": 780}).new_page()
-    _sign_in(page, foreign_server, "toan")
+    sign_in(page, foreign_server, "toan")
     page.goto(f"{foreign_server}/forms/{ASSESSMENT}/2025")
     part, live, block = page.locator("#so_doi_vien_tich_cuc"), page.locator("#so_doi_vien_tich_cuc-check"), page.locator(
         "#q-so_doi_vien_tich_cuc")
@@ -299,7 +287,7 @@ def test_leaving_a_form_with_answers_not_saved_asks_first_and_saving_does_not(fo
     """Typing then tapping "Trang chính" asks before the answers are lost (and staying keeps them); a save leaves
     nothing unsaved, so the next link goes without asking."""
     page = browser.new_context(viewport={"width": 360, "height": 780}).new_page()
-    _sign_in(page, foreign_server, "toan")
+    sign_in(page, foreign_server, "toan")
     form_url = f"{foreign_server}/forms/{ASSESSMENT}/2025"
     page.goto(form_url)
     asked: list[str] = []

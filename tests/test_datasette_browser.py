@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from support.browser import launched, no_serious_violations
-from support.data import EXAMPLE_ANSWERS, PASSWORD, build_data_dir, register
+from support.browser import launched, no_serious_violations, sign_in
+from support.data import EXAMPLE_ANSWERS, build_data_dir, register
 from support.server import Server
 from test_datasette_chrome import _english_words
 
@@ -46,14 +46,6 @@ def browser():
     yield from launched()
 
 
-def _sign_in(page, base):
-    page.goto(base + "/login")
-    page.fill("#username", "vanphong")
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(base + "/")
-
-
 def _chrome_text(page) -> str:
     """What the page shows, SQL aside (the editor's and <pre>'s text is code, not chrome)."""
     return page.evaluate("""() => {
@@ -72,7 +64,7 @@ def test_a_reviewer_walks_datasette_in_vietnamese_and_accessible(server, browser
     ARTIFACTS.mkdir(exist_ok=True)
     base = server
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    _sign_in(page, base)
+    sign_in(page, base, "vanphong")
     queries = _canned_queries(page, base)
     assert len(queries) >= 7
     urls = ["/data/", "/data/forms", "/data/forms/tong_quan", "/data/forms/tong_quan/1",
@@ -102,7 +94,7 @@ def test_a_reviewer_walks_datasette_in_vietnamese_and_accessible(server, browser
 def test_the_data_is_on_the_first_screen(server, browser, width, height):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    _sign_in(page, server)
+    sign_in(page, server, "vanphong")
     for name, url in (("canned-query", "/data/forms/xep_hang_trong_cum?nam=2022"), ("tong-quan", "/data/forms/tong_quan")):
         page.goto(server + url)
         page.screenshot(path=str(ARTIFACTS / f"datasette-{name}-{width}.png"))

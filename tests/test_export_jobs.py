@@ -210,16 +210,12 @@ def test_an_export_of_twice_the_rows_does_twice_the_work(tmp_path, kind):
 
 
 def _signed_in(browser, base: str, **options):
-    from support.data import PASSWORD
+    from support.browser import sign_in
 
     context = browser.new_context(viewport={"width": 360, "height": 740}, **options)
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(base + "/login")
-    page.fill("#username", "vanphong")
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(base + "/")
+    sign_in(page, base, "vanphong")
     return page
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 import pytest
+from support.browser import sign_in
 from support.data import EXAMPLE_ANSWERS, REGISTRATION, REGISTRATION_ANSWERS, SELF, forms_sql, opened, register, submission_row
 from support.web import PDF, FormPage, csrf_token, pdf_upload, unescape
 
@@ -274,7 +275,7 @@ def test_in_a_browser_an_inspector_records_an_inspection_and_saves_two_adjustmen
     import os
 
     playwright_api = pytest.importorskip("playwright.sync_api")
-    from support.data import PASSWORD, build_data_dir
+    from support.data import build_data_dir
     from support.server import Server
 
     from forms_app.rules import registry, submitting
@@ -294,11 +295,7 @@ def test_in_a_browser_an_inspector_records_an_inspection_and_saves_two_adjustmen
         with playwright_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
             page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
-            page.goto(server.base + "/login")
-            page.fill("#username", "kiemtra")
-            page.fill("#password", PASSWORD)
-            page.click("button.primary")
-            page.wait_for_url(server.base + "/")
+            sign_in(page, server.base, "kiemtra")
             page.goto(server.base + REVIEW)
 
             page.fill("#inspection-inspected_on", "2022-09-10")

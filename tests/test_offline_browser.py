@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.browser import launched, no_serious_violations
-from support.data import PASSWORD, SELF, open_for_toan_today, opened
+from support.browser import launched, no_serious_violations, sign_in
+from support.data import SELF, open_for_toan_today, opened
 from support.server import Server
 
 from forms_app.rules import submitting
@@ -47,11 +47,7 @@ def stored(data_dir: Path) -> tuple[dict, list[tuple[str, str]], str | None]:
 
 def signed_in_page(context, base: str):
     page = context.new_page()
-    page.goto(base + "/login")
-    page.fill("#username", "toan")
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(base + "/")
+    sign_in(page, base, "toan")
     page.goto(base + FORM_PATH)
     return page
 

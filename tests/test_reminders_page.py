@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from support.browser import launched, no_serious_violations
-from support.data import OPEN_DAY, PASSWORD, SELF, TRICKY, build_data_dir, opened
+from support.browser import launched, no_serious_violations, sign_in
+from support.data import OPEN_DAY, SELF, TRICKY, build_data_dir, opened
 from support.server import Server
 from support.web import start_session, unescape
 from test_reminders import remind, smtp  # noqa: F401  (a real SMTP server on loopback, and `forms-app remind`)
@@ -157,11 +157,7 @@ def test_the_units_and_reminders_pages_pass_axe(tmp_path, browser):
     try:
         ARTIFACTS.mkdir(exist_ok=True)
         page = browser.new_context(viewport={"width": 360, "height": 800}).new_page()
-        page.goto(server.base + "/login")
-        page.fill("#username", "admin")
-        page.fill("#password", PASSWORD)
-        page.click("button.primary")
-        page.wait_for_url(server.base + "/")
+        sign_in(page, server.base, "admin")
         for url, name in (("/admin/units", "don-vi-thu-dien-tu"), ("/office/reminders", "thu-nhac")):
             page.goto(server.base + url)
             assert page.locator("tbody tr").count() >= 2

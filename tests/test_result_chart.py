@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.browser import launched, no_serious_violations
-from support.data import EXAMPLE_ANSWERS, PASSWORD, SELF, build_data_dir, register
+from support.browser import launched, no_serious_violations, sign_in
+from support.data import EXAMPLE_ANSWERS, SELF, build_data_dir, register
 from support.server import Server
 
 from exports.charts import section_bars
@@ -106,14 +106,6 @@ MEASURE = """figure => {
 }"""
 
 
-def _sign_in(page, base, username):
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(base + "/")
-
-
 def _check_chart(page, name: str) -> None:
     figure = page.locator("figure:has(.section-bars)")
     assert figure.count() == 1, name
@@ -143,7 +135,7 @@ def test_the_units_result_chart_is_readable_and_whole_at(submitted_server, brows
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
-    _sign_in(page, submitted_server, "toan")
+    sign_in(page, submitted_server, "toan")
     page.goto(f"{submitted_server}/forms/{SELF}/2022/result")
     _check_chart(page, f"result-{width}")
     page.locator("figure:has(.section-bars)").screenshot(path=str(ARTIFACTS / f"result-chart-{width}.png"))
@@ -155,7 +147,7 @@ def test_the_units_result_chart_is_readable_and_whole_at(submitted_server, brows
 def test_a_reviewer_reads_the_same_chart_on_a_phone(submitted_server, browser):
     context = browser.new_context(viewport={"width": 360, "height": 900})
     page = context.new_page()
-    _sign_in(page, submitted_server, "vanphong")
+    sign_in(page, submitted_server, "vanphong")
     page.goto(f"{submitted_server}/units/TOAN/forms/{SELF}/2022/result")
     _check_chart(page, "unit-result-360")
     context.close()

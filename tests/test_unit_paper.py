@@ -7,11 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support.browser import launched
+from support.browser import launched, sign_in
 from support.data import (
     EXAMPLE_ANSWERS,
     OPEN_DAY,
-    PASSWORD,
     REGISTRATION,
     REGISTRATION_ANSWERS,
     SELF,
@@ -169,11 +168,7 @@ def test_a_printed_result_page_has_no_navigation(tmp_path, browser):
     server = Server(data_dir, data_dir / "serve.log")
     try:
         page = browser.new_context(viewport={"width": 1024, "height": 900}).new_page()
-        page.goto(server.base + "/login")
-        page.fill("#username", "toan")
-        page.fill("#password", PASSWORD)
-        page.click("button.primary")
-        page.wait_for_url(server.base + "/")
+        sign_in(page, server.base, "toan")
         page.goto(f"{server.base}/forms/{SELF}/2022/result")
         assert page.locator("header.top").is_visible()
         page.emulate_media(media="print")

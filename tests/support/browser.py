@@ -31,3 +31,14 @@ def no_serious_violations(page, name: str) -> None:
     for v in violations:
         print(name, v["id"], v["impact"], len(v["nodes"]))
     assert not serious, f"{name}: {serious}"
+
+
+def sign_in(page, base: str, username: str, password: str | None = None) -> None:
+    """Sign in through the login form in the browser and wait for the dashboard."""
+    from support.data import PASSWORD
+
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password or PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(base + "/")
