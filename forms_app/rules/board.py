@@ -220,7 +220,12 @@ def listing(db: Database, form: Definition, *, year: int | None, clusters: list[
 
 
 def _listing(items: tuple[tuple[str, int, str], ...]) -> Listing:
-    return Listing(items, {code: 0 for code in STATUSES} | Counter(map(itemgetter(-1), items)))
+    return Listing(items, _counts(items))
+
+
+def _counts(items) -> dict[str, int]:
+    """How many items (whose last element is their status) have each status, every status named."""
+    return {code: 0 for code in STATUSES} | Counter(map(itemgetter(-1), items))
 
 
 def queue(db: Database, form: Definition, *, year: int | None, clusters: list[str], query: str,
@@ -285,7 +290,7 @@ def paged_listing(items: list | tuple, statuses: tuple[str, ...] | None, page: i
                   counts: dict[str, int] | None = None) -> Page:
     """`paged` on items whose last element is their status (`Listing.items`: (unit, year, status)): the page's items
     as they are; `counts` when they are already known (`Listing.counts`). Pure."""
-    counts = counts or ({code: 0 for code in STATUSES} | Counter(map(itemgetter(-1), items)))
+    counts = counts or _counts(items)
     kept = items if statuses is None else [item for item in items if item[-1] in statuses]
     pages = max(1, -(-len(kept) // per_page))
     page = min(max(1, page), pages)

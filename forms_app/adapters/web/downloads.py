@@ -6,7 +6,7 @@ built for the data as they are now; otherwise it starts (or joins) the job that 
 (adapters/operations/jobs.py), and answers a page that follows its progress and reloads itself (no script needed),
 offering the previous file meanwhile. A failed job is said in a sentence, with a button to build again.
 
-They cover every unit, so a cluster lead (a reviewer limited to some clusters) gets none of them.
+They cover every unit, so only the roles that read every unit (`reads_every_unit`) get them: a cluster lead gets none.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, send_
 
 from forms_app.adapters.operations.jobs import launch
 from forms_app.adapters.web.auth import capability_required
-from forms_app.adapters.web.context import forms_db, limited_clusters
+from forms_app.adapters.web.context import forms_db
 from forms_app.adapters.web.i18n import current_language
 from forms_app.rules import jobs, registry, windows
 from forms_app.rules.year_report import PHASE
@@ -24,15 +24,8 @@ bp = Blueprint("downloads", __name__, url_prefix="/exports")
 REFRESH_SECONDS = 3  # how often the waiting page reloads itself (seconds)
 
 
-def _every_unit() -> None:
-    """403 for a cluster lead, whose units are not the whole year's."""
-    if limited_clusters():
-        abort(403)
-
-
 def _year(year: int) -> int:
-    """The year when it has a cycle (404 otherwise); 403 for a cluster lead."""
-    _every_unit()
+    """The year when it has a cycle (404 otherwise)."""
     if not windows.year_exists(forms_db(), year):
         abort(404)
     return year
@@ -102,7 +95,6 @@ def report(year: int):
 @capability_required("reads_every_unit")
 def phase_report():
     """The phase review (every cycle year of the form) in official form."""
-    _every_unit()
     return _document(jobs.Document("phase_report", _form(), PHASE))
 
 
@@ -110,7 +102,6 @@ def phase_report():
 @capability_required("reads_every_unit")
 def kept(job_id: int):
     """A file an earlier job built and that is still kept (offered while a newer one is being built)."""
-    _every_unit()
     found = jobs.kept_file(forms_db(), g.data_dir, job_id)
     if found is None:
         abort(404)
