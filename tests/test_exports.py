@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import shutil
 import sqlite3
 import subprocess
@@ -96,27 +95,22 @@ def test_csv_export_has_a_bom_and_reads_back_equal(exported, tmp_path):
 
 
 def test_question_headers_stay_the_same_when_a_new_version_rewords_a_label(exported, tmp_path):
-    from form_definitions import shipped_folder
+    from support.definitions import next_version_folder
+
     from forms_app.data import connection as database
     from forms_app.rules import registry
     from forms_app.rules.exporting import question_headers
     from forms_app.rules.registry import load_definitions_into
 
+    def reword(document: dict) -> None:
+        document["sections"][0]["questions"][2]["label"] = {"vi": "Số đoàn viên (đã đổi cách hỏi)", "en": "Members"}
+
     forms = database.open_forms(exported)
-    latest = registry.definition(forms, SELF)
-    document = json.loads(latest.source)
-    document["version"] = latest.version + 1
-    document["sections"][0]["questions"][2]["label"] = {"vi": "Số đoàn viên (đã đổi cách hỏi)", "en": "Members"}
     folder = tmp_path / "newer"
-    folder.mkdir()
-    for required in latest.requires:  # the forms it requires, as shipped (already loaded: nothing new)
-        for path in shipped_folder().glob("*.json"):
-            if json.loads(path.read_text("utf-8"))["id"] == required:
-                shutil.copy(path, folder)
-    (folder / f"{SELF}.json").write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+    document = next_version_folder(forms, SELF, folder, reword)
     before = question_headers(forms, SELF)
     load_definitions_into(forms, [folder])
-    assert registry.definition(forms, SELF).version == latest.version + 1
+    assert registry.definition(forms, SELF).version == document["version"]
     assert question_headers(forms, SELF) == before
     forms.close()
 

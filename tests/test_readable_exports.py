@@ -8,17 +8,16 @@ import csv
 import datetime as dt
 import io
 import json
-import shutil
 import sqlite3
 
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 from support.data import EXAMPLE_ANSWERS, PUBLIC_URL, SELF, opened, recognised_app, register, set_public_url
+from support.definitions import next_version_folder
 from support.web import PDF, sign_in
 from werkzeug.datastructures import FileStorage
 
-from form_definitions import shipped_folder
 from forms_app.adapters.cli import cli
 from forms_app.rules import registry, submitting, units, uploads
 
@@ -50,19 +49,13 @@ def data_dir(tmp_path, monkeypatch):
 
 
 def _load_relabelled_version(forms, folder):
-    latest = registry.definition(forms, SELF)
-    document = json.loads(latest.source)
-    document["version"] = latest.version + 1
-    question = next(q for s in document["sections"] for q in s["questions"] if q["id"] == "tan_suat_tong_hop_tinh_hinh")
-    next(c for c in question["choices"] if c["value"] == "hang_quy")["label"] = {"vi": CHANGED_LABEL, "en": "Quarterly"}
-    folder.mkdir()
-    for required in latest.requires:  # the forms it requires, as shipped (already loaded: nothing new)
-        for path in shipped_folder().glob("*.json"):
-            if json.loads(path.read_text("utf-8"))["id"] == required:
-                shutil.copy(path, folder)
-    (folder / f"{SELF}.json").write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+    def relabel(document: dict) -> None:
+        question = next(q for s in document["sections"] for q in s["questions"] if q["id"] == "tan_suat_tong_hop_tinh_hinh")
+        next(c for c in question["choices"] if c["value"] == "hang_quy")["label"] = {"vi": CHANGED_LABEL, "en": "Quarterly"}
+
+    document = next_version_folder(forms, SELF, folder, relabel)
     registry.load_definitions_into(forms, [folder])
-    return registry.definition(forms, SELF, latest.version + 1)
+    return registry.definition(forms, SELF, document["version"])
 
 
 def _export(data_dir, tmp_path, fmt: str):

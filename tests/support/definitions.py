@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
+import shutil
+from pathlib import Path
 
 from form_definitions.model import Definition, build
 
@@ -60,3 +63,23 @@ def minimal_document() -> dict:
 def make_definition(document: dict | None = None, file: str = "mau-thu.json") -> Definition:
     """The model of a (schema-valid) document, without running the checks."""
     return build(document or minimal_document(), file)
+
+
+def next_version_folder(forms, form_id: str, folder: Path, change) -> dict:
+    """Write into `folder` (made here) the stored latest version of `form_id` as version + 1, changed in place by
+    `change(document)`, beside the shipped files of the forms it requires (already loaded: nothing new); the
+    document written. Load it with `registry.load_definitions_into(forms, [folder])`."""
+    from form_definitions import shipped_folder
+    from forms_app.rules import registry
+
+    latest = registry.definition(forms, form_id)
+    document = json.loads(latest.source)
+    document["version"] = latest.version + 1
+    change(document)
+    folder.mkdir()
+    for required in latest.requires:
+        for path in shipped_folder().glob("*.json"):
+            if json.loads(path.read_text("utf-8"))["id"] == required:
+                shutil.copy(path, folder)
+    (folder / f"{form_id}.json").write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+    return document
