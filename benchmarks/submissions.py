@@ -30,6 +30,7 @@ cProfile of the product's GET and POST.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -62,8 +63,8 @@ GUNICORN = ["--threads", "4", "--worker-class", "gthread", "--timeout", "60", "-
             "--forwarded-allow-ips", "127.0.0.1", "--limit-request-line", "8190"]
 
 
-def build(data_dir: Path, units: int) -> dict[str, str]:
-    """The data directory; {unit code: session token of its unit account}."""
+def build(data_dir: Path, units: int, prefix: str = "BENCH") -> dict[str, str]:
+    """The data directory (made, or added to); {unit code: session token of its unit account}."""
     from form_definitions import shipped_folder
     from forms_app.data import connection as database
     from forms_app.data.text import fold
@@ -76,7 +77,7 @@ def build(data_dir: Path, units: int) -> dict[str, str]:
     accounts_db = database.open_accounts(data_dir)
     registry.load_definitions_into(forms, [shipped_folder()])
     now = "2022-01-01T00:00:00+00:00"
-    codes = [f"BENCH{i:03d}" for i in range(1, units + 1)]
+    codes = [f"{prefix}{i:03d}" for i in range(1, units + 1)]
     forms["units"].insert_all([{"code": c, "name": f"Đoàn cơ sở thử số {i}", "name_ascii": fold(f"Đoàn cơ sở thử số {i}"),
                                 "cluster": "Cụm 1 – Khoa học Tự nhiên", "created_at": now, "updated_at": now}
                                for i, c in enumerate(codes, 1)])
@@ -93,6 +94,17 @@ def build(data_dir: Path, units: int) -> dict[str, str]:
     forms.close()
     accounts_db.close()
     return sessions
+
+
+def describe(data_dir: Path) -> str:
+    """How big the served database is: units, submissions, answer rows and bytes of forms.db."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(f"file:{data_dir / 'forms.db'}?mode=ro", uri=True)) as db:
+        units, submissions, answers = (db.execute(f"SELECT MAX(rowid) FROM {t}").fetchone()[0] or 0
+                                       for t in ("units", "submissions", "answers"))
+    size = (data_dir / "forms.db").stat().st_size / 1024 ** 2
+    return f"{units:,} units, {submissions:,} submissions, {answers:,} answer rows, forms.db {size:,.0f} MiB"
 
 
 def answer_fields() -> tuple[list[tuple[str, str]], list[tuple[str, str, bytes]]]:
@@ -432,6 +444,9 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=None, help="product/peer pairs (5 full, 3 quick)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers of both (default: serve's own)")
     parser.add_argument("--profile", action="store_true", help="also profile one submit in-process with cProfile")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="add the benchmark's units to this data directory and serve it (e.g. a COPY of the "
+                             "50,000-unit demo: it is written to) instead of a fresh one")
     args = parser.parse_args()
     seconds = args.seconds or (5.0 if args.quick else 10.0)
     pairs = args.pairs or (3 if args.quick else 5)
@@ -440,10 +455,11 @@ def main() -> int:
     print(f"load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
 
     with tempfile.TemporaryDirectory(prefix="bench-submissions-") as tmp:
-        data_dir, peer_dir = Path(tmp) / "data", Path(tmp) / "peer"
+        data_dir, peer_dir = args.data_dir or Path(tmp) / "data", Path(tmp) / "peer"
         t = time.perf_counter()
-        sessions = build(data_dir, args.units)
-        print(f"data dir with {args.units} units built in {time.perf_counter() - t:.1f} s")
+        sessions = build(data_dir, args.units, f"BENCH{secrets.token_hex(2).upper()}-" if args.data_dir else "BENCH")
+        print(f"data dir {'given' if args.data_dir else 'built'}: {describe(data_dir)}; {args.units} units added in "
+              f"{time.perf_counter() - t:.1f} s")
         fields, files = answer_fields()
         definition = latest_definition_file(FORM)
         from forms_app.adapters.web.context import SESSION_COOKIE

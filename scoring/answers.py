@@ -270,6 +270,20 @@ def validate_answers(definition: Definition, answers: Any, lang: str = "vi", *, 
     return errors + _parts_above_wholes(definition, answers, shown, errors, lang)
 
 
+def parts_above_wholes(definition: Definition, answers: Mapping[str, Any], lang: str = "vi",
+                       shown: Mapping[str, bool] | None = None) -> list[AnswerError]:
+    """The `at_most` errors `validate_answers` gives, checking only the questions of a part and its whole (the form
+    page says them as it is shown, where the rest of the checks would be work for nothing)."""
+    pairs = {q.id for q in definition.questions if q.at_most} | {q.at_most for q in definition.questions if q.at_most}
+    if not pairs:
+        return []
+    if shown is None:
+        shown = visibility(definition, answers)
+    found = [error for qid in sorted(pairs) if (question := definition.question(qid)) is not None and shown.get(qid)
+             and is_answered(answers.get(qid)) for error in check_value(question, answers.get(qid), lang)]
+    return _parts_above_wholes(definition, answers, shown, found, lang)
+
+
 def _parts_above_wholes(definition: Definition, answers: Mapping[str, Any], shown: Mapping[str, bool],
                         found: list[AnswerError], lang: str) -> list[AnswerError]:
     """`at_most` (format 1.1): a visible, answered part larger than its visible, answered whole.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from support.data import OPEN_DAY, TEMPLATES, build_data_dir, register
-from support.web import start_session
+from support.web import signed_in_clients
 
 from forms_app.adapters.web.app import create_app
 
@@ -50,13 +50,7 @@ def client(app):
 @pytest.fixture
 def signed_in(app):
     """A factory of test clients on `app`, each signed in as one of the accounts (the login form has its own tests)."""
-
-    def make(username: str):
-        client = app.test_client()
-        start_session(app, client, username)
-        return client
-
-    return make
+    return signed_in_clients(app)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import json
 
 import pytest
 from support.data import SELF, TRICKY, forms_sql, opened, recognised_app
-from support.web import csrf_token, start_session, unescape
+from support.web import csrf_token, signed_in_clients, unescape
+from support.web import page_text as page
 
 REVIEW = f"/review/TOAN/{SELF}/2022"
 LY_REVIEW = f"/review/LY/{SELF}/2022"
@@ -24,18 +25,7 @@ def decided(tmp_path):
 
 @pytest.fixture
 def client_of(decided):
-    def make(username: str):
-        client = decided.test_client()
-        start_session(decided, client, username)
-        return client
-
-    return make
-
-
-def page(client, url: str, status: int = 200) -> str:
-    response = client.get(url)
-    assert response.status_code == status, (url, response.status_code)
-    return unescape(response.get_data(as_text=True))
+    return signed_in_clients(decided)
 
 
 def post(client, url: str, **fields):
@@ -130,10 +120,11 @@ def test_the_yearly_list_shows_who_proposed_each_unit_and_the_offices_selection(
     assert post(client_of("admin"), VAN_REVIEW + "/proposal", kind="forum").status_code == 303
 
     office = client_of("vanphong")
-    html = page(office, LIST)
-    assert "Đoàn khoa Toán – Tin" in html and "Dẫn đầu cụm" in html and "Mô hình chi đoàn số" in html
-    assert "phutrachcum" in html and "admin" in html
-    raw = office.get(LIST).get_data(as_text=True)
+    html = page(office, LIST)  # commendation first, one kind a page
+    assert "Đoàn khoa Toán – Tin" in html and "Dẫn đầu cụm" in html and "phutrachcum" in html
+    forum = page(office, LIST + "&kind=forum")
+    assert "Mô hình chi đoàn số" in forum and "admin" in forum and "Dẫn đầu cụm" not in forum
+    raw = office.get(LIST + "&kind=forum").get_data(as_text=True)  # VAN, proposed for the forums
     assert TRICKY not in raw and "&lt;img" in raw  # a unit's name is escaped
 
     # Commendation needs the unit recognised that year; a forum does not.
@@ -145,7 +136,9 @@ def test_the_yearly_list_shows_who_proposed_each_unit_and_the_offices_selection(
     assert sorted(forms_sql(decided, "SELECT unit_code, kind, selected_by FROM selections")) == [
         ("LY", "forum", "vanphong"), ("TOAN", "commendation", "vanphong")]
     html = page(office, LIST)
-    assert html.count("Đã chọn</span>") == 2 and "Bỏ chọn TOAN" in html and "Chọn VAN" in html
+    assert html.count("Đã chọn</span>") == 1 and "Bỏ chọn TOAN" in html and "Chọn LY" in html
+    forum = page(office, LIST + "&kind=forum")
+    assert forum.count("Đã chọn</span>") == 1 and "Bỏ chọn LY" in forum and "Chọn VAN" in forum
 
     assert post(office, "/office/proposals/2022/selection", unit_code="TOAN", kind="commendation",
                 selected="0").status_code == 303
@@ -168,8 +161,8 @@ def test_the_office_selects_a_unit_nobody_proposed(decided, client_of):
 def test_who_reads_the_yearly_list_and_who_selects(decided, client_of):
     assert post(client_of("admin"), VAN_REVIEW + "/proposal", kind="forum", reason="Cụm 2").status_code == 303
     assert post(client_of("phutrachcum"), REVIEW + "/proposal", kind="forum", reason="Cụm 1").status_code == 303
-    lead = page(client_of("phutrachcum"), LIST)
-    assert "Cụm 1" in lead and "Đoàn khoa Toán – Tin" in lead and "Cụm 2</p>" not in lead  # their clusters only
+    lead = page(client_of("phutrachcum"), LIST + "&kind=forum")
+    assert ": Cụm 1</p>" in lead and "Đoàn khoa Toán – Tin" in lead and "Cụm 2</p>" not in lead  # their clusters only
     assert "Chọn TOAN" not in lead  # reads, does not select
     for who in ("phutrachcum", "kiemtra"):
         refused = post(client_of(who), "/office/proposals/2022/selection", unit_code="TOAN", kind="forum", selected="1")

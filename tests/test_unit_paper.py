@@ -22,7 +22,7 @@ from support.data import (
     submission_row,
 )
 from support.server import Server
-from support.web import start_session
+from support.web import signed_in_clients, start_session
 
 from forms_app.adapters.web.app import create_app
 from forms_app.data import clock
@@ -49,12 +49,7 @@ def site(tmp_path):
 
 @pytest.fixture
 def as_user(site):
-    def make(username: str):
-        client = site.test_client()
-        start_session(site, client, username)
-        return client
-
-    return make
+    return signed_in_clients(site)
 
 
 def pdf_text(pdf: bytes, tmp_path: Path, *options: str) -> str:

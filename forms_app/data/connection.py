@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from sqlite_utils import Database
+import sqlite_utils
+from sqlite_utils.db import dedupe_keys
 
 from forms_app.data.migrations import migrate_accounts, migrate_forms
 
@@ -23,7 +24,25 @@ ACCOUNTS_DB = "accounts.db"
 # write that did not happen (a lock held too long, a full disk: see storage_trouble).
 DatabaseError = sqlite3.Error
 WriteError = sqlite3.OperationalError
+ROWS_PER_STATEMENT = 500  # `insert_rows`: a statement's text and its cached plan stay small (a demo inserts thousands)
 BUSY_TIMEOUT_MS = 5000  # FORMS_APP_BUSY_TIMEOUT_MS overrides it (tests lower it to meet a held lock quickly)
+
+
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database, whose `query` runs the statement alone.
+
+    sqlite-utils runs each `query` between a SAVEPOINT and its RELEASE, so that a statement returning no rows can be
+    rolled back before it refuses it: three statements for one, each of which lets another thread take the
+    interpreter (a third of a submit's statements). The data layer gives `query` its reads only; a statement that
+    returns no rows is still refused (after it ran).
+    """
+
+    def query(self, sql: str, params=None):
+        cursor = self.conn.execute(sql, params if params is not None else ())
+        if cursor.description is None:
+            raise ValueError("query() can only be used with SQL that returns rows - use execute() for other statements")
+        keys = dedupe_keys(d[0] for d in cursor.description)
+        return (dict(zip(keys, row, strict=True)) for row in cursor)
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> Database:
@@ -243,6 +262,24 @@ def _queue_with_other_processes(key: str | None) -> int | None:
         os.close(descriptor)
         return None
     return descriptor
+
+
+def insert_rows(db: Database, head: str, rows: list[list] | list[tuple]) -> None:
+    """`head` ("INSERT INTO t (a, b)") for every row, in as few statements as SQLite's limit on parameters allows.
+
+    One statement of many rows is one step of SQLite's, during which the interpreter is released once; `executemany`
+    releases and takes it back at every row. Under a write lock, each of those is a moment when another of the
+    process's threads may run Python for up to the interpreter's switch interval (5 ms) while every writer waits: the
+    submit's rows (~55) written one by one made it the slowest writer of the product (docs/benchmarks.md).
+    """
+    if not rows:
+        return
+    width = len(rows[0])
+    per_statement = max(1, min(ROWS_PER_STATEMENT, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
+    one = "(" + ",".join("?" * width) + ")"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        db.conn.execute(f"{head} VALUES {','.join([one] * len(chunk))}", [value for row in chunk for value in row])
 
 
 def writable(data_dir: Path) -> bool:

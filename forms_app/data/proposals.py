@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from forms_app.data.units import unit_filter
+
 DESCRIPTIONS = {
     "unit_comments": {
         "title": "Nhận xét của Phụ trách cụm",
@@ -111,6 +113,73 @@ def year_rows(db: Database, cycle_year: int, clusters: list[str]) -> list[dict]:
         "  AND r.kind = s.kind)) "
         "SELECT r.*, u.name AS unit_name, u.cluster FROM listed r JOIN units u ON u.code = r.unit_code "
         f"{where} ORDER BY r.kind, u.cluster, r.unit_code, r.proposed_at", params))
+
+
+def _listed(cycle_year: int, kind: str | None) -> tuple[str, list]:
+    """(a statement reading `listed l` joined to its unit `u`, with `{columns}` to fill, and its parameters): each unit
+    the year lists, once per kind (of `kind` only, when given) — proposed by a cluster lead, put forward for
+    commendation by its recognition in force, or selected by the office — with its selection (`l.selected_by`,
+    `l.selected_at`, NULL when not selected). The selection is read with the rest, one pass over the year's rows of
+    each table, so the plan stays the same whatever the tables' statistics say."""
+    only, kinds = (" AND kind = ?", [kind]) if kind else ("", [])
+    sql = ("WITH found AS (SELECT unit_code, kind, NULL AS selected_by, NULL AS selected_at FROM proposals"
+           f" WHERE cycle_year = ?{only}"
+           f" UNION ALL SELECT unit_code, kind, selected_by, selected_at FROM selections WHERE cycle_year = ?{only}")
+    params = [cycle_year, *kinds, cycle_year, *kinds]
+    if kind in (None, "commendation"):
+        sql += (" UNION ALL SELECT unit_code, 'commendation', NULL, NULL FROM decisions WHERE cycle_year = ?"
+                " AND is_current = 1 AND decision = 'recognised' AND commendation = 1")
+        params.append(cycle_year)
+    sql += ("), listed AS (SELECT unit_code, kind, MAX(selected_by) AS selected_by, MAX(selected_at) AS selected_at"
+            " FROM found GROUP BY unit_code, kind) SELECT {columns} FROM listed l JOIN units u ON u.code = l.unit_code ")
+    return sql, params
+
+
+def _filter(clusters: list[str], query: str, selected: bool | None) -> tuple[str, list]:
+    """(a WHERE clause on `_listed`'s rows, its parameters): `units.unit_filter`'s clusters and search, and only the
+    selected units (or only those not selected) when `selected` is not None."""
+    where, params = unit_filter(clusters, query)
+    if selected is not None:
+        where = (where + " AND " if where else "WHERE ") + f"l.selected_by IS {'NOT ' if selected else ''}NULL"
+    return where, params
+
+
+def year_counts(db: Database, cycle_year: int, *, clusters: list[str], query: str) -> dict[str, tuple[int, int]]:
+    """{kind: (how many units the year lists for it, how many of them are selected)} within `clusters` (when any) and
+    matching `query` (`units.unit_filter`); a kind with none is left out."""
+    sql, params = _listed(cycle_year, None)
+    where, more = _filter(clusters, query, None)
+    rows = db.execute(sql.format(columns="l.kind, COUNT(*), COUNT(l.selected_by)") + where + " GROUP BY l.kind",
+                      params + more)
+    return {kind: (total, selected) for kind, total, selected in rows}
+
+
+def year_page(db: Database, cycle_year: int, kind: str, *, clusters: list[str], query: str, selected: bool | None,
+              limit: int, offset: int) -> list[dict]:
+    """One page of the units the year lists for `kind`, by cluster then code (unit_code, unit_name, cluster, and
+    selected_by, selected_at when selected), filtered as `_filter` says."""
+    sql, params = _listed(cycle_year, kind)
+    where, more = _filter(clusters, query, selected)
+    columns = "l.unit_code, u.name AS unit_name, u.cluster, l.selected_by, l.selected_at"
+    return list(db.query(sql.format(columns=columns) + where + " ORDER BY u.cluster, l.unit_code LIMIT ? OFFSET ?",
+                         params + more + [limit, offset]))
+
+
+def proposals_for(db: Database, cycle_year: int, kind: str, unit_codes: list[str]) -> list[dict]:
+    """The proposals of one kind for these units' year, by unit then time: unit_code, proposed_by, reason,
+    proposed_at and `source` (`lead` or `decision`, as in `year_rows`)."""
+    if not unit_codes:
+        return []
+    marks = ",".join("?" * len(unit_codes))
+    sql = ("SELECT unit_code, proposed_by, reason, proposed_at, 'lead' AS source FROM proposals"
+           f" WHERE cycle_year = ? AND kind = ? AND unit_code IN ({marks})")
+    params = [cycle_year, kind, *unit_codes]
+    if kind == "commendation":
+        sql += (" UNION ALL SELECT unit_code, recorded_by, decision_no, COALESCE(decided_on, recorded_at), 'decision'"
+                f" FROM decisions WHERE cycle_year = ? AND is_current = 1 AND decision = 'recognised'"
+                f" AND commendation = 1 AND unit_code IN ({marks})")
+        params += [cycle_year, *unit_codes]
+    return list(db.query(sql + " ORDER BY unit_code, proposed_at", params))
 
 
 # Selections

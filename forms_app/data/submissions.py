@@ -13,6 +13,8 @@ from typing import Any, Iterable
 
 from sqlite_utils import Database
 
+from forms_app.data.connection import insert_rows
+
 DESCRIPTIONS = {
     "submissions": {
         "title": "Bài nộp",
@@ -203,10 +205,10 @@ def revision_answers(db: Database, submission_id: int, number: int) -> dict | No
 
 
 ANSWER_INSERT = ("INSERT INTO answers (submission_id, question_id, section_id, criterion, type, value, points, "
-                 "max_points, visible) VALUES (?,?,?,?,?,?,?,?,?)")
-SECTION_INSERT = "INSERT INTO section_scores (submission_id, section_id, score, max, pass_min, passed) VALUES (?,?,?,?,?,?)"
+                 "max_points, visible)")
+SECTION_INSERT = "INSERT INTO section_scores (submission_id, section_id, score, max, pass_min, passed)"
 CRITERION_INSERT = ("INSERT INTO criterion_scores (submission_id, form_id, cycle_year, criterion, points, "
-                    "adjusted_points, max_points) VALUES (?,?,?,?,?,?,?)")
+                    "adjusted_points, max_points)")
 SUBMISSION_INSERT = ("INSERT INTO submissions (id, unit_code, form_id, cycle_year, form_version, status, current_revision, "
                      "submitted_revision, total, max_total, band, recognised, created_at, updated_at, submitted_at) "
                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
@@ -224,11 +226,11 @@ def replace_scores(db: Database, submission_id: int, answers: list[tuple], secti
 
 
 def insert_scores(db: Database, answers: Iterable[tuple], sections: Iterable[tuple], criteria: Iterable[tuple] | None) -> None:
-    """Insert long-form rows (of one or many submissions: the demo batches them)."""
-    db.conn.executemany(ANSWER_INSERT, answers)
-    db.conn.executemany(SECTION_INSERT, sections)
+    """Insert long-form rows (of one or many submissions: the demo batches them), many rows a statement."""
+    insert_rows(db, ANSWER_INSERT, list(answers))
+    insert_rows(db, SECTION_INSERT, list(sections))
     if criteria:
-        db.conn.executemany(CRITERION_INSERT, criteria)
+        insert_rows(db, CRITERION_INSERT, list(criteria))
 
 
 def insert_many(db: Database, submissions: Iterable[tuple], revisions: Iterable[tuple]) -> None:

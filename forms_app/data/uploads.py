@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from forms_app.data.connection import insert_rows
+
 DESCRIPTIONS = {
     "uploads": {
         "title": "Tệp minh chứng",
@@ -35,12 +37,18 @@ _REFERENCED = ("(EXISTS (SELECT 1 FROM submissions s JOIN revisions r ON r.submi
                "OR EXISTS (SELECT 1 FROM inspections i WHERE i.minutes_token = uploads.token))")
 
 
+_COLUMNS = ("token", "unit_code", "form_id", "cycle_year", "question_id", "original_name", "sha256", "size",
+            "uploaded_by", "uploaded_at")
+
+
 def insert(db: Database, row: dict) -> None:
     """One upload's row: token, unit_code, form_id, cycle_year, question_id, original_name, sha256, size, uploaded_by/at."""
-    columns = ("token", "unit_code", "form_id", "cycle_year", "question_id", "original_name", "sha256", "size",
-               "uploaded_by", "uploaded_at")
-    db.execute(f"INSERT INTO uploads ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-               [row[c] for c in columns])
+    insert_many(db, [row])
+
+
+def insert_many(db: Database, rows: list[dict]) -> None:
+    """Upload rows (the columns of `insert`) in one statement."""
+    insert_rows(db, f"INSERT INTO uploads ({', '.join(_COLUMNS)})", [[row[c] for c in _COLUMNS] for row in rows])
 
 
 def find(db: Database, token: str) -> dict | None:
@@ -64,10 +72,13 @@ def unit_usage(db: Database, unit_code: str) -> int:
                       "GROUP BY sha256)", [unit_code]).fetchone()[0]
 
 
-def unit_has_blob(db: Database, unit_code: str, sha256: str) -> bool:
-    """Whether the unit already has an upload of this content (which then takes no more of its quota)."""
-    return db.execute("SELECT 1 FROM uploads WHERE unit_code = ? AND sha256 = ? LIMIT 1",
-                      [unit_code, sha256]).fetchone() is not None
+def unit_blobs(db: Database, unit_code: str, hashes: list[str]) -> set[str]:
+    """Those of `hashes` the unit already has an upload of (which then take no more of its quota)."""
+    if not hashes:
+        return set()
+    marks = ",".join("?" * len(hashes))
+    return {row[0] for row in db.execute(f"SELECT DISTINCT sha256 FROM uploads WHERE unit_code = ? AND sha256 IN ({marks})",
+                                         [unit_code, *hashes])}
 
 
 def quota_mb(db: Database, unit_code: str) -> int | None:

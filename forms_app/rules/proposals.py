@@ -8,6 +8,7 @@ pages turn them into sentences with `message()`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable
 
 from forms_app.data import audit, clock
@@ -150,28 +151,76 @@ def _recognised(db: Database, unit_code: str, cycle_year: int) -> bool:
 
 
 def year_list(db: Database, cycle_year: int, clusters: Iterable[str] | None = None) -> dict[str, list[dict]]:
-    """{kind: units} for a year: every unit proposed (or selected) for each of KINDS, within `clusters` when given.
+    """{kind: units} for a year, whole (the CSV download, the year-end review): every unit proposed (or selected) for
+    each of KINDS, within `clusters` when given, by cluster then code.
 
     A unit's entry: unit_code, unit_name, cluster, `proposals` (proposed_by, reason, proposed_at and `source`: `lead`
     for a cluster lead's proposal, `decision` for a recognition that puts the unit forward for commendation, whose
-    reason is its number; empty when the office selected the unit without either), `selected` (for SELECTED_KINDS:
-    who and when, or None) and `decisions` ({form id: the current decision} on the scored forms of the year).
+    reason is its number; empty when the office selected the unit without either) and `selected` (for
+    SELECTED_KINDS: who and when, or None).
     """
     rows = data.year_rows(db, cycle_year, list(clusters or []))
     selections = {(s["unit_code"], s["kind"]): s for s in data.selections_of_year(db, cycle_year)}
-    codes = sorted({r["unit_code"] for r in rows})
-    current = deciding.current_decisions(db, codes)
-    scored = [form.id for form in registry.scored_forms(db)]
     listed: dict[str, dict[str, dict]] = {kind: {} for kind in KINDS}
     for row in rows:
         entry = listed[row["kind"]].setdefault(row["unit_code"], {
             "unit_code": row["unit_code"], "unit_name": row["unit_name"], "cluster": row["cluster"], "proposals": [],
-            "selected": selections.get((row["unit_code"], row["kind"])),
-            "decisions": {f: current[(row["unit_code"], f, cycle_year)] for f in scored
-                          if (row["unit_code"], f, cycle_year) in current}})
+            "selected": selections.get((row["unit_code"], row["kind"]))})
         if row["source"] != "office":
             entry["proposals"].append({k: row[k] for k in ("proposed_by", "reason", "proposed_at", "source")})
     return {kind: list(found.values()) for kind, found in listed.items()}
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """Which units of a year's list a page shows: those of one kind, within `clusters` (a cluster lead's, or the one
+    chosen; every cluster when empty), whose code, name or cluster holds `query`, and only those selected (True) or
+    not yet selected (False) when `selected` is not None."""
+
+    kind: str = "commendation"
+    clusters: tuple[str, ...] = ()
+    query: str = ""
+    selected: bool | None = None
+
+
+@dataclass(frozen=True)
+class KindCount:
+    """How many units the year lists for a kind within a filter's clusters and search, and how many are selected."""
+
+    total: int = 0
+    selected: int = 0
+
+
+def year_counts(db: Database, cycle_year: int, where: ListFilter) -> dict[str, KindCount]:
+    """{kind: its KindCount} for every one of KINDS, within the filter's clusters and search (counted in SQL)."""
+    found = data.year_counts(db, cycle_year, clusters=list(where.clusters), query=where.query)
+    return {kind: KindCount(*found.get(kind, (0, 0))) for kind in KINDS}
+
+
+def year_page(db: Database, cycle_year: int, where: ListFilter, page: int, per_page: int,
+              counts: dict[str, KindCount] | None = None) -> tuple[int, list[dict]]:
+    """(how many units the filter keeps, those of `page`, by cluster then code): the year's list of one kind, read one
+    page at a time. `counts` (`year_counts` of the same filter) saves counting again.
+
+    An entry is one of `year_list`'s with `decisions` too ({form id: the current decision} on the scored forms of the
+    year).
+    """
+    count = (counts or year_counts(db, cycle_year, where))[where.kind]
+    total = count.total if where.selected is None else count.selected if where.selected else count.total - count.selected
+    rows = data.year_page(db, cycle_year, where.kind, clusters=list(where.clusters), query=where.query,
+                          selected=where.selected, limit=per_page, offset=(max(1, page) - 1) * per_page)
+    codes = [row["unit_code"] for row in rows]
+    proposed: dict[str, list[dict]] = {}
+    for row in data.proposals_for(db, cycle_year, where.kind, codes):
+        proposed.setdefault(row.pop("unit_code"), []).append(row)
+    current = deciding.current_decisions(db, codes)
+    scored = [form.id for form in registry.scored_forms(db)]
+    return total, [{
+        "unit_code": row["unit_code"], "unit_name": row["unit_name"], "cluster": row["cluster"],
+        "proposals": proposed.get(row["unit_code"], []),
+        "selected": {"selected_by": row["selected_by"], "selected_at": row["selected_at"]} if row["selected_by"] else None,
+        "decisions": {f: current[(row["unit_code"], f, cycle_year)] for f in scored
+                      if (row["unit_code"], f, cycle_year) in current}} for row in rows]
 
 
 def record_many(db: Database, comments: list[tuple], proposed: list[tuple], selected: list[tuple], *, actor: str) -> None:

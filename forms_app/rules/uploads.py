@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import os
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ CONTENT_TYPES = {
     "xls": "application/vnd.ms-excel", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 MB = 1024 * 1024
+REMOVAL_MARK = "uploads-removed.mark"  # in the data directory, beside the uploads folder (which holds blobs only)
 DEFAULT_QUOTA_MB = 200  # per unit, until the administrator sets another (for every unit or for one)
 MAX_QUOTA_MB = 100_000
 GRACE_DAYS = 2  # a refused save's files stay this long for the unit to press save again
@@ -99,36 +101,88 @@ def extension(filename: str) -> str:
     return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An upload checked and hashed, ready to be kept: its cleaned name, its bytes and their SHA-256."""
+
+    name: str
+    content: bytes
+    digest: str
+
+
+def prepared(question: Question, upload) -> Prepared:
+    """An upload (a werkzeug FileStorage or anything with `filename` and `stream`) the question accepts, read, checked
+    and hashed; UploadError otherwise. Nothing is written."""
+    name, content = _checked(question, upload)
+    return Prepared(name, content, hashlib.sha256(content).hexdigest())
+
+
+def keep(db: Database, data_dir: Path, items: list[tuple[Question, Prepared]], *, unit_code: str, form_id: str,
+         cycle_year: int, author: str) -> tuple[dict[str, str], dict[str, UploadError]]:
+    """Keep prepared uploads, one per question: ({question id: token}, {question id: its refusal}).
+
+    The blobs are written first, outside the write lock; then one short transaction checks the quota file by file in
+    order (a content the unit already holds, or one kept earlier in the same batch, takes no more space) and inserts
+    every row in one statement. A statement done under the lock is a moment when another thread of the process may
+    take the interpreter while this one holds the lock (docs/benchmarks.md): one per file, a few per file before,
+    made the submit with its evidence the slowest writer. A `cleanup` deletes a blob only under that lock and when no
+    row points at it, and marks each deletion (`_removal_mark`); when the mark moved between the blobs' writing and
+    the lock, each blob is checked and written again if it went.
+    """
+    if not items:
+        return {}, {}
+    mark = _removal_mark(data_dir)
+    for _question, item in items:
+        target = blob_path(data_dir, item.digest)
+        if not target.exists():
+            _write_blob(target, item.content)
+    tokens: dict[str, str] = {}
+    refused: dict[str, UploadError] = {}
+    with write(db):
+        held = data.unit_blobs(db, unit_code, sorted({item.digest for _q, item in items}))
+        quota, used = quota_mb(db, unit_code), data.unit_usage(db, unit_code)
+        rows, now = [], stamp()
+        for question, item in items:
+            size = len(item.content)
+            if item.digest not in held:
+                if used + size > quota * MB:
+                    refused[question.id] = UploadError("quota", size=size / MB, used=used / MB, quota=quota)
+                    continue
+                used += size
+                held.add(item.digest)
+            tokens[question.id] = secrets.token_urlsafe(18)
+            rows.append({"token": tokens[question.id], "unit_code": unit_code, "form_id": form_id,
+                         "cycle_year": cycle_year, "question_id": question.id, "original_name": item.name,
+                         "sha256": item.digest, "size": size, "uploaded_by": author, "uploaded_at": now})
+        data.insert_many(db, rows)
+        kept = {row["sha256"] for row in rows}
+        left = sorted({item.digest for question, item in items if question.id in refused} - kept)
+        for digest in set(left) - data.hashes_in_use(db, left):  # refused and nobody's: not kept on disk
+            blob_path(data_dir, digest).unlink(missing_ok=True)
+        if _removal_mark(data_dir) != mark:  # a cleanup ran meanwhile: it may have taken a blob that had no row yet
+            for _question, item in items:
+                target = blob_path(data_dir, item.digest)
+                if not target.exists():
+                    _write_blob(target, item.content)
+    return tokens, refused
+
+
 def store(db: Database, data_dir: Path, *, unit_code: str, form_id: str, cycle_year: int, question: Question,
           upload, author: str) -> str:
-    """Check and keep one uploaded file (a werkzeug FileStorage or anything with `filename` and `stream`); its token is
-    the answer's reference.
+    """Check and keep one uploaded file (see `prepared` and `keep`); its token is the answer's reference."""
+    tokens, refused = keep(db, data_dir, [(question, prepared(question, upload))], unit_code=unit_code,
+                           form_id=form_id, cycle_year=cycle_year, author=author)
+    if question.id in refused:
+        raise refused[question.id]
+    return tokens[question.id]
 
-    The blob is written before its row; after inserting the row, with the write lock held, it is written again if a
-    `cleanup` removed it meanwhile (a cleanup deletes a blob only under that lock and when no row points at it).
-    """
-    name, content = _checked(question, upload)
-    digest = hashlib.sha256(content).hexdigest()
-    _check_quota(db, unit_code, digest, len(content))
-    target = blob_path(data_dir, digest)
-    if not target.exists():
-        _write_blob(target, content)
-    token = secrets.token_urlsafe(18)
-    with write(db):
-        try:
-            _check_quota(db, unit_code, digest, len(content))  # again: another upload may have come in between
-        except UploadError:
-            if not data.hashes_in_use(db, [digest]):
-                target.unlink(missing_ok=True)
-            raise
-        data.insert(db, {
-            "token": token, "unit_code": unit_code, "form_id": form_id, "cycle_year": cycle_year,
-            "question_id": question.id, "original_name": name, "sha256": digest, "size": len(content),
-            "uploaded_by": author, "uploaded_at": stamp(),
-        })
-        if not target.exists():
-            _write_blob(target, content)
-    return token
+
+def _removal_mark(data_dir: Path) -> int | None:
+    """When a cleanup last deleted a blob (the mark file's mtime in ns), or None if none ever did."""
+    try:
+        return (Path(data_dir) / REMOVAL_MARK).stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
 
 
 def _checked(question: Question, upload) -> tuple[str, bytes]:
@@ -160,16 +214,6 @@ def _write_blob(target: Path, content: bytes) -> None:
         raise
 
 
-def _check_quota(db: Database, unit_code: str, digest: str, size: int) -> None:
-    """UploadError('quota') when a new content of `size` bytes would take the unit past its quota."""
-    if data.unit_has_blob(db, unit_code, digest):
-        return  # the same content again takes no more space
-    quota = quota_mb(db, unit_code)
-    used = data.unit_usage(db, unit_code)
-    if used + size > quota * MB:
-        raise UploadError("quota", size=size / MB, used=used / MB, quota=quota)
-
-
 def blob_path(data_dir: Path, digest: str) -> Path:
     return Path(data_dir) / "uploads" / digest[:2] / digest
 
@@ -182,9 +226,14 @@ def find(db: Database, token: str) -> dict | None:
 
 def owned(db: Database, token: str, unit_code: str, form_id: str, cycle_year: int, question_id: str) -> bool:
     """Whether a reference sent back by a form really is this unit's file for this question."""
-    row = find(db, token)
-    return bool(row and row["unit_code"] == unit_code and row["form_id"] == form_id
-                and row["cycle_year"] == cycle_year and row["question_id"] == question_id)
+    return owned_of(db, [token], unit_code, form_id, cycle_year).get(token) == question_id
+
+
+def owned_of(db: Database, tokens: list[str], unit_code: str, form_id: str, cycle_year: int) -> dict[str, str]:
+    """{token: its question id} for those of `tokens` (references sent back by a form) that really are this unit's
+    files for this form and year (one query; `owned` checks one)."""
+    return {token: row["question_id"] for token, row in data.by_tokens(db, tokens).items()
+            if row["unit_code"] == unit_code and row["form_id"] == form_id and row["cycle_year"] == cycle_year}
 
 
 def describe(db: Database, tokens: list[str]) -> dict[str, dict]:
@@ -304,6 +353,8 @@ def _remove_blobs(db: Database, data_dir: Path, hashes: list[str]) -> tuple[int,
     for batch in _batches(hashes):
         with write(db):  # no store can insert a row for one of these hashes until the deletes are done
             in_use = data.hashes_in_use(db, batch)
+            if any(digest not in in_use for digest in batch):
+                _mark_removal(data_dir)
             for digest in batch:
                 path = blob_path(data_dir, digest)
                 if digest in in_use:
@@ -315,6 +366,19 @@ def _remove_blobs(db: Database, data_dir: Path, hashes: list[str]) -> tuple[int,
                     continue
                 files, size = files + 1, size + length
     return files, size
+
+
+def _mark_removal(data_dir: Path) -> None:
+    """Say that blobs are about to be deleted (under the write lock): a `keep` that wrote its blobs before will look
+    again (the mark's mtime moves; its content says nothing)."""
+    mark = Path(data_dir) / REMOVAL_MARK
+    try:
+        before = mark.stat().st_mtime_ns
+    except FileNotFoundError:
+        mark.touch()
+        before = 0
+    moved = max(time.time_ns(), before + 1)  # set, not touched: the file system's clock ticks every few ms
+    os.utime(mark, ns=(moved, moved))
 
 
 def _batches(items: list) -> list[list]:

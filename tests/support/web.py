@@ -139,6 +139,24 @@ def post_answers(client, answers: dict, action: str = "save", url: str = SELF_UR
     return client.post(url, data=data, content_type="multipart/form-data")
 
 
+def signed_in_clients(app):
+    """A factory of test clients on `app`, each signed in as one of its accounts (the login form has its own tests)."""
+
+    def make(username: str):
+        client = app.test_client()
+        start_session(app, client, username)
+        return client
+
+    return make
+
+
+def page_text(client, url: str, status: int = 200) -> str:
+    """The text of a page (entities decoded), once its status is the one expected."""
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return unescape(response.get_data(as_text=True))
+
+
 def unescape(text: str) -> str:
     """A page's text with its HTML entities decoded."""
     return html.unescape(text)

@@ -33,10 +33,10 @@ from forms_app.adapters.web.context import forms_db, may_review, now, today
 from forms_app.adapters.web.forms import build_form_class, file_error_message, form_value
 from forms_app.adapters.web.i18n import current_language, format_date, format_moment
 from forms_app.data.clock import TIME_ZONE, utcnow
-from forms_app.data.connection import WriteError, storage_trouble, write
+from forms_app.data.connection import WriteError, storage_trouble
 from forms_app.rules import registry, submitting, unit_form, uploads
 from forms_app.rules.unit_form import UnitForm
-from scoring import describe_rule, validate_answers, visibility
+from scoring import describe_rule, parts_above_wholes, validate_answers, visibility
 
 bp = Blueprint("fill", __name__)
 log = logging.getLogger(__name__)
@@ -320,39 +320,45 @@ def _collect_files(form: UnitForm, *, store_new: bool = True,
                    files: dict[str, str | None] | None = None) -> tuple[dict[str, str | None], dict[str, str]]:
     """For each file question: a new upload, else the file already kept (unless removed); errors beside the field.
 
-    The new files are stored in one write transaction (one each cost a twentieth of a submit with its evidence).
-    `files` is filled in place, kept files first, so that it still holds every kept file when storing a new one
-    fails: the new ones stored so far are rolled back with it, to be chosen again.
+    The new files are checked and written outside the write lock, then kept in one short transaction
+    (`uploads.keep`). `files` is filled in place, kept files first, so that it still holds every kept file when
+    keeping the new ones fails: none of them is kept then, to be chosen again.
     """
     db = forms_db()
     files = {} if files is None else files
     errors: dict[str, str] = {}
     questions = [q for q in form.definition.questions if q.type == "file"]
+    sent_back = {q.id: request.form.get(f"{q.id}__keep") for q in questions}
+    owned = uploads.owned_of(db, [t for t in sent_back.values() if t], form.unit_code, form.definition.id, form.year)
     for question in questions:
-        kept = request.form.get(f"{question.id}__keep")
-        if kept and not uploads.owned(db, kept, form.unit_code, form.definition.id, form.year, question.id):
-            kept = None
+        kept = sent_back[question.id] if owned.get(sent_back[question.id]) == question.id else None
         files[question.id] = None if request.form.get(f"{question.id}__remove") else kept
     new = [(question, request.files.get(question.id)) for question in questions if store_new]
-    new = [(question, upload) for question, upload in new if upload is not None and upload.filename]
-    if not new:
+    items = []
+    for question, upload in new:
+        if upload is None or not upload.filename:
+            continue
+        try:
+            items.append((question, uploads.prepared(question, upload)))
+        except uploads.UploadError as exc:
+            errors[question.id] = _upload_error(exc)
+    if not items:
         return files, errors
     kept_files = dict(files)
     try:
-        with write(db):
-            for question, upload in new:
-                try:
-                    files[question.id] = uploads.store(
-                        db, g.data_dir, unit_code=form.unit_code, form_id=form.definition.id, cycle_year=form.year,
-                        question=question, upload=upload, author=g.user.username)
-                except uploads.UploadError as exc:
-                    # The quota's sentence lives in the rules' catalogue; the file checks' ones in this page's.
-                    errors[question.id] = (exc.message(current_language()) if exc.code in uploads.MESSAGES
-                                           else file_error_message(exc.code, exc.params))
+        tokens, refused = uploads.keep(db, g.data_dir, items, unit_code=form.unit_code, form_id=form.definition.id,
+                                       cycle_year=form.year, author=g.user.username)
     except BaseException:
         files.update(kept_files)
         raise
+    files.update(tokens)
+    errors.update({qid: _upload_error(exc) for qid, exc in refused.items()})
     return files, errors
+
+
+def _upload_error(exc: uploads.UploadError) -> str:
+    """The sentence beside a file field: the quota's lives in the rules' catalogue, the file checks' in this page's."""
+    return exc.message(current_language()) if exc.code in uploads.MESSAGES else file_error_message(exc.code, exc.params)
 
 
 def _rules(definition: Definition, lang: str) -> dict[str, str]:
@@ -375,7 +381,7 @@ def _render(form: UnitForm, page, files: dict, *, reason=None, notice=None, erro
         progress.append({"id": section.id, "title": section.title.get(lang), "done": len(done), "count": len(visible),
                          "max": section.maximum, "pass_min": section.pass_min})
     errors = errors or {}
-    live = _parts_above_wholes(definition, answered, lang)
+    live = _parts_above_wholes(definition, answered, lang, shown)
     readonly = reason is not None
     described = uploads.describe(forms_db(), [t for t in files.values() if t])
     rules, conditions = _rules(definition, lang), _conditions_json(definition)
@@ -389,14 +395,15 @@ def _render(form: UnitForm, page, files: dict, *, reason=None, notice=None, erro
     return html, status
 
 
-def _parts_above_wholes(definition: Definition, answered: dict, lang: str) -> dict[str, dict[str, str | None]]:
+def _parts_above_wholes(definition: Definition, answered: dict, lang: str,
+                        shown: dict[str, bool]) -> dict[str, dict[str, str | None]]:
     """For each part with an `at_most`: the sentence form.js says as the unit types ({value} and {limit} filled in
     there), and the server's sentence when what the page holds is above its whole (the server stays the authority)."""
     parts = [q for q in definition.questions if q.at_most and definition.question(q.at_most)]
     if not parts:
         return {}
     now = {error.question: error.message(lang, beside_field=True)
-           for error in validate_answers(definition, answered, lang) if error.code == "at_most"}
+           for error in parts_above_wholes(definition, answered, lang, shown)}
     return {q.id: {"error": now.get(q.id), "message": _(
         'Giá trị %(value)s không được lớn hơn "%(other)s" (%(limit)s).', value="{value}",
         other=definition.question(q.at_most).label.get(lang), limit="{limit}")} for q in parts}

@@ -15,7 +15,7 @@ from forms_app.adapters.web.auth import capability_required
 from forms_app.adapters.web.context import forms_db, limited_clusters, may_review, paged, today
 from forms_app.adapters.web.forms import file_error_message, parse_number
 from forms_app.adapters.web.i18n import current_language
-from forms_app.rules import deciding, inspections, proposals, registry, reminders, uploads
+from forms_app.rules import deciding, inspections, proposals, registry, reminders, units, uploads
 from forms_app.rules.messages import Refusal
 from forms_app.rules.unit_form import UnitForm
 from scoring.rules import fmt
@@ -156,11 +156,60 @@ def proposal_errors(refusals: list[Refusal]) -> dict[str, str]:
 
 # The yearly list: units proposed for commendation and the forums (and for recognition), and the office's selection
 
+PROPOSALS_PER_PAGE = 50
+MAX_QUERY = 100
+LIST_KINDS = ("commendation", "forum", "recognition")  # the order of the list's tabs
+
+
+@dataclass(frozen=True)
+class ProposalQuery:
+    """The yearly list as the address (or a selection's form, which carries it) shows it: a year, a kind, a cluster,
+    a search, the selected units only ("yes") or those not yet selected ("no"), a page."""
+
+    year: int
+    kind: str = LIST_KINDS[0]
+    cluster: str = ""
+    q: str = ""
+    selection: str = ""
+    page: int = 1
+
+    @classmethod
+    def read(cls, year: int, values: Mapping, clusters: list[str]) -> ProposalQuery:
+        """From the request's values; an unknown kind, cluster (one of `clusters`) or selection reads as the default,
+        never an error."""
+        kind = values.get("kind") if values.get("kind") in LIST_KINDS else LIST_KINDS[0]
+        cluster = values.get("cluster") if values.get("cluster") in clusters else ""
+        selection = values.get("selection") if values.get("selection") in ("yes", "no") else ""
+        try:
+            page = min(max(1, int(values.get("page") or 1)), 100_000)
+        except ValueError:
+            page = 1
+        return cls(year, kind, cluster, " ".join((values.get("q") or "").split())[:MAX_QUERY],
+                   selection if kind in proposals.SELECTED_KINDS else "", page)
+
+    def args(self, **changed) -> dict:
+        """The address's arguments (for links to other pages), without the empty ones and page 1."""
+        values = {"year": self.year, "kind": self.kind, "cluster": self.cluster, "q": self.q,
+                  "selection": self.selection, "page": self.page, **changed}
+        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
+
+    def where(self) -> proposals.ListFilter:
+        """The rules' filter: the cluster chosen, else a cluster lead's clusters (else every cluster)."""
+        return proposals.ListFilter(self.kind, tuple([self.cluster] if self.cluster else limited_clusters()), self.q,
+                                    {"yes": True, "no": False}.get(self.selection))
+
+
+def _clusters() -> list[str]:
+    """The clusters the list may be narrowed to: a cluster lead's, or every cluster."""
+    return limited_clusters() or units.cluster_names(forms_db())
+
+
 @bp.route("/proposals")
 @capability_required("is_reviewer")
 def proposal_list():
-    """A year's units proposed for commendation, for the experience-sharing forums and for recognition: who proposed
-    them and why, their recognition, and the office's selection (a cluster lead sees their clusters only)."""
+    """A year's units proposed for commendation, for the experience-sharing forums or for recognition, one kind at a
+    time by pages: who proposed them and why, their recognition, and the office's selection; by cluster (a cluster
+    lead sees their clusters only), code or name, selected or not. `format=csv`: the year's whole list."""
     db = forms_db()
     years = proposals.list_years(db)
     year = request.args.get("year", type=int)
@@ -169,50 +218,60 @@ def proposal_list():
         year = next((y for y in years if y <= current), years[0] if years else current)
     elif year not in years:
         abort(404)
-    return _list_page(year)
+    if request.args.get("format") == "csv":
+        return _csv(year)
+    return _list_page(ProposalQuery.read(year, request.args, _clusters()))
 
 
-def _list_page(year: int, *, error: dict | None = None, status: int = 200):
+def _list_page(query: ProposalQuery, *, error: dict | None = None, status: int = 200):
     db = forms_db()
     lang = current_language()
     scored = registry.scored_forms(db)
-    listed = proposals.year_list(db, year, limited_clusters())
-    if request.args.get("format") == "csv" and error is None:
-        return _csv(year, listed)
-    return render_template("office/proposals.html", year=year, years=proposals.list_years(db), listed=listed,
-                           labels=kind_labels(), scored=scored, titles={d.id: d.title.get(lang) for d in scored},
-                           selected_kinds=proposals.SELECTED_KINDS, error=error or {}), status
+    where = query.where()
+    counts = proposals.year_counts(db, query.year, where)
+    paging, entries = paged(lambda page: proposals.year_page(db, query.year, where, page, PROPOSALS_PER_PAGE, counts),
+                            query.page, PROPOSALS_PER_PAGE)
+    return render_template("office/proposals.html", f=replace(query, page=paging.page), page=paging, entries=entries,
+                           first=(paging.page - 1) * PROPOSALS_PER_PAGE + 1,
+                           counts=counts, kinds=LIST_KINDS, years=proposals.list_years(db), clusters=_clusters(),
+                           limited=limited_clusters(), labels=kind_labels(), scored=scored,
+                           titles={d.id: d.title.get(lang) for d in scored},
+                           selectable=query.kind in proposals.SELECTED_KINDS, error=error or {}), status
 
 
 @bp.route("/proposals/<int:year>/selection", methods=["POST"])
 @capability_required("decides")
 def select(year: int):
-    """Select a unit for commendation or a forum, or take the selection back (audited); refused with a sentence."""
+    """Select a unit for commendation or a forum, or take the selection back (audited), then back to the same page of
+    the list; refused with a sentence beside the unit."""
     unit_code = (request.form.get("unit_code") or "").strip()[:64]
     kind = (request.form.get("kind") or "")[:20]
     selected = request.form.get("selected") == "1"
+    query = ProposalQuery.read(year, request.form, _clusters())
     try:
         changed = proposals.set_selected(forms_db(), unit_code, year, kind, selected, g.user.username)
     except proposals.ProposalError as exc:
         message = " ".join(proposal_errors(exc.refusals).values())
-        return _list_page(year, error={"unit_code": unit_code, "kind": kind, "message": message}, status=422)
+        return _list_page(query, error={"unit_code": unit_code, "kind": kind, "message": message}, status=422)
     if changed:
         label = kind_labels().get(kind, kind).lower()
         flash(_("Đã chọn đơn vị %(unit)s: %(kind)s.", unit=unit_code, kind=label) if selected
               else _("Đã bỏ chọn đơn vị %(unit)s: %(kind)s.", unit=unit_code, kind=label), "ok")
-    return redirect(url_for("office.proposal_list", year=year) + f"#{kind}", 303)
+    return redirect(url_for("office.proposal_list", **query.args(), _anchor=f"{kind}-{unit_code}"), 303)
 
 
-def _csv(year: int, listed: dict[str, list[dict]]):
-    """The year's list as a CSV file (`exports.tables.csv_bytes`: UTF-8 with a BOM, no cell a spreadsheet would run):
-    one line per unit and kind."""
+def _csv(year: int):
+    """The year's whole list as a CSV file (`exports.tables.csv_bytes`: UTF-8 with a BOM, no cell a spreadsheet would
+    run): one line per unit and kind, within a cluster lead's clusters."""
     labels = kind_labels()
+    listed = proposals.year_list(forms_db(), year, limited_clusters())
     header = [_("Loại"), _("Mã đơn vị"), _("Đơn vị"), _("Cụm thi đua"), _("Người đề xuất"), _("Lý do"), _("Được chọn")]
+    lead_word = _("Ban Thường vụ (quyết định công nhận)")
+    yes, no = _("Có"), _("Không")
     rows = [[labels[kind], entry["unit_code"], entry["unit_name"], entry["cluster"],
-             "; ".join(p["proposed_by"] if p["source"] == "lead" else _("Ban Thường vụ (quyết định công nhận)")
-                       for p in entry["proposals"]),
+             "; ".join(p["proposed_by"] if p["source"] == "lead" else lead_word for p in entry["proposals"]),
              "; ".join(p["reason"] or "" for p in entry["proposals"]),
-             (_("Có") if entry["selected"] else _("Không")) if kind in proposals.SELECTED_KINDS else ""]
+             (yes if entry["selected"] else no) if kind in proposals.SELECTED_KINDS else ""]
             for kind, entries in listed.items() for entry in entries]
     response = make_response(tables.csv_bytes(header, rows))
     response.mimetype = "text/csv"

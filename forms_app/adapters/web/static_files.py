@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 
 from flask import Flask, current_app, request, url_for
 from flask_compress import Compress
@@ -56,12 +57,23 @@ def static_url(filename: str) -> str:
 
 def file_hash(filename: str) -> str | None:
     """The first HASH_DIGITS hex digits of the static file's SHA-256 (recomputed when the file changes), or None."""
-    folder = Path(current_app.static_folder or "").resolve()
-    path = (folder / filename).resolve()
-    if not path.is_relative_to(folder) or not path.is_file():
+    path = _inside(current_app.static_folder or "", filename)
+    try:
+        stat = path.stat() if path is not None else None
+    except OSError:
         return None
-    stat = path.stat()
+    if stat is None or not S_ISREG(stat.st_mode):
+        return None
     return _digest(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _inside(folder: str, filename: str) -> Path | None:
+    """The static file's resolved path, or None when the name leads outside the folder (resolved once per name: it
+    was a few system calls for each file of every page)."""
+    root = Path(folder).resolve()
+    path = (root / filename).resolve()
+    return path if path.is_relative_to(root) else None
 
 
 @lru_cache(maxsize=64)

@@ -1,0 +1,147 @@
+"""A submit's writes are short: few statements under the write lock, the evidence files written before it is taken.
+
+Under the lock, each statement lets another thread of the process take the interpreter for up to its switch interval
+while every writer waits (docs/benchmarks.md, issue 18): these tests count statements, never time.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from support.data import SELF, forms_sql, opened
+from support.web import PDF, SELF_URL, complete_self_assessment, form_fields
+from werkzeug.datastructures import FileStorage
+
+from forms_app.data import connection
+from forms_app.rules import registry, uploads
+
+
+@pytest.fixture(autouse=True)
+def fresh_thread_connections():
+    connection.close_kept()
+    yield
+    connection.close_kept()
+
+
+def _file_questions(app) -> list:
+    with opened(app.config["DATA_DIR"]) as forms:
+        return [q for q in registry.definition(forms, SELF).questions if q.type == "file" and "pdf" in q.accept]
+
+
+def _statements_under_the_lock(monkeypatch, call) -> list[list[str]]:
+    """The statements each write transaction of `call` started (one list per BEGIN IMMEDIATE … COMMIT), as SQLite's
+    trace reports them; a trigger's run repeats its statement's text right after it and is counted once."""
+    transactions: list[list[str]] = []
+    inside = [False]
+    original = connection.connect
+
+    def traced(path, **kwargs):
+        db = original(path, **kwargs)
+
+        def seen(sql: str) -> None:
+            if sql == "BEGIN IMMEDIATE":
+                inside[0] = True
+                transactions.append([])
+            elif sql in ("COMMIT", "ROLLBACK"):
+                inside[0] = False
+            elif inside[0] and (not transactions[-1] or transactions[-1][-1] != sql):
+                transactions[-1].append(sql)
+
+        db.conn.set_trace_callback(seen)
+        return db
+
+    connection.close_kept()
+    monkeypatch.setattr(connection, "connect", traced)
+    try:
+        call()
+    finally:
+        connection.close_kept()
+    return transactions
+
+
+def test_a_submit_with_its_evidence_runs_few_statements_under_the_write_lock(app, toan, monkeypatch):
+    files = _file_questions(app)
+    assert len(files) >= 5
+    answers = complete_self_assessment()
+
+    def submit() -> None:
+        fields = form_fields(toan.get(SELF_URL).get_data(as_text=True))
+        data = {**fields, **answers, "action": "submit"}
+        for number, question in enumerate(files):
+            data[question.id] = (io.BytesIO(PDF + f"% {number}\n".encode()), f"minh-chung-{number}.pdf")
+        response = toan.post(SELF_URL, data=data, content_type="multipart/form-data")
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+
+    transactions = _statements_under_the_lock(monkeypatch, submit)
+    stored = forms_sql(app, "SELECT COUNT(*) FROM uploads")[0][0]
+    long_rows = forms_sql(app, "SELECT (SELECT COUNT(*) FROM answers) + (SELECT COUNT(*) FROM section_scores) "
+                               "+ (SELECT COUNT(*) FROM criterion_scores)")[0][0]
+    assert stored >= len(files) and long_rows > 40
+    # Two transactions: the files' rows, then the revision with its scores. Each of the ~60 rows one statement (as
+    # before) would put ~100 statements under the lock; one statement per table keeps it to a few dozen at most.
+    assert len(transactions) == 2, transactions
+    assert sum(len(t) for t in transactions) <= 30, transactions
+    upload_rows = [s for s in transactions[0] if s.startswith("INSERT INTO uploads")]
+    assert len(upload_rows) == 1
+
+
+def _prepared(app, content: bytes) -> tuple:
+    question = _file_questions(app)[0]
+    return question, uploads.prepared(question, FileStorage(io.BytesIO(content), filename="bien-ban.pdf"))
+
+
+def test_a_blob_a_cleanup_removed_while_the_rows_waited_for_the_lock_is_written_again(app):
+    """The blobs are written before the lock is taken; a cleanup that deletes one (it may: no row points at it yet)
+    moves the removal mark, and `keep` then looks again under the lock."""
+    data_dir = Path(app.config["DATA_DIR"])
+    item = _prepared(app, PDF + b"% cleanup race\n")
+    blob = uploads.blob_path(data_dir, item[1].digest)
+    kept: dict = {}
+    with opened(data_dir) as holder, connection.write(holder):  # the lock, held as a cleanup holds it
+        worker = threading.Thread(target=lambda: kept.update(_keep(data_dir, [item])))
+        worker.start()
+        for _ in range(500):
+            if blob.exists():
+                break
+            time.sleep(0.01)
+        assert blob.exists()  # written before the lock
+        blob.unlink()  # what `_remove_blobs` does to a blob no row points at…
+        uploads._mark_removal(data_dir)  # …after moving the mark, under the lock
+    worker.join(10)
+    assert kept["tokens"]
+    assert blob.exists()
+
+
+def test_a_file_over_the_quota_is_refused_and_its_blob_not_kept(app):
+    data_dir = Path(app.config["DATA_DIR"])
+    with opened(data_dir) as forms:
+        uploads.set_quota(forms, actor="admin", unit_code="TOAN", quota=1)
+    small, large = _prepared(app, PDF + b"0" * 1000), _prepared(app, PDF + b"1" * (1024 * 1024))
+    question = _file_questions(app)[1]
+    outcome = _keep(data_dir, [small, (question, large[1])])
+    assert set(outcome["tokens"]) == {small[0].id} and set(outcome["refused"]) == {question.id}
+    assert outcome["refused"][question.id].code == "quota"
+    assert uploads.blob_path(data_dir, small[1].digest).exists()
+    assert not uploads.blob_path(data_dir, large[1].digest).exists()
+
+
+def test_the_same_content_twice_in_one_batch_counts_once_against_the_quota(app):
+    data_dir = Path(app.config["DATA_DIR"])
+    with opened(data_dir) as forms:
+        uploads.set_quota(forms, actor="admin", unit_code="TOAN", quota=1)
+    content = PDF + b"2" * (700 * 1024)  # twice would be 1.4 MB: over 1 MB if counted twice
+    first, second = _file_questions(app)[:2]
+    item = uploads.prepared(first, FileStorage(io.BytesIO(content), filename="a.pdf"))
+    outcome = _keep(data_dir, [(first, item), (second, item)])
+    assert set(outcome["tokens"]) == {first.id, second.id} and not outcome["refused"]
+
+
+def _keep(data_dir: Path, items: list) -> dict:
+    with opened(data_dir) as forms:
+        tokens, refused = uploads.keep(forms, data_dir, items, unit_code="TOAN", form_id=SELF, cycle_year=2022,
+                                       author="toan")
+    return {"tokens": tokens, "refused": refused}
