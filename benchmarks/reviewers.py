@@ -49,12 +49,18 @@ LONG = ("answers", "revisions", "section_scores", "criterion_scores", "audit_log
 # The pages computed over every unit, kept until a write (forms_app/rules/summaries.py): also measured after one.
 KEPT = ("/", "/?year=all", "/board/queue", "/data/-/bieu-do")
 FIRST_CLUSTER = "Cụm 1 – Khoa học Tự nhiên"
-# The readable views (forms_app/data/readable.py) as reviewers use them beyond their default page: a year's overview
-# with its facets, a facet asked for (a word made from a code: a CASE over every row).
+# The readable views (forms_app/data/readable.py) and tables as reviewers use them beyond their default page: a year's
+# overview with its facets, a facet asked for (a word made from a code, counted by triggers as the default facets are),
+# a year of a table, a cluster (a filter the kept counts do not answer).
 READABLE = (
     ("ket_qua of 2022", "ket_qua?N%C4%83m=2022"),
     ("ket_qua + facet Quyết định", "ket_qua?_facet=Quy%E1%BA%BFt+%C4%91%E1%BB%8Bnh"),
     ("quyet_dinh + facet Quyết định", "quyet_dinh?_facet=Quy%E1%BA%BFt+%C4%91%E1%BB%8Bnh"),
+    # A table's page filtered by its year: its default facets are read from the kept counts of that year.
+    ("tong_quan of 2022", "tong_quan?cycle_year=2022"),
+    ("decisions of 2022", "decisions?cycle_year=2022"),
+    # Filtered otherwise: Datasette's own facet queries (forms_app/adapters/reviewers/facets.py), reported the same.
+    ("ket_qua of one cluster", "ket_qua?C%E1%BB%A5m=" + quote(FIRST_CLUSTER)),
 )
 
 

@@ -8,6 +8,7 @@ with everything it typed and a sentence asking to save again (503).
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import errno
 import functools
@@ -309,7 +310,8 @@ def test_a_server_killed_mid_load_keeps_every_acknowledged_submission(load_data)
     load.stop.set()
     load.join(60)
     assert len(acked) >= KILL_AFTER
-    assert still_loading > 0 and len(load.acks) < UNITS * (rounds + 1), "the kill came after the load had finished"
+    answered = collections.Counter((what, status) for _code, what, status in load.statuses)
+    assert still_loading > 0 and len(load.acks) < UNITS * (rounds + 1), f"the kill came after the load had finished: {answered}"
     assert [s for s in load.statuses if s[2] >= 500] == []
     acked = list(load.acks)  # a 303 read just before the kill counts too
 

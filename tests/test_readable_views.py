@@ -226,7 +226,7 @@ def test_reviewer_access_lets_the_views_read_their_tables_and_no_secret(product)
     reviewer_access.prepare(conn, "forms")  # the linear instr and trims the sections' line calls
     read_by = {view: {table for table, _ in _reads(conn, modules, f"SELECT * FROM {view}")} for view in VIEWS}
     assert read_by == {
-        "ket_qua": {"ket_qua", "tong_quan", "form_versions", "section_scores", "submissions", "json_each"},
+        "ket_qua": {"ket_qua", "tong_quan", "form_versions", "section_scores", "submissions", "section_titles"},
         "diem_tieu_chi": {"diem_tieu_chi", "criterion_totals", "form_versions", "criteria"},
         "quyet_dinh": {"quyet_dinh", "decisions", "units", "form_versions"},
         "kiem_tra": {"kiem_tra", "inspections", "units", "form_versions"},

@@ -18,7 +18,7 @@ from support.data import (
     opened,
     register,
 )
-from support.web import start_session, unescape
+from support.web import start_session, statements_datasette_runs, unescape
 
 from forms_app.adapters.web.app import create_app
 from forms_app.data import reviewer_access, summaries
@@ -117,6 +117,26 @@ def test_a_draft_saved_leaves_what_is_kept_alone_and_a_submit_does_not(office):
         assert summaries.version(forms) == first  # autosaved again: no status, count or chart changed
         submitting.record(forms, answers={}, action="submit", base_revision=base + 1, **save)
         assert summaries.version(forms) > first
+
+
+def test_a_draft_saved_moves_one_kept_facet_count_the_revisions_and_a_submit_only_what_it_changes(office):
+    def kept(forms) -> dict:
+        return {row[:4]: row[4] for row in forms.execute("SELECT * FROM facet_counts WHERE n != 0")}
+
+    with opened(office.config["DATA_DIR"]) as forms:
+        definition = registry.definition(forms, SELF)
+        save = {"unit_code": "LY", "definition": definition, "cycle_year": 2022, "author": "ly", "request_token": None,
+                "now": dt.datetime(2022, 9, 20, tzinfo=dt.timezone.utc)}
+        submitting.record(forms, answers={}, action="save", base_revision=None, **save)
+        before = kept(forms)
+        base = submitting.find(forms, "LY", SELF, 2022)["current_revision"]
+        submitting.record(forms, answers={"so_doan_vien": 10}, action="save", base_revision=base, **save)
+        after = kept(forms)
+        assert {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)} == {
+            ("revisions", "action", 0, "save")}  # autosaved: one revision more, no other count touched
+        submitting.record(forms, answers=EXAMPLE_ANSWERS, action="submit", base_revision=base + 1, **save)
+        moved = {key[:2] for key in after.keys() | kept(forms).keys() if after.get(key) != kept(forms).get(key)}
+    assert moved == {("revisions", "action"), ("audit_log", "action"), ("tong_quan", "band")}  # and its band
 
 
 def test_after_a_write_only_the_units_written_are_computed_again(office):
@@ -337,21 +357,10 @@ def datasette_statements(product, url: str) -> tuple[str, list[str]]:
 
     client = ProductClient(product)
     start_session(product.flask_app, client, "vanphong")
-    ran: list[str] = []
-    database = product.datasette.get_database("forms")
-    execute = database.execute
-
-    async def traced(sql, *args, **kwargs):
-        ran.append(" ".join(str(sql).split()).lower())
-        return await execute(sql, *args, **kwargs)
-
-    database.execute = traced
-    try:
+    with statements_datasette_runs(product) as ran:
         response = client.get(url)
-        assert response.status_code == 200
-        return unescape(response.get_data(as_text=True)), ran
-    finally:
-        database.execute = execute
+    assert response.status_code == 200
+    return unescape(response.get_data(as_text=True)), ran
 
 
 @pytest.mark.parametrize("table", summaries.LONG_TABLES)

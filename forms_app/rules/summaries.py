@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from typing import Callable, Hashable, TypeVar
 
-from forms_app.data import summaries
+from forms_app.data import facet_counts, summaries
 from forms_app.data.reporting import Readable
 
 SIZE = 4  # results kept per name: the board's statuses of a year of 50,000 units are ~8 MB, of every year ~40 MB
@@ -65,3 +65,14 @@ def counts_a_long_table_whole(sql: str) -> bool:
     """Whether a statement counts every row of a long table (answers, …): an answer a page never waits for
     (`forms_app.data.summaries.LONG_TABLES`)."""
     return summaries.counts_a_long_table_whole(sql)
+
+
+def facet_page(table: str) -> facet_counts.Page | None:
+    """What the counts kept by triggers say about the facets of a table or view of Datasette (the table counted, its
+    year column, the count of each column); None for a page without kept counts."""
+    return facet_counts.PAGES.get(table)
+
+
+def facet_rows(db: Readable, table: str, count: str, year: int | None, limit: int) -> list[tuple]:
+    """(value, rows) of a kept count, of every year or one, as Datasette's facet orders them, at most `limit`."""
+    return facet_counts.facet_rows(db, table, count, year, limit)

@@ -3,6 +3,7 @@ what a form page shows."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import re
@@ -137,6 +138,24 @@ def post_answers(client, answers: dict, action: str = "save", url: str = SELF_UR
     for name, value in (files or {}).items():
         data[name] = value
     return client.post(url, data=data, content_type="multipart/form-data")
+
+
+@contextlib.contextmanager
+def statements_datasette_runs(product):
+    """Every statement Datasette runs on forms.db inside the block, lower-cased with its spaces collapsed."""
+    ran: list[str] = []
+    database = product.datasette.get_database("forms")
+    execute = database.execute
+
+    async def traced(sql, *args, **kwargs):
+        ran.append(" ".join(str(sql).split()).lower())
+        return await execute(sql, *args, **kwargs)
+
+    database.execute = traced
+    try:
+        yield ran
+    finally:
+        database.execute = execute
 
 
 def signed_in_clients(app):

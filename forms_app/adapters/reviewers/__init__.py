@@ -27,15 +27,16 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "datasette"
 STATIC = Path(__file__).resolve().parents[2] / "static"
 STATIC_MOUNT = "app-static"
 
-# Default facets of the main tables, each served by an index of its own (forms_app/data/migrations/forms.py), so a
-# facet page stays under a tenth of the time limit at 50,000 units × 5 years (docs/benchmarks.md).
-# The long-form tables (answers: ~34 rows per submission; section_scores; criterion_scores) have
-# none: a reviewer reaches them filtered by a submission, and facets there on demand (`_facet=`).
+# Default facets of the main tables. Each is counted by triggers (forms_app/data/facet_counts.py) and read from those
+# counts on the page unfiltered or filtered by its year (`facets.KeptColumnFacet`), so a facet page stays under a
+# twentieth of the time limit at 50,000 units × 5 years; filtered otherwise, each is still one index's range
+# (forms_app/data/migrations/forms.py). The long-form tables (answers: ~34 rows per submission; section_scores;
+# criterion_scores) have none: a reviewer reaches them filtered by a submission, and facets there on demand (`_facet=`).
 # `submissions` keeps one: `tong_quan` is the table to facet scored reports on.
 FACETS = {
-    # The readable views (forms_app/data/readable.py): facets on plain columns, an index each. A facet on a word made
-    # from a code ("Quyết định", "Trạng thái") computes a CASE for every row, 100 ms on ket_qua and 220 ms on
-    # quyet_dinh on the 50,000-unit demo (a busy machine; 10–20 ms for the facets below): asked for, never by default.
+    # The readable views (forms_app/data/readable.py): facets on plain columns, an index each. The decision as a word
+    # ("Quyết định" of ket_qua and quyet_dinh) is counted too, so asked for it costs what these do; a word facet that
+    # is not counted ("Trạng thái") computes a CASE for every row (100–220 ms): asked for, never by default.
     "ket_qua": ["Năm", "Cụm", "Xếp loại"],
     "quyet_dinh": ["Năm"],
     "kiem_tra": ["Năm"],

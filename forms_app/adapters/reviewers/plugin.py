@@ -12,10 +12,12 @@ from urllib.parse import urlencode
 
 from babel.support import Translations
 from datasette import hookimpl
+from datasette.facets import ColumnFacet
 from datasette.plugins import pm
 from datasette.utils.asgi import Base400, Forbidden, NotFound, Request, Response
 from datasette.views.base import DatasetteError
 
+from forms_app.adapters.reviewers import facets
 from forms_app.adapters.web.app import LANGUAGES
 from forms_app.adapters.web.context import SESSION_COOKIE
 from forms_app.data import connection as database
@@ -91,6 +93,15 @@ def canned_queries(datasette, database, actor):
         return await datasette.get_database(database).execute_fn(reviewing.canned_queries)
 
     return queries
+
+
+@hookimpl(hookwrapper=True)
+def register_facet_classes():
+    """Datasette's column facet replaced, in the list Datasette builds, by one that reads the counts triggers keep
+    when it can (`facets.KeptColumnFacet`: same type, same results, Datasette's own query otherwise)."""
+    outcome = yield
+    outcome.force_result([[facets.KeptColumnFacet if found is ColumnFacet else found for found in classes]
+                          for classes in outcome.get_result()])
 
 
 @hookimpl
