@@ -26,8 +26,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 FORMS_APP = str(BIN / "forms-app")
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # first, also when PYTHONPATH names it: this folder's exports.py is not the package
 
 # Where the big demo data directories are kept between runs (outside the repository).
 CACHE = Path(os.environ.get("FORMS_APP_BENCH_DIR", Path(tempfile.gettempdir()) / "forms-app-bench"))

@@ -101,8 +101,8 @@ def describe(data_dir: Path) -> str:
     import sqlite3
 
     with contextlib.closing(sqlite3.connect(f"file:{data_dir / 'forms.db'}?mode=ro", uri=True)) as db:
-        units, submissions, answers = (db.execute(f"SELECT MAX(rowid) FROM {t}").fetchone()[0] or 0
-                                       for t in ("units", "submissions", "answers"))
+        units, submissions, answers = [db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                                       for t in ("units", "submissions", "answers")]
     size = (data_dir / "forms.db").stat().st_size / 1024 ** 2
     return f"{units:,} units, {submissions:,} submissions, {answers:,} answer rows, forms.db {size:,.0f} MiB"
 

@@ -5,7 +5,10 @@ sentence with a button to build again; an export's work grows linearly with the 
 from __future__ import annotations
 
 import io
+import os
+import re
 import sqlite3
+import subprocess
 import time
 import zipfile
 from pathlib import Path
@@ -62,6 +65,41 @@ def test_the_csv_zip_and_both_reviews_are_jobs_too(office):
     assert downloaded(client, "/exports/2022/bao-cao.pdf").data.startswith(b"%PDF")
     phase = downloaded(client, "/exports/giai-doan/bao-cao.pdf")
     assert phase.data.startswith(b"%PDF") and phase.headers["Content-Disposition"].endswith("giai-doan.pdf")
+
+
+def test_the_year_review_job_counts_its_parts_as_steps(office):
+    app, client = office
+    downloaded(client, "/exports/2022/bao-cao.pdf")
+    [job] = _jobs(app.config["DATA_DIR"])
+    assert job["state"] == "done" and job["rows_done"] == job["rows_total"] == 1 + 1 + 1  # figures, 1 part, joined
+
+
+def test_a_long_review_is_rendered_in_parts_by_processes_of_their_own(office, tmp_path):
+    from exports import report
+    from forms_app.rules import year_report
+
+    app, _client = office
+    with opened(app.config["DATA_DIR"]) as forms:
+        data = year_report.report_data(forms, 2022)
+    commended = [{"code": code, "name": f"Đoàn {code}", "cluster": "Cụm 1", "decision_no": "45-QĐ/ĐTN", "selected": False}
+                 for code in ("TOAN", "VAN", "LY")]
+    data = data | {"commended": commended}  # a list of 3 commended units, in parts of 1 row as thousands would be
+    renderers = []
+    out = tmp_path / "review.pdf"
+    with out.open("wb") as stream:
+        report.write_pdf(data, stream, rows_at_once=1, parts_per_process=1,
+                         done=lambda part, parts, pid: renderers.append((part, parts, pid)))
+    # TOAN; VAN with the commended units' title and first row; their 2nd row; their 3rd
+    assert [(part, parts) for part, parts, _pid in renderers] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    pids = [pid for *_rest, pid in renderers]
+    assert os.getpid() not in pids and len(set(pids)) == 4  # never this process; a new one after each part
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True, text=True).stdout
+    flat = " ".join(text.split())
+    assert flat.count("PHỤ LỤC 2. DANH SÁCH ĐƠN VỊ ĐƯỢC TUYÊN DƯƠNG") == 1
+    assert "1 TOAN Đoàn TOAN" in flat and "2 VAN Đoàn VAN" in flat and "3 LY Đoàn LY" in flat  # numbered on
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(out)], check=True, capture_output=True,
+                                                              text=True).stdout)[1])
+    assert [f"{n}/{pages}" in flat for n in range(1, pages + 1)] == [True] * pages  # numbered as one document
 
 
 def test_a_change_of_the_data_builds_again_and_offers_the_previous_file_meanwhile(office):

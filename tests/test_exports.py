@@ -163,3 +163,29 @@ def test_reviewers_download_exports_and_the_report_and_units_cannot(exported):
     for url in ("/exports/2022.xlsx", "/exports/2022.zip", "/exports/2022/bao-cao.pdf"):
         assert unit.get(url).status_code == 403
         assert app.test_client().get(url).status_code == 302
+
+
+def test_every_kind_of_cell_reads_back_from_the_xlsx_as_written():
+    """The answer sheets' XML is written by exports.tables itself (not cell by cell through openpyxl): each kind of value
+    reads back as it was given, text always as text."""
+    import datetime as dt
+
+    from exports.tables import Link, xlsx_bytes
+
+    given = [7, 29.0, 29.5, -3, 1e20, True, dt.date(2022, 3, 5), dt.datetime(2022, 3, 5, 14, 30),
+             Link("kế hoạch.pdf", "https://h.example/files/t"), Link("a.pdf", "/files/t"), None, "", "=1+1", "#N/A",
+             "a < b & c > d", "  spaced ", "line\r\nbreak", "bell\x07", "x" * 40_000, "Đoàn khoa Toán – Tin",
+             Link("b.pdf", 'https://h.example/files/t?a=1&b="2"')]
+    header = [f"=cột {index}" for index in range(len(given))]
+    sheet = load_workbook(io.BytesIO(xlsx_bytes([("Bảng", header, [given, [1] * len(given)])])))["Bảng"]
+    assert [c.value for c in sheet[1]] == header and all(c.font.b and c.data_type == "s" for c in sheet[1])
+    assert sheet.freeze_panes == "A2" and sheet.max_row == 3
+    cells = {index: cell for index, cell in enumerate(sheet[2])}
+    values = [cells[i].value if i in cells else None for i in range(len(given))]
+    assert values == [7, 29, 29.5, -3, 1e20, True, dt.datetime(2022, 3, 5), dt.datetime(2022, 3, 5, 14, 30),
+                      "kế hoạch.pdf", "a.pdf (/files/t)", None, None, "=1+1", "#N/A", "a < b & c > d", "  spaced ",
+                      "line\r\nbreak", "bell", "x" * 32_767, "Đoàn khoa Toán – Tin", "b.pdf"]
+    assert isinstance(values[1], int) and cells[6].number_format == cells[7].number_format == "DD/MM/YYYY"
+    assert cells[8].hyperlink.target == "https://h.example/files/t" and cells[8].style == "Hyperlink"
+    assert cells[9].hyperlink is None and cells[20].hyperlink.target == 'https://h.example/files/t?a=1&b="2"'
+    assert [cells[i].data_type for i in (12, 13, 14)] == ["s", "s", "s"]  # never a formula nor an error code

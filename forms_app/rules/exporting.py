@@ -108,14 +108,16 @@ def answer_tables(db: Database, year: int, form_id: str, files_at: str = "") -> 
 
     def readable() -> Iterator[list]:
         files = {token: clean_name(name) for token, name in reporting.upload_names(db, form_id, year).items()}
-        versions: dict[int, dict[str, Question]] = {}
+        versions: dict[int, list[tuple[str, Callable[[Any], Any]]]] = {}  # per version: each column, how it is shown
         for r in reporting.submissions_of_year(db, form_id, year):
             mine = export_rows.submission_answers(db, r["id"])
-            questions = versions.get(r["form_version"])
-            if questions is None:
-                questions = versions[r["form_version"]] = _questions(registry.definition(db, form_id, r["form_version"]))
+            columns = versions.get(r["form_version"])
+            if columns is None:
+                questions = _questions(registry.definition(db, form_id, r["form_version"]))
+                columns = versions[r["form_version"]] = [(qid, showing(questions.get(qid), files, files_at))
+                                                         for qid, _ in headers]
             yield ([r["code"], r["name"], r["form_version"], STATUS_VI.get(r["status"], r["status"])]
-                   + [shown(questions.get(qid), mine.get(qid), files, files_at) for qid, _ in headers])
+                   + [show(mine.get(qid)) for qid, show in columns])
 
     def codes() -> Iterator[list]:
         for r in reporting.submissions_of_year(db, form_id, year):
@@ -130,27 +132,41 @@ def _questions(definition: Definition | None) -> dict[str, Question]:
     return {q.id: q for q in definition.questions} if definition else {}
 
 
-def shown(question: Question | None, stored: Any, files: dict[str, str], files_at: str) -> Any:
-    """A stored answer as a person reads it, by its question's type (as stored when the version lacks the question)."""
-    if stored is None or question is None:
-        return stored
-    value = answer_value(question.type, stored)
-    if question.type == "boolean":
-        return YES_NO[value]
-    if question.type == "single_choice":
-        return _label(question, value)
-    if question.type == "multi_choice":
-        return "; ".join(_label(question, v) for v in value) if isinstance(value, list) else stored
-    if question.type == "date":
-        return parse_date(value) or value
-    if question.type == "file" and value in files:
-        return Link(files[value], files_at + FILE_PATH.format(token=value))
-    return value
+def showing(question: Question | None, files: dict[str, str], files_at: str) -> Callable[[Any], Any]:
+    """How a person reads the stored answers of one question of one version, by its type (as stored when the version
+    lacks the question), worked out once per version rather than for every answer of the year: a choice by its label
+    (several joined by "; "), yes/no as "Có"/"Không", a date as a date, an uploaded file as its name linked to
+    `files_at` + /files/<token>."""
+    kind = question.type if question is not None else None
+    if kind == "boolean":
+        return lambda stored: None if stored is None else YES_NO[bool(stored)]
+    if kind in ("single_choice", "multi_choice"):
+        labels = {(type(c.value), c.value): c.label.get() for c in question.choices}
+
+        def label(value: Any) -> str:
+            try:
+                return labels[(type(value), value)]
+            except (KeyError, TypeError):  # a code this version does not list (or not a code at all)
+                return str(value)
+
+        if kind == "single_choice":
+            return lambda stored: None if stored is None else label(stored)
+
+        def chosen(stored: Any) -> Any:
+            value = answer_value(kind, stored)
+            return "; ".join(label(v) for v in value) if isinstance(value, list) else stored
+
+        return lambda stored: None if stored is None else chosen(stored)
+    if kind == "date":
+        return lambda stored: None if stored is None else parse_date(stored) or stored
+    if kind == "file":
+        return lambda stored: (Link(files[stored], files_at + FILE_PATH.format(token=stored))
+                               if stored in files else stored)
+    return _as_stored
 
 
-def _label(question: Question, value: Any) -> str:
-    choice = question.choice(value)
-    return choice.label.get() if choice else str(value)
+def _as_stored(stored: Any) -> Any:
+    return stored
 
 
 def export(db: Database, year: int, fmt: str, out: Path | None = None, form_id: str | None = None,

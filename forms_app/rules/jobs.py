@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from exports.report import report_pdf
-from exports.tables import write, written
+from exports import report
+from exports.tables import written
 from forms_app.data import clock
 from forms_app.data import jobs as stored
 from forms_app.data.connection import Database, storage_trouble
@@ -219,12 +219,17 @@ def _build(db: Database, data_dir: Path, document: Document, target: Path,
         written(target, lambda stream: build(db, document.cycle_year, document.form_id, stream, files_at,
                                              counter.counted))
         return
-    counter = progress(2)  # two steps: the figures read, the PDF rendered
+    counter = progress(2)  # steps: the figures read, each part of the PDF rendered, the parts numbered and joined
     data = (report_data(db, document.cycle_year, issuer, document.form_id) if document.kind == "year_report"
             else phase_data(db, issuer, document.form_id))
-    counter.done = 1
+    counter.done, counter.total = 1, 2 + report.parts(data)
     counter.save()
-    write(target, report_pdf(data))
+
+    def rendered(part: int, _parts: int, _pid: int) -> None:
+        counter.done = 1 + part
+        counter.save()
+
+    written(target, lambda stream: report.write_pdf(data, stream, done=rendered))
 
 
 def give_up(db: Database, job_id: int, exc: BaseException) -> None:
