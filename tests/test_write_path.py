@@ -89,6 +89,25 @@ def test_a_submit_with_its_evidence_runs_few_statements_under_the_write_lock(app
     assert len(upload_rows) == 1
 
 
+def test_files_the_unit_already_holds_do_not_read_its_usage(app, toan, monkeypatch):
+    """A save sends the same files again and again: their rows are kept without summing every upload of the unit
+    (a sum that grew with each save: the submit cost twice the peer's after a few hundred of them)."""
+    files = _file_questions(app)[:3]
+
+    def submit() -> None:
+        fields = form_fields(toan.get(SELF_URL).get_data(as_text=True))
+        data = {**fields, **complete_self_assessment(), "action": "submit"}
+        for number, question in enumerate(files):
+            data[question.id] = (io.BytesIO(PDF + f"% {number}\n".encode()), f"minh-chung-{number}.pdf")
+        assert toan.post(SELF_URL, data=data, content_type="multipart/form-data").status_code == 303
+
+    first = _statements_under_the_lock(monkeypatch, submit)[0]
+    again = _statements_under_the_lock(monkeypatch, submit)[0]
+    assert any("sum(size)" in s.lower() for s in first)  # new contents: the quota is checked
+    assert not any("sum(size)" in s.lower() for s in again), again
+    assert forms_sql(app, "SELECT COUNT(*) FROM uploads")[0][0] == 2 * len(files)
+
+
 def _prepared(app, content: bytes) -> tuple:
     question = _file_questions(app)[0]
     return question, uploads.prepared(question, FileStorage(io.BytesIO(content), filename="bien-ban.pdf"))

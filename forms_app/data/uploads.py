@@ -3,6 +3,8 @@ the data directory, by hash, shared by every row of the same content."""
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database
 
 from forms_app.data.connection import insert_rows
@@ -73,12 +75,13 @@ def unit_usage(db: Database, unit_code: str) -> int:
 
 
 def unit_blobs(db: Database, unit_code: str, hashes: list[str]) -> set[str]:
-    """Those of `hashes` the unit already has an upload of (which then take no more of its quota)."""
+    """Those of `hashes` the unit already has an upload of (which then take no more of its quota): one look-up that
+    stops at the first row of each, however often the unit sent the same file again."""
     if not hashes:
         return set()
-    marks = ",".join("?" * len(hashes))
-    return {row[0] for row in db.execute(f"SELECT DISTINCT sha256 FROM uploads WHERE unit_code = ? AND sha256 IN ({marks})",
-                                         [unit_code, *hashes])}
+    return {row[0] for row in db.execute(
+        "SELECT h.value FROM json_each(?) h WHERE EXISTS (SELECT 1 FROM uploads WHERE sha256 = h.value "
+        "AND unit_code = ?)", [json.dumps(hashes), unit_code])}
 
 
 def quota_mb(db: Database, unit_code: str) -> int | None:

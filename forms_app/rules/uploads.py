@@ -140,7 +140,10 @@ def keep(db: Database, data_dir: Path, items: list[tuple[Question, Prepared]], *
     refused: dict[str, UploadError] = {}
     with write(db):
         held = data.unit_blobs(db, unit_code, sorted({item.digest for _q, item in items}))
-        quota, used = quota_mb(db, unit_code), data.unit_usage(db, unit_code)
+        # The unit's usage is a sum over its uploads: read only when a content is new to it (a save sends back
+        # the same files again and again).
+        quota, used = ((quota_mb(db, unit_code), data.unit_usage(db, unit_code))
+                       if any(item.digest not in held for _q, item in items) else (0, 0))
         rows, now = [], stamp()
         for question, item in items:
             size = len(item.content)
