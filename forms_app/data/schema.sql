@@ -419,7 +419,7 @@ CREATE INDEX idx_tong_quan_year_cluster ON tong_quan(cycle_year, cluster);
 CREATE INDEX idx_unit_comments_unit ON unit_comments(unit_code, cycle_year);
 CREATE INDEX idx_units_cluster ON units(cluster);
 CREATE INDEX idx_units_cluster_name ON units(cluster, name, code);
-CREATE INDEX idx_uploads_sha256 ON uploads(sha256);
+CREATE INDEX idx_uploads_sha256_unit ON uploads(sha256, unit_code);
 CREATE INDEX idx_uploads_unit ON uploads(unit_code, form_id, cycle_year);
 CREATE INDEX idx_uploads_uploaded_at ON uploads(uploaded_at);
 CREATE TRIGGER facet_counts_audit_log_delete AFTER DELETE ON audit_log BEGIN INSERT INTO facet_counts (table_name, column_name, year, value, n) SELECT * FROM (SELECT 'audit_log', 'action', COALESCE(OLD.cycle_year, 0), OLD.action, -1 WHERE OLD.action IS NOT NULL) WHERE true ON CONFLICT (table_name, column_name, year, value) DO UPDATE SET n = n + excluded.n; END;

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from forms_app.data import facet_counts, readable, summaries
+from forms_app.data import facet_counts, readable, statistics, summaries
 from forms_app.data.text import fold
 
 forms_migrations = Migrations("forms")
@@ -721,3 +721,15 @@ def m021_facet_counts(db: Database) -> None:
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
         for table in ("units", "tong_quan", "facet_counts", "recognised_years", "section_titles"):
             db.execute(f"ANALYZE {table}")
+
+
+@forms_migrations()
+def m022_uploads_by_content_and_unit(db: Database) -> None:
+    """A save's files the unit already holds are found by content and unit (`data.uploads.unit_blobs`), one index entry
+    each: by content alone, the same evidence file sent by many units (or one unit's many saves) was a run of rows
+    read until the unit's own. `(sha256, unit_code)` also answers "does any row point at this blob" (cleanup).
+    A database analysed in bulk (the demo) forgets the statistics of the tables it had left nearly empty
+    (forms_app/data/statistics.py): `uploads`, analysed with two rows, was scanned whole for every form page."""
+    db.execute("DROP INDEX idx_uploads_sha256")
+    db.execute("CREATE INDEX idx_uploads_sha256_unit ON uploads(sha256, unit_code)")
+    statistics.forget_small(db)
