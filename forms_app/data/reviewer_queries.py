@@ -67,7 +67,7 @@ def _not_submitted(form: ScoredForm) -> dict:
         "sql": f"""
 WITH waiting AS (
   SELECT u.code, u.name, u.cluster, e.closes
-  FROM extensions e JOIN units u ON u.code = e.unit_code
+  FROM extensions e CROSS JOIN units u ON u.code = e.unit_code  -- the few extensions first, whatever the statistics say
   WHERE e.form_id = {literal(form.id)} AND e.cycle_year = {_year(form)}
     AND {waiting}
   UNION ALL
