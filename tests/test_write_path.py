@@ -164,3 +164,62 @@ def _keep(data_dir: Path, items: list) -> dict:
         tokens, refused = uploads.keep(forms, data_dir, items, unit_code="TOAN", form_id=SELF, cycle_year=2022,
                                        author="toan")
     return {"tokens": tokens, "refused": refused}
+
+
+def test_a_resubmit_writes_its_answers_in_place(app, toan, monkeypatch):
+    """A submission's questions are the same at every save: its answer and section rows are updated where they are,
+    not deleted and inserted again (which rewrote every entry of both indexes of `answers`, under the write lock)."""
+    answers = complete_self_assessment()
+
+    def submit() -> None:
+        fields = form_fields(toan.get(SELF_URL).get_data(as_text=True))
+        assert toan.post(SELF_URL, data={**fields, **answers, "action": "submit"},
+                         content_type="multipart/form-data").status_code == 303
+
+    submit()
+    before = forms_sql(app, "SELECT question_id, value FROM answers ORDER BY question_id")
+    answers["so_doan_vien_moi"] = "13"
+    record = _statements_under_the_lock(monkeypatch, submit)[-1]
+    deletes = [s for s in record if s.startswith(("DELETE FROM answers", "DELETE FROM section_scores"))]
+    assert deletes and all(" NOT IN (" in s for s in deletes), deletes  # only rows of questions it no longer has
+    after = forms_sql(app, "SELECT question_id, value FROM answers ORDER BY question_id")
+    assert [q for q, _ in after] == [q for q, _ in before]
+    assert dict(after)["so_doan_vien_moi"] == 13 and dict(before)["so_doan_vien_moi"] == 12
+
+
+def test_tong_quan_is_written_only_for_what_changed(app):
+    """A draft saved writes nothing into `tong_quan`, a submit with the same score its submit time only: an UPDATE
+    writes every index of every column it sets, moved or not (ten of `tong_quan`'s fifteen)."""
+    import datetime as dt
+
+    from support.data import EXAMPLE_ANSWERS, register
+
+    from forms_app.rules import submitting
+
+    register(app, "TOAN")
+    with opened(app.config["DATA_DIR"]) as forms:
+        forms.execute("CREATE TEMP TABLE written (what TEXT)")
+        forms.execute("CREATE TEMP TRIGGER scores_written AFTER UPDATE OF status, total, final_total, band ON "
+                      "main.tong_quan BEGIN INSERT INTO written VALUES ('scores'); END")
+        forms.execute("CREATE TEMP TRIGGER time_written AFTER UPDATE OF submitted_at ON main.tong_quan "
+                      "BEGIN INSERT INTO written VALUES ('time'); END")
+        definition = registry.definition(forms, SELF)
+
+        def record(action: str, day: int) -> None:
+            submitting.record(forms, unit_code="TOAN", definition=definition, cycle_year=2022, answers=EXAMPLE_ANSWERS,
+                              action=action, author="toan", base_revision=None, request_token=None,
+                              now=dt.datetime(2022, 9, day, tzinfo=dt.timezone.utc))
+
+        def written() -> list[str]:
+            found = [row[0] for row in forms.execute("SELECT what FROM written")]
+            forms.execute("DELETE FROM written")
+            return found
+
+        record("submit", 10)
+        written()
+        record("save", 11)
+        assert written() == []
+        record("submit", 12)
+        assert written() == ["time"]
+        moment = forms.execute("SELECT submitted_at FROM tong_quan WHERE unit_code = 'TOAN'").fetchone()[0]
+        assert moment.startswith("2022-09-12")

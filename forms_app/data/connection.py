@@ -265,8 +265,9 @@ def _queue_with_other_processes(key: str | None) -> int | None:
     return descriptor
 
 
-def insert_rows(db: Database, head: str, rows: list[list] | list[tuple]) -> None:
-    """`head` ("INSERT INTO t (a, b)") for every row, in as few statements as SQLite's limit on parameters allows.
+def insert_rows(db: Database, head: str, rows: list[list] | list[tuple], tail: str = "") -> None:
+    """`head` ("INSERT INTO t (a, b)") for every row, in as few statements as SQLite's limit on parameters allows;
+    `tail` after the rows (an ON CONFLICT clause).
 
     One statement of many rows is one step of SQLite's, during which the interpreter is released once; `executemany`
     releases and takes it back at every row. Under a write lock, each of those is a moment when another of the
@@ -280,7 +281,7 @@ def insert_rows(db: Database, head: str, rows: list[list] | list[tuple]) -> None
     one = "(" + ",".join("?" * width) + ")"
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
-        db.conn.execute(f"{head} VALUES {','.join([one] * len(chunk))}", [value for row in chunk for value in row])
+        db.conn.execute(f"{head} VALUES {','.join([one] * len(chunk))}{tail}", [value for row in chunk for value in row])
 
 
 def writable(data_dir: Path) -> bool:

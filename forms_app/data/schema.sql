@@ -504,7 +504,13 @@ CREATE TRIGGER tong_quan_insert AFTER INSERT ON submissions BEGIN
         LEFT JOIN decisions d ON d.unit_code = s.unit_code AND d.form_id = s.form_id AND d.cycle_year = s.cycle_year
              AND d.is_current = 1 WHERE s.id = NEW.id;
         END;
-CREATE TRIGGER tong_quan_update AFTER UPDATE ON submissions BEGIN
+CREATE TRIGGER tong_quan_submitted_at AFTER UPDATE OF submitted_at ON submissions
+        WHEN OLD.submitted_at IS NOT NEW.submitted_at BEGIN
+            UPDATE tong_quan SET submitted_at = NEW.submitted_at WHERE submission_id = NEW.id;
+        END;
+CREATE TRIGGER tong_quan_update AFTER UPDATE OF status, total, adjusted_total, band, recognised ON submissions
+        WHEN OLD.status IS NOT NEW.status OR OLD.total IS NOT NEW.total OR OLD.adjusted_total IS NOT NEW.adjusted_total
+            OR OLD.band IS NOT NEW.band OR OLD.recognised IS NOT NEW.recognised BEGIN
             UPDATE tong_quan SET status = NEW.status, total = NEW.total, adjusted_total = NEW.adjusted_total,
                 final_total = COALESCE(NEW.adjusted_total, NEW.total), band = NEW.band, recognised = NEW.recognised,
                 submitted_at = NEW.submitted_at

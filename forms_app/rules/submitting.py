@@ -126,7 +126,8 @@ def _make_current(db: Database, submission: dict, definition: Definition, number
                                              cycle_year=submission["cycle_year"] if action == "submit" else None))
     if action == "submit":
         changes.update({"status": "submitted", "submitted_revision": number, "submitted_at": now})
-    data.update(db, submission["id"], changes)
+    # Only what changed: every column an UPDATE sets has its indexes written (and `tong_quan`'s), moved or not.
+    data.update(db, submission["id"], {k: v for k, v in changes.items() if submission.get(k) != v})
     if action == "submit" and data_decisions.has_adjustments(db, submission["id"]):
         # A resubmission (after a return) keeps the reviewers' adjustments: they apply to the new answers.
         refresh_adjusted_scores(db, submission["id"])
