@@ -19,6 +19,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -136,15 +137,12 @@ class _Styles:
 def _xml_text(value: str) -> str:
     """Text as a cell's inline string: the characters XML forbids taken out (as openpyxl refuses them), at most a
     cell's 32,767 characters, escaped for XML (a carriage return kept as one)."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)[:32767]
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return escape(ILLEGAL_CHARACTERS_RE.sub("", value)[:32767], {"\r": "&#13;"})
 
 
 def _xml_attribute(value: str) -> str:
     """Text as the value of an XML attribute in double quotes (a line break or a tab kept as one)."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-            .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
+    return escape(ILLEGAL_CHARACTERS_RE.sub("", value), {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
 def _text_cell(ref: str, text: str, style: str = "") -> str:

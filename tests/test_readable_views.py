@@ -44,9 +44,9 @@ def product(tmp_path_factory):
                                  "reopen_until": "2022-10-20" if kind == "returned" else None,
                                  "commendation": int(n == 5), "source": source, "recorded_by": "vanphong",
                                  "recorded_at": f"2022-10-15T0{n}:30:00+00:00"})
-    uploads.insert(forms, {"token": "bien-ban", "unit_code": "TOAN", "form_id": SELF, "cycle_year": 2022,
-                           "question_id": "bien_ban_kiem_tra", "original_name": "bien-ban.pdf", "sha256": "0" * 64,
-                           "size": 1, "uploaded_by": "kiemtra", "uploaded_at": "2022-10-08T08:00:00+00:00"})
+    uploads.insert_many(forms, [{"token": "bien-ban", "unit_code": "TOAN", "form_id": SELF, "cycle_year": 2022,
+                                 "question_id": "bien_ban_kiem_tra", "original_name": "bien-ban.pdf", "sha256": "0" * 64,
+                                 "size": 1, "uploaded_by": "kiemtra", "uploaded_at": "2022-10-08T08:00:00+00:00"}])
     inspections.insert(forms, {"unit_code": "TOAN", "form_id": SELF, "cycle_year": 2022, "inspected_on": "2022-10-08",
                                "members": "Đ/c Nguyễn Văn An", "conclusion": "Đúng kế hoạch.", "minutes_token": "bien-ban",
                                "recorded_by": "kiemtra", "recorded_at": "2022-10-08T08:00:00+00:00"})

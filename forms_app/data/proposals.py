@@ -92,6 +92,12 @@ def insert_comments(db: Database, rows: list[tuple]) -> None:
 
 # The year's list: every unit proposed or selected, with its unit's name and cluster
 
+# A recognition in force that puts the unit forward for commendation counts as a proposal for it (one parameter: the
+# year).
+_COMMENDED_BY_DECISION = ("decisions WHERE cycle_year = ? AND is_current = 1 AND decision = 'recognised' "
+                          "AND commendation = 1")
+
+
 def year_rows(db: Database, cycle_year: int, clusters: list[str]) -> list[dict]:
     """The year's list, one row per proposal, with the unit's name and cluster (within `clusters` when any), ordered
     by kind, cluster, unit code and time. `source` says where a row comes from: `lead` (a proposal), `decision` (a
@@ -106,8 +112,7 @@ def year_rows(db: Database, cycle_year: int, clusters: list[str]) -> list[dict]:
         "WITH rows AS ("
         " SELECT unit_code, kind, proposed_by, reason, proposed_at, 'lead' AS source FROM proposals WHERE cycle_year = ?"
         " UNION ALL SELECT unit_code, 'commendation', recorded_by, decision_no, COALESCE(decided_on, recorded_at),"
-        "  'decision' FROM decisions WHERE cycle_year = ? AND is_current = 1 AND decision = 'recognised'"
-        "  AND commendation = 1), "
+        f"  'decision' FROM {_COMMENDED_BY_DECISION}), "
         "listed AS (SELECT * FROM rows UNION ALL SELECT s.unit_code, s.kind, NULL, NULL, NULL, 'office' FROM selections s"
         "  WHERE s.cycle_year = ? AND NOT EXISTS (SELECT 1 FROM rows r WHERE r.unit_code = s.unit_code"
         "  AND r.kind = s.kind)) "
@@ -127,8 +132,7 @@ def _listed(cycle_year: int, kind: str | None) -> tuple[str, list]:
            f" UNION ALL SELECT unit_code, kind, selected_by, selected_at FROM selections WHERE cycle_year = ?{only}")
     params = [cycle_year, *kinds, cycle_year, *kinds]
     if kind in (None, "commendation"):
-        sql += (" UNION ALL SELECT unit_code, 'commendation', NULL, NULL FROM decisions WHERE cycle_year = ?"
-                " AND is_current = 1 AND decision = 'recognised' AND commendation = 1")
+        sql += f" UNION ALL SELECT unit_code, 'commendation', NULL, NULL FROM {_COMMENDED_BY_DECISION}"
         params.append(cycle_year)
     sql += ("), listed AS (SELECT unit_code, kind, MAX(selected_by) AS selected_by, MAX(selected_at) AS selected_at"
             " FROM found GROUP BY unit_code, kind) SELECT {columns} FROM listed l JOIN units u ON u.code = l.unit_code ")
@@ -176,8 +180,7 @@ def proposals_for(db: Database, cycle_year: int, kind: str, unit_codes: list[str
     params = [cycle_year, kind, *unit_codes]
     if kind == "commendation":
         sql += (" UNION ALL SELECT unit_code, recorded_by, decision_no, COALESCE(decided_on, recorded_at), 'decision'"
-                f" FROM decisions WHERE cycle_year = ? AND is_current = 1 AND decision = 'recognised'"
-                f" AND commendation = 1 AND unit_code IN ({marks})")
+                f" FROM {_COMMENDED_BY_DECISION} AND unit_code IN ({marks})")
         params += [cycle_year, *unit_codes]
     return list(db.query(sql + " ORDER BY unit_code, proposed_at", params))
 

@@ -43,13 +43,9 @@ _COLUMNS = ("token", "unit_code", "form_id", "cycle_year", "question_id", "origi
             "uploaded_by", "uploaded_at")
 
 
-def insert(db: Database, row: dict) -> None:
-    """One upload's row: token, unit_code, form_id, cycle_year, question_id, original_name, sha256, size, uploaded_by/at."""
-    insert_many(db, [row])
-
-
 def insert_many(db: Database, rows: list[dict]) -> None:
-    """Upload rows (the columns of `insert`) in one statement."""
+    """Upload rows in one statement, each with token, unit_code, form_id, cycle_year, question_id, original_name,
+    sha256, size, uploaded_by and uploaded_at."""
     insert_rows(db, f"INSERT INTO uploads ({', '.join(_COLUMNS)})", [[row[c] for c in _COLUMNS] for row in rows])
 
 

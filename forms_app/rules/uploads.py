@@ -132,10 +132,7 @@ def keep(db: Database, data_dir: Path, items: list[tuple[Question, Prepared]], *
     if not items:
         return {}, {}
     mark = _removal_mark(data_dir)
-    for _question, item in items:
-        target = blob_path(data_dir, item.digest)
-        if not target.exists():
-            _write_blob(target, item.content)
+    _write_missing(data_dir, items)
     tokens: dict[str, str] = {}
     refused: dict[str, UploadError] = {}
     with write(db):
@@ -163,11 +160,16 @@ def keep(db: Database, data_dir: Path, items: list[tuple[Question, Prepared]], *
         for digest in set(left) - data.hashes_in_use(db, left):  # refused and nobody's: not kept on disk
             blob_path(data_dir, digest).unlink(missing_ok=True)
         if _removal_mark(data_dir) != mark:  # a cleanup ran meanwhile: it may have taken a blob that had no row yet
-            for _question, item in items:
-                target = blob_path(data_dir, item.digest)
-                if not target.exists():
-                    _write_blob(target, item.content)
+            _write_missing(data_dir, items)
     return tokens, refused
+
+
+def _write_missing(data_dir: Path, items: list[tuple[Question, Prepared]]) -> None:
+    """Write the blob of each item that is not on disk (blobs are kept by content: one present is the same file)."""
+    for _question, item in items:
+        target = blob_path(data_dir, item.digest)
+        if not target.exists():
+            _write_blob(target, item.content)
 
 
 def store(db: Database, data_dir: Path, *, unit_code: str, form_id: str, cycle_year: int, question: Question,

@@ -87,14 +87,13 @@ class KeptColumnFacet(ColumnFacet):
         page's year column alone, None for anything else."""
         columns = await self.ds.get_database(self.database).table_columns(self.table)
         every = f"select {', '.join(escape_sqlite(c) for c in columns)} from {escape_sqlite(self.table)} "
-        if self.sql in (every, every.replace("select ", "select rowid, ", 1)) and not self.params:
+        every = (every, every.replace("select ", "select rowid, ", 1))  # a table without a primary key: with rowid
+        if self.sql in every and not self.params:
             return _EVERY_ROW
         value = self.params.get("p0") if isinstance(self.params, dict) and len(self.params) == 1 else None
         if page.year_column is None or not isinstance(value, str) or not _YEAR.fullmatch(value):
             return None
         where, params = Filters([(page.year_column, value)]).build_where_clauses(self.table)
-        if params == self.params and self.sql in (every + f"where {' and '.join(where)} ",
-                                                  every.replace("select ", "select rowid, ", 1)
-                                                  + f"where {' and '.join(where)} "):
+        if params == self.params and self.sql in {sql + f"where {' and '.join(where)} " for sql in every}:
             return int(value)
         return None
