@@ -7,6 +7,7 @@ while every writer waits (docs/benchmarks.md, issue 18): these tests count state
 from __future__ import annotations
 
 import io
+import json
 import threading
 import time
 from pathlib import Path
@@ -87,24 +88,64 @@ def test_a_submit_with_its_evidence_runs_few_statements_under_the_write_lock(app
     assert sum(len(t) for t in transactions) <= 30, transactions
     upload_rows = [s for s in transactions[0] if s.startswith("INSERT INTO uploads")]
     assert len(upload_rows) == 1
+    # The revision's transaction reads once (the request token, the submission, its last number, its adjustments),
+    # then writes: the deadline was read before the lock.
+    record = transactions[1]
+    assert [s.split()[0] for s in record].count("SELECT") == 1, record
+    assert record[0].startswith("SELECT") and not any("closes" in s for s in record), record
 
 
-def test_files_the_unit_already_holds_do_not_read_its_usage(app, toan, monkeypatch):
-    """A save sends the same files again and again: their rows are kept without summing every upload of the unit
-    (a sum that grew with each save: the submit cost twice the peer's after a few hundred of them)."""
+def test_the_same_files_sent_again_are_the_uploads_kept_a_moment_ago(app, toan, monkeypatch):
+    """A double click, a save replayed from the unit's machine, a page sent again: the same content, name, question
+    and person within the hour keep the upload's row (no new row, no write lock for the files); another name or
+    another content is a new upload."""
     files = _file_questions(app)[:3]
 
-    def submit() -> None:
+    def submit(names: dict[int, str] | None = None) -> None:
         fields = form_fields(toan.get(SELF_URL).get_data(as_text=True))
         data = {**fields, **complete_self_assessment(), "action": "submit"}
         for number, question in enumerate(files):
-            data[question.id] = (io.BytesIO(PDF + f"% {number}\n".encode()), f"minh-chung-{number}.pdf")
+            name = (names or {}).get(number, f"minh-chung-{number}.pdf")
+            data[question.id] = (io.BytesIO(PDF + f"% {number}\n".encode()), name)
         assert toan.post(SELF_URL, data=data, content_type="multipart/form-data").status_code == 303
 
-    first = _statements_under_the_lock(monkeypatch, submit)[0]
-    again = _statements_under_the_lock(monkeypatch, submit)[0]
+    def tokens() -> dict[str, str]:
+        (answers,) = forms_sql(app, "SELECT answers FROM revisions ORDER BY submission_id DESC, number DESC LIMIT 1")[0]
+        stored = json.loads(answers)
+        return {q.id: stored[q.id] for q in files}
+
+    submit()
+    first = tokens()
+    again = _statements_under_the_lock(monkeypatch, submit)
+    assert len(again) == 1 and not any("uploads" in s for s in again[0]), again  # the revision's transaction only
+    assert tokens() == first
+    assert forms_sql(app, "SELECT COUNT(*) FROM uploads")[0][0] == len(files)
+    submit({0: "bien-ban-khac.pdf"})  # the same content under another name: a new upload for that question only
+    renamed = tokens()
+    assert renamed[files[0].id] != first[files[0].id]
+    assert {q: t for q, t in renamed.items() if q != files[0].id} == {q: t for q, t in first.items() if q != files[0].id}
+    assert forms_sql(app, "SELECT original_name FROM uploads WHERE token = ?", [renamed[files[0].id]]) == [
+        ("bien-ban-khac.pdf",)]
+
+
+def test_files_the_unit_already_holds_do_not_read_its_usage(app, toan, monkeypatch):
+    """A content the unit already holds (here sent again under other names, so kept as new uploads) is kept without
+    summing every upload of the unit (a sum that grew with each save: the submit cost twice the peer's after a few
+    hundred of them)."""
+    files = _file_questions(app)[:3]
+
+    def submit(prefix: str) -> None:
+        fields = form_fields(toan.get(SELF_URL).get_data(as_text=True))
+        data = {**fields, **complete_self_assessment(), "action": "submit"}
+        for number, question in enumerate(files):
+            data[question.id] = (io.BytesIO(PDF + f"% {number}\n".encode()), f"{prefix}-{number}.pdf")
+        assert toan.post(SELF_URL, data=data, content_type="multipart/form-data").status_code == 303
+
+    first = _statements_under_the_lock(monkeypatch, lambda: submit("minh-chung"))[0]
+    again = _statements_under_the_lock(monkeypatch, lambda: submit("ban-sao"))[0]
     assert any("sum(size)" in s.lower() for s in first)  # new contents: the quota is checked
-    assert not any("sum(size)" in s.lower() for s in again), again
+    assert any(s.startswith("INSERT INTO uploads") for s in again)  # new names: new uploads…
+    assert not any("sum(size)" in s.lower() for s in again), again  # …of contents it holds: no sum
     assert forms_sql(app, "SELECT COUNT(*) FROM uploads")[0][0] == 2 * len(files)
 
 
@@ -180,8 +221,8 @@ def test_a_resubmit_writes_its_answers_in_place(app, toan, monkeypatch):
     before = forms_sql(app, "SELECT question_id, value FROM answers ORDER BY question_id")
     answers["so_doan_vien_moi"] = "13"
     record = _statements_under_the_lock(monkeypatch, submit)[-1]
-    deletes = [s for s in record if s.startswith(("DELETE FROM answers", "DELETE FROM section_scores"))]
-    assert deletes and all(" NOT IN (" in s for s in deletes), deletes  # only rows of questions it no longer has
+    # A submission keeps its definition version, whose questions never change: every save writes the same keys.
+    assert not [s for s in record if s.startswith(("DELETE FROM answers", "DELETE FROM section_scores"))], record
     after = forms_sql(app, "SELECT question_id, value FROM answers ORDER BY question_id")
     assert [q for q, _ in after] == [q for q, _ in before]
     assert dict(after)["so_doan_vien_moi"] == 13 and dict(before)["so_doan_vien_moi"] == 12

@@ -155,11 +155,6 @@ def latest_adjustments(db: Database, submission_id: int) -> list[tuple[str, floa
         [submission_id]).fetchall()
 
 
-def has_adjustments(db: Database, submission_id: int) -> bool:
-    """Whether a reviewer ever adjusted this submission (a removed adjustment counts)."""
-    return db.execute("SELECT 1 FROM adjustments WHERE submission_id = ? LIMIT 1", [submission_id]).fetchone() is not None
-
-
 def insert_adjustment(db: Database, row: dict) -> int:
     """Append one adjustment ({column: value} of ADJUSTMENT_COLUMNS); its id."""
     cursor = db.execute(_ADJUSTMENT_INSERT, [row.get(column) for column in ADJUSTMENT_COLUMNS])

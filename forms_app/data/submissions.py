@@ -9,7 +9,7 @@ per question, section and criterion (what reviewers filter and compare); `tong_q
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from sqlite_utils import Database
 
@@ -146,10 +146,13 @@ def of_units(db: Database, unit_codes: list[str]) -> list[dict]:
 
 def create(db: Database, unit_code: str, form_id: str, cycle_year: int, form_version: int, now: str) -> dict:
     """A new draft submission with no revision yet; its row."""
-    db.execute("INSERT INTO submissions (unit_code, form_id, cycle_year, form_version, status, current_revision, "
-               "created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', 0, ?, ?)",
-               [unit_code, form_id, cycle_year, form_version, now, now])
-    return find(db, unit_code, form_id, cycle_year)
+    cursor = db.execute("INSERT INTO submissions (unit_code, form_id, cycle_year, form_version, status, "
+                        "current_revision, created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', 0, ?, ?) RETURNING *",
+                        [unit_code, form_id, cycle_year, form_version, now, now])
+    row = cursor.fetchone()
+    columns = [c[0] for c in cursor.description]
+    cursor.fetchall()  # the statement finished (reset), not left pending on the connection
+    return dict(zip(columns, row, strict=True))
 
 
 def update(db: Database, submission_id: int, changes: dict[str, Any]) -> None:
@@ -162,14 +165,29 @@ def next_id(db: Database) -> int:
     return 1 + db.execute("SELECT COALESCE(MAX(id), 0) FROM submissions").fetchone()[0]
 
 
-def revision_for_request(db: Database, request_token: str) -> tuple[int, int] | None:
-    """(revision number, submission id) of the revision a request token already stored, or None."""
-    row = db.execute("SELECT number, submission_id FROM revisions WHERE request_token = ?", [request_token]).fetchone()
-    return (row[0], row[1]) if row else None
+class WriteState(NamedTuple):
+    """What a save or submit reads under the write lock before writing, in one statement (`write_state`)."""
+
+    seen: tuple[int, int] | None  # (revision number, submission id) a request token already stored
+    submission: dict | None  # the unit's submission of the form for the year
+    last_number: int  # its last revision's number (0: none yet)
+    adjusted: bool  # whether a reviewer ever adjusted it (a removed adjustment counts)
 
 
-def next_revision_number(db: Database, submission_id: int) -> int:
-    return 1 + (db.execute("SELECT MAX(number) FROM revisions WHERE submission_id = ?", [submission_id]).fetchone()[0] or 0)
+def write_state(db: Database, request_token: str | None, unit_code: str, form_id: str, cycle_year: int) -> WriteState:
+    """Everything `rules.submitting.record` reads before it writes, in one statement: under the write lock every
+    statement is a moment when another thread may hold the interpreter while every writer waits (docs/benchmarks.md)."""
+    cursor = db.execute(
+        "SELECT s.*, (SELECT json_array(number, submission_id) FROM revisions WHERE request_token = :token) "
+        "AS seen_, (SELECT MAX(number) FROM revisions r WHERE r.submission_id = s.id) AS last_number_, "
+        "EXISTS (SELECT 1 FROM adjustments a WHERE a.submission_id = s.id) AS adjusted_ "
+        "FROM (SELECT 1) LEFT JOIN submissions s "
+        "ON s.unit_code = :unit AND s.form_id = :form AND s.cycle_year = :year",
+        {"token": request_token, "unit": unit_code, "form": form_id, "year": cycle_year})
+    row = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
+    seen, last, adjusted = row.pop("seen_"), row.pop("last_number_"), row.pop("adjusted_")
+    return WriteState(tuple(json.loads(seen)) if seen else None, row if row["id"] is not None else None, last or 0,
+                      bool(adjusted))
 
 
 def add_revision(db: Database, submission_id: int, number: int, action: str, author: str, now: str, answers: dict,
@@ -230,21 +248,17 @@ SECTION_UPDATE = (" ON CONFLICT (submission_id, section_id) DO UPDATE SET score 
 
 def replace_scores(db: Database, submission_id: int, answers: list[tuple], sections: list[tuple],
                    criteria: list[tuple] | None) -> None:
-    """Replace the long-form rows of one submission (inside the caller's transaction): rows of questions or sections
-    it no longer has go, the others are written in place (ANSWER_UPDATE)."""
-    _keep_only(db, "answers", "question_id", submission_id, [row[1] for row in answers])
-    _keep_only(db, "section_scores", "section_id", submission_id, [row[1] for row in sections])
+    """Write the long-form rows of one submission (inside the caller's transaction): its answers and sections in place
+    (ANSWER_UPDATE, SECTION_UPDATE), its criteria again when given.
+
+    Nothing is deleted from `answers` or `section_scores`: a submission has a row for every question and section of
+    the definition version it was started on, which it keeps (`record` refuses another), and a version once loaded
+    never changes (`rules.registry`), so every save writes the same keys."""
     insert_rows(db, ANSWER_INSERT, answers, ANSWER_UPDATE)
     insert_rows(db, SECTION_INSERT, sections, SECTION_UPDATE)
     if criteria is not None:
         db.execute("DELETE FROM criterion_scores WHERE submission_id = ?", [submission_id])
         insert_rows(db, CRITERION_INSERT, criteria)
-
-
-def _keep_only(db: Database, table: str, key: str, submission_id: int, keys: list[str]) -> None:
-    """Delete a submission's rows of `table` whose `key` is not among `keys` (names from this module only)."""
-    db.execute(f"DELETE FROM {table} WHERE submission_id = ? AND {key} NOT IN ({','.join('?' * len(keys))})",
-               [submission_id, *keys])
 
 
 def insert_scores(db: Database, answers: Iterable[tuple], sections: Iterable[tuple], criteria: Iterable[tuple] | None) -> None:

@@ -80,6 +80,19 @@ def unit_blobs(db: Database, unit_code: str, hashes: list[str]) -> set[str]:
         "AND unit_code = ?)", [json.dumps(hashes), unit_code])}
 
 
+def recent_same(db: Database, unit_code: str, form_id: str, cycle_year: int, uploaded_by: str, since: str,
+                hashes: list[str]) -> dict[tuple[str, str, str], str]:
+    """{(question, name, content hash): token} of the unit's uploads of these contents for this form and year that
+    this person sent since `since` (the newest when several match)."""
+    if not hashes:
+        return {}
+    rows = db.execute(
+        "SELECT question_id, original_name, sha256, token FROM uploads WHERE sha256 IN (SELECT value FROM json_each(?)) "
+        "AND unit_code = ? AND form_id = ? AND cycle_year = ? AND uploaded_by = ? AND uploaded_at >= ? "
+        "ORDER BY uploaded_at", [json.dumps(hashes), unit_code, form_id, cycle_year, uploaded_by, since])
+    return {(question, name, digest): token for question, name, digest, token in rows}
+
+
 def quota_mb(db: Database, unit_code: str) -> int | None:
     """The unit's own quota, else the one set for every unit, else None (the product's default)."""
     row = db.execute("SELECT quota_mb FROM upload_quotas WHERE unit_code IN (?, ?) ORDER BY unit_code = ? LIMIT 1",

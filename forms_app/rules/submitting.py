@@ -85,19 +85,21 @@ def record(db: Database, *, unit_code: str, definition: Definition, cycle_year: 
     kept = visible_answers(definition, answers, shown)
     result = points(definition, kept)
     moment = now or utcnow()
+    # The deadline is read before the write lock: what is read under it, it holds (a statement each).
+    after_deadline = late or windows.after_deadline(db, unit_code, definition.id, cycle_year, moment)
     with write(db):
-        seen = data.revision_for_request(db, request_token) if request_token else None
-        if seen is not None:
-            return Outcome("duplicate", *seen)
-        submission = (data.find(db, unit_code, definition.id, cycle_year)
+        state = data.write_state(db, request_token, unit_code, definition.id, cycle_year)
+        if state.seen is not None:
+            return Outcome("duplicate", *state.seen)
+        submission = (state.submission
                       or data.create(db, unit_code, definition.id, cycle_year, definition.version, stamp(moment)))
         if submission["form_version"] != definition.version:
             raise ValueError("a submission keeps the definition version it was started on")
-        number = data.next_revision_number(db, submission["id"])
+        number = state.last_number + 1
         stale = base_revision is not None and base_revision != submission["current_revision"]
         kind = "late" if late else ("conflict" if stale else action)
         data.add_revision(db, submission["id"], number, kind, author, stamp(moment), kept, result.total, request_token,
-                          late or windows.after_deadline(db, unit_code, definition.id, cycle_year, moment))
+                          after_deadline)
         if kind == "conflict":
             last = data.revision_author(db, submission["id"], submission["current_revision"])
             return Outcome("conflict", number, submission["id"], *(last or (None, None)))
@@ -105,6 +107,9 @@ def record(db: Database, *, unit_code: str, definition: Definition, cycle_year: 
             audit.record(db, author, "late_submit_refused", unit_code, definition.id, cycle_year, {"revision": number})
             return Outcome("late", number, submission["id"])
         _make_current(db, submission, definition, number, action, (kept, result, shown), stamp(moment))
+        if action == "submit" and state.adjusted:
+            # A resubmission (after a return) keeps the reviewers' adjustments: they apply to the new answers.
+            refresh_adjusted_scores(db, submission["id"])
         if action == "submit":
             audit.record(db, author, "submitted", unit_code, definition.id, cycle_year,
                          {"revision": number, "total": result.total})
@@ -128,9 +133,6 @@ def _make_current(db: Database, submission: dict, definition: Definition, number
         changes.update({"status": "submitted", "submitted_revision": number, "submitted_at": now})
     # Only what changed: every column an UPDATE sets has its indexes written (and `tong_quan`'s), moved or not.
     data.update(db, submission["id"], {k: v for k, v in changes.items() if submission.get(k) != v})
-    if action == "submit" and data_decisions.has_adjustments(db, submission["id"]):
-        # A resubmission (after a return) keeps the reviewers' adjustments: they apply to the new answers.
-        refresh_adjusted_scores(db, submission["id"])
 
 
 ScoreRows = tuple[int, list[tuple], list[tuple], list[tuple] | None]

@@ -45,6 +45,10 @@ REMOVAL_MARK = "uploads-removed.mark"  # in the data directory, beside the uploa
 DEFAULT_QUOTA_MB = 200  # per unit, until the administrator sets another (for every unit or for one)
 MAX_QUOTA_MB = 100_000
 GRACE_DAYS = 2  # a refused save's files stay this long for the unit to press save again
+# The same file sent again by the same person for the same question within this time is the upload already kept (a
+# double click, a save replayed from the unit's machine, a page sent again after an error): no new row. Far shorter
+# than GRACE_DAYS, so a `cleanup` never removes a row between its reuse and the revision that refers to it.
+SAME_UPLOAD_WITHIN = dt.timedelta(hours=1)
 _BATCH = 500
 # Control and format characters (bidi overrides and isolates, marks, zero-width ones), surrogates, private use,
 # unassigned code points and line separators: a stored name keeps none of them.
@@ -121,6 +125,8 @@ def keep(db: Database, data_dir: Path, items: list[tuple[Question, Prepared]], *
          cycle_year: int, author: str) -> tuple[dict[str, str], dict[str, UploadError]]:
     """Keep prepared uploads, one per question: ({question id: token}, {question id: its refusal}).
 
+    A file the same person sent for the same question, under the same name, within SAME_UPLOAD_WITHIN is the upload
+    kept then: its token again, nothing written.
     The blobs are written first, outside the write lock; then one short transaction checks the quota file by file in
     order (a content the unit already holds, or one kept earlier in the same batch, takes no more space) and inserts
     every row in one statement. A statement done under the lock is a moment when another thread of the process may
@@ -131,10 +137,16 @@ def keep(db: Database, data_dir: Path, items: list[tuple[Question, Prepared]], *
     """
     if not items:
         return {}, {}
+    kept_before = data.recent_same(db, unit_code, form_id, cycle_year, author, stamp(utcnow() - SAME_UPLOAD_WITHIN),
+                                   sorted({item.digest for _q, item in items}))
+    tokens: dict[str, str] = {question.id: kept_before[(question.id, item.name, item.digest)]
+                              for question, item in items if (question.id, item.name, item.digest) in kept_before}
+    items = [(question, item) for question, item in items if question.id not in tokens]
+    refused: dict[str, UploadError] = {}
+    if not items:  # every file is one kept a moment ago: nothing to write, no write lock
+        return tokens, refused
     mark = _removal_mark(data_dir)
     _write_missing(data_dir, items)
-    tokens: dict[str, str] = {}
-    refused: dict[str, UploadError] = {}
     with write(db):
         held = data.unit_blobs(db, unit_code, sorted({item.digest for _q, item in items}))
         # The unit's usage is a sum over its uploads: read only when a content is new to it (a save sends back
