@@ -220,3 +220,46 @@ def test_a_write_holds_the_lock_file_other_processes_queue_on_and_lets_it_go(dat
             db.execute("INSERT INTO notes (text) VALUES (NULL)")
     assert free() and not db.conn.in_transaction  # a write that fails lets it go too
     db.close()
+
+
+def test_the_web_apps_commits_leave_checkpoints_to_a_thread_of_their_own(database, monkeypatch):
+    """A commit that takes the write-ahead log past SQLite's threshold checkpoints under the write lock while every
+    writer waits; the web app's connections leave that to the process's checkpointer, every CHECKPOINT_EVERY commits,
+    from another thread, after the locks are released."""
+    seen: list[tuple[str, str]] = []
+    original = connection.checkpoint
+
+    def recorded(path) -> None:
+        seen.append((str(path), threading.current_thread().name))
+        original(path)
+
+    monkeypatch.setattr(connection, "checkpoint", recorded)
+    db = connection.borrow(database)
+    assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == connection.BACKSTOP_PAGES
+    for number in range(connection.CHECKPOINT_EVERY * 2):
+        with connection.write(db):
+            db.execute("INSERT INTO notes (text) VALUES (?)", [f"ghi chú {number}"])
+    connection.give_back(db)
+    for _ in range(500):
+        if len(seen) >= 1:
+            break
+        threading.Event().wait(0.01)
+    assert seen and all(path == str(database) and thread == "forms-app-checkpoints" for path, thread in seen)
+    # A connection of a command (not lent by `borrow`) keeps SQLite's own threshold.
+    other = connection.connect(database)
+    assert other.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    other.close()
+
+
+def test_a_checkpoint_copies_the_log_into_the_database_and_never_makes_a_missing_one(database, tmp_path):
+    db = connection.connect(database)
+    db.execute("PRAGMA wal_autocheckpoint = 0")
+    before = database.stat().st_size
+    with connection.write(db):
+        db.execute("INSERT INTO notes (text) SELECT hex(randomblob(2000)) FROM (SELECT 1 UNION SELECT 2 UNION SELECT 3)")
+    assert database.stat().st_size == before  # in the log only
+    connection.checkpoint(database)
+    assert database.stat().st_size > before
+    db.close()
+    connection.checkpoint(tmp_path / "gone" / "forms.db")
+    assert not (tmp_path / "gone").exists()

@@ -88,6 +88,11 @@ def test_a_save_pressed_offline_is_kept_and_sent_when_the_page_is_opened_again_o
 
     context.set_offline(False)
     again = context.new_page()
+    # A person opens the form again minutes later; here it is milliseconds, and under load Chromium may hand the new
+    # page its storage before the closed page's last write reached it (CI once saw the form open with no copy). Wait
+    # until a new page of the same origin sees the copy, as it would by then.
+    again.goto(base + "/healthz")
+    again.wait_for_function(f"() => Object.keys(localStorage).some(k => k.startsWith({KEY + '#'!r}))", timeout=10_000)
     again.goto(base + FORM_PATH)
     expect(again.locator("#autosave-status")).to_contain_text("Đã lưu lúc", timeout=30_000)
     answers, rows, state = stored(data_dir)

@@ -123,6 +123,11 @@ def borrow(path: Path | str) -> Database:
         entry = None
     if entry is None:
         db = connect(path)
+        if getattr(db, "writers_key", None) is not None:
+            # Checkpoints of the web app's writes run beside them (`_Checkpointer`), not in the commit that passes
+            # SQLite's threshold under the write lock; the threshold stays as a backstop, ten times higher.
+            db.conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
+            db.checkpointed_aside = True
         entry = kept[key] = _Kept(db, _identity(path), os.getpid(), connect)
         while len(kept) > KEPT_PER_THREAD:
             _forget(kept, next(iter(kept)))
@@ -218,9 +223,14 @@ def write(db: Database) -> Iterator[Database]:
         return
     key = getattr(db, "writers_key", None)
     writers = _writers.setdefault(key, threading.Lock()) if key is not None else None
+    # The lock file is opened before the locks and closed after them: a system call lets another thread take the
+    # interpreter, and under the locks every writer would wait for this one to get it back.
+    lock_file = _lock_file(key)
     if writers is not None and not writers.acquire(timeout=busy_timeout_ms() / 1000):
+        _close(lock_file)
         raise WriteError("database is locked (another writer of this process held it past the busy timeout)")
-    other_processes = _queue_with_other_processes(key)
+    other_processes = _queue_with_other_processes(lock_file)
+    committed = False
     try:
         db.conn.execute("BEGIN IMMEDIATE")
         try:
@@ -232,35 +242,116 @@ def write(db: Database) -> Iterator[Database]:
         else:
             try:
                 db.conn.execute("COMMIT")
+                committed = True
             except BaseException:
                 # A COMMIT that fails (a full disk) leaves the transaction open: end it, nothing half-written.
                 if db.conn.in_transaction:
                     db.conn.execute("ROLLBACK")
                 raise
     finally:
-        if other_processes is not None:
-            os.close(other_processes)  # closing the descriptor lets the next process's writer in
         if writers is not None:
-            writers.release()
+            writers.release()  # the next thread of this process waits in `flock` until the close below
+        _close(other_processes)  # closing the descriptor lets the next writer in, whichever process it is in
+        if other_processes is None:
+            _close(lock_file)
+    if committed and getattr(db, "checkpointed_aside", False):
+        _checkpointer.committed(key)
 
 
-def _queue_with_other_processes(key: str | None) -> int | None:
-    """The write lock of the database at `key` among processes (gunicorn's workers): a lock file beside it, waited
-    for in the kernel, which wakes the waiting process as soon as it is released. SQLite's own busy handler sleeps
-    1, 2, 5 … 100 ms between tries, so with two workers the one whose threads follow each other kept the lock and the
-    other's waited seconds (p99 3 s at 16 clients against 0.6 s with one worker: docs/benchmarks.md). Held only by
-    `write`, around one short transaction; a process that dies lets it go. None (SQLite's lock alone) when the file
-    cannot be opened: a read-only data directory."""
+CHECKPOINT_EVERY = 32  # commits of this process's web connections to one database between two checkpoints
+BACKSTOP_PAGES = 10_000  # their `wal_autocheckpoint` (SQLite's default: 1,000 pages), in case the checkpointer lags
+
+
+class _Checkpointer:
+    """Checkpoints of the web app's databases, run by a thread of their own every CHECKPOINT_EVERY commits of the
+    process, beside the requests.
+
+    SQLite checkpoints in the commit that takes the write-ahead log past its threshold (1,000 pages by default): that
+    commit copies the pages into the database and syncs it while it still holds the write lock, and every writer
+    waits — 10–90 ms, several times a second at a hundred submits a second (docs/benchmarks.md). A PASSIVE checkpoint
+    from another connection needs no write lock: writers go on meanwhile. Its connection is opened in "rw" mode, so a
+    data directory removed since (a test's) is not made again as an empty database."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._commits: dict[str, int] = {}
+        self._due: set[str] = set()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def committed(self, key: str) -> None:
+        with self._lock:
+            count = self._commits.get(key, 0) + 1
+            self._commits[key] = count % CHECKPOINT_EVERY
+            if count < CHECKPOINT_EVERY:
+                return
+            self._due.add(key)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="forms-app-checkpoints", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            with self._lock:
+                due, self._due = self._due, set()
+            for key in due:
+                checkpoint(key)
+
+    def forget(self) -> None:
+        """In a forked child: no thread, nothing counted or due (the parent's thread does not exist there)."""
+        self.__init__()
+
+
+def checkpoint(path: str | Path) -> None:
+    """A PASSIVE checkpoint of the database at `path`, from a connection of its own; nothing if it is gone or busy."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=busy_timeout_ms() / 1000)
+    except sqlite3.Error:
+        return
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
+
+
+_checkpointer = _Checkpointer()
+os.register_at_fork(after_in_child=_checkpointer.forget)
+
+
+def _lock_file(key: str | None) -> int | None:
+    """A new descriptor of the write lock file beside the database at `key` (see `_queue_with_other_processes`), None
+    when there is no key or the file cannot be opened (a read-only data directory: SQLite's lock alone)."""
     if key is None:
         return None
     try:
-        descriptor = os.open(key + ".writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        return os.open(key + ".writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
+        return None
+
+
+def _close(descriptor: int | None) -> None:
+    if descriptor is not None:
+        os.close(descriptor)
+
+
+def _queue_with_other_processes(descriptor: int | None) -> int | None:
+    """The write lock of the database among processes (gunicorn's workers) and threads: `flock` on a lock file beside
+    it (`_lock_file`), waited for in the kernel, which wakes the waiting writer as soon as it is released. SQLite's
+    own busy handler sleeps 1, 2, 5 … 100 ms between tries, so with two workers the one whose threads follow each
+    other kept the lock and the other's waited seconds (p99 3 s at 16 clients against 0.6 s with one worker:
+    docs/benchmarks.md). Held only by `write`, around one short transaction, until the descriptor is closed; a
+    process that dies lets it go. Each `write` opens its own descriptor, so the next thread of the same process
+    waits here too. None (SQLite's lock alone) without a descriptor or when `flock` fails."""
+    if descriptor is None:
         return None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
     except OSError:
-        os.close(descriptor)
         return None
     return descriptor
 

@@ -425,12 +425,6 @@ CREATE INDEX idx_uploads_uploaded_at ON uploads(uploaded_at);
 CREATE TRIGGER facet_counts_audit_log_delete AFTER DELETE ON audit_log BEGIN INSERT INTO facet_counts (table_name, column_name, year, value, n) SELECT * FROM (SELECT 'audit_log', 'action', COALESCE(OLD.cycle_year, 0), OLD.action, -1 WHERE OLD.action IS NOT NULL) WHERE true ON CONFLICT (table_name, column_name, year, value) DO UPDATE SET n = n + excluded.n; END;
 CREATE TRIGGER facet_counts_audit_log_insert AFTER INSERT ON audit_log BEGIN INSERT INTO facet_counts (table_name, column_name, year, value, n) SELECT * FROM (SELECT 'audit_log', 'action', COALESCE(NEW.cycle_year, 0), NEW.action, 1 WHERE NEW.action IS NOT NULL) WHERE true ON CONFLICT (table_name, column_name, year, value) DO UPDATE SET n = n + excluded.n; END;
 CREATE TRIGGER facet_counts_audit_log_update_0 AFTER UPDATE OF action, cycle_year ON audit_log WHEN OLD.action IS NOT NEW.action OR OLD.cycle_year IS NOT NEW.cycle_year BEGIN INSERT INTO facet_counts (table_name, column_name, year, value, n) SELECT * FROM (SELECT 'audit_log', 'action', COALESCE(OLD.cycle_year, 0), OLD.action, -1 WHERE OLD.action IS NOT NULL UNION ALL SELECT 'audit_log', 'action', COALESCE(NEW.cycle_year, 0), NEW.action, 1 WHERE NEW.action IS NOT NULL) WHERE true ON CONFLICT (table_name, column_name, year, value) DO UPDATE SET n = n + excluded.n; END;
-CREATE TRIGGER criterion_totals_adjust AFTER UPDATE OF adjusted_points ON criterion_scores BEGIN
-            UPDATE criterion_totals
-            SET final_points = final_points - COALESCE(OLD.adjusted_points, OLD.points)
-                                            + COALESCE(NEW.adjusted_points, NEW.points)
-            WHERE form_id = NEW.form_id AND cycle_year = NEW.cycle_year AND criterion = NEW.criterion;
-        END;
 CREATE TRIGGER criterion_totals_delete AFTER DELETE ON criterion_scores BEGIN
             UPDATE criterion_totals SET submissions = submissions - 1, points = points - OLD.points,
                 final_points = final_points - COALESCE(OLD.adjusted_points, OLD.points),
@@ -444,6 +438,16 @@ CREATE TRIGGER criterion_totals_insert AFTER INSERT ON criterion_scores BEGIN
             ON CONFLICT (form_id, cycle_year, criterion) DO UPDATE SET
                 submissions = submissions + 1, points = points + excluded.points,
                 final_points = final_points + excluded.final_points, max_points = max_points + excluded.max_points;
+        END;
+CREATE TRIGGER criterion_totals_update AFTER UPDATE OF points, adjusted_points, max_points ON criterion_scores
+        WHEN OLD.points IS NOT NEW.points OR OLD.adjusted_points IS NOT NEW.adjusted_points
+            OR OLD.max_points IS NOT NEW.max_points BEGIN
+            UPDATE criterion_totals
+            SET points = points - OLD.points + NEW.points,
+                final_points = final_points - COALESCE(OLD.adjusted_points, OLD.points)
+                                            + COALESCE(NEW.adjusted_points, NEW.points),
+                max_points = max_points - OLD.max_points + NEW.max_points
+            WHERE form_id = NEW.form_id AND cycle_year = NEW.cycle_year AND criterion = NEW.criterion;
         END;
 CREATE TRIGGER summary_changes_cycles_delete AFTER DELETE ON cycles BEGIN INSERT INTO summary_changes (unit_code) VALUES (NULL); END;
 CREATE TRIGGER summary_changes_cycles_insert AFTER INSERT ON cycles BEGIN INSERT INTO summary_changes (unit_code) VALUES (NULL); END;

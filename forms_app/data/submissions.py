@@ -244,21 +244,21 @@ ANSWER_UPDATE = (" ON CONFLICT (submission_id, question_id) DO UPDATE SET value 
                  "adjusted_points = NULL")
 SECTION_UPDATE = (" ON CONFLICT (submission_id, section_id) DO UPDATE SET score = excluded.score, max = excluded.max, "
                   "pass_min = excluded.pass_min, passed = excluded.passed, adjusted_score = NULL")
+CRITERION_UPDATE = (" ON CONFLICT (submission_id, criterion) DO UPDATE SET points = excluded.points, "
+                    "adjusted_points = NULL, max_points = excluded.max_points")
 
 
-def replace_scores(db: Database, submission_id: int, answers: list[tuple], sections: list[tuple],
-                   criteria: list[tuple] | None) -> None:
-    """Write the long-form rows of one submission (inside the caller's transaction): its answers and sections in place
-    (ANSWER_UPDATE, SECTION_UPDATE), its criteria again when given.
+def replace_scores(db: Database, answers: list[tuple], sections: list[tuple], criteria: list[tuple] | None) -> None:
+    """Write the long-form rows of one submission (inside the caller's transaction), in place: its answers, its
+    sections and, when given (a submit), its criteria (ANSWER_UPDATE, SECTION_UPDATE, CRITERION_UPDATE).
 
-    Nothing is deleted from `answers` or `section_scores`: a submission has a row for every question and section of
-    the definition version it was started on, which it keeps (`record` refuses another), and a version once loaded
-    never changes (`rules.registry`), so every save writes the same keys."""
+    Nothing is deleted: a submission has a row for every question, section and criterion of the definition version it
+    was started on, which it keeps (`record` refuses another), and a version once loaded never changes
+    (`rules.registry`), so every save writes the same keys."""
     insert_rows(db, ANSWER_INSERT, answers, ANSWER_UPDATE)
     insert_rows(db, SECTION_INSERT, sections, SECTION_UPDATE)
     if criteria is not None:
-        db.execute("DELETE FROM criterion_scores WHERE submission_id = ?", [submission_id])
-        insert_rows(db, CRITERION_INSERT, criteria)
+        insert_rows(db, CRITERION_INSERT, criteria, CRITERION_UPDATE)
 
 
 def insert_scores(db: Database, answers: Iterable[tuple], sections: Iterable[tuple], criteria: Iterable[tuple] | None) -> None:

@@ -127,8 +127,10 @@ def _make_current(db: Database, submission: dict, definition: Definition, number
             "total": result.total, "max_total": result.max_total, "band": result.band,
             "recognised": None if result.recognised is None else int(result.recognised),
         })
-        data.replace_scores(db, *scored_rows(submission["id"], definition, kept, result, shown,
-                                             cycle_year=submission["cycle_year"] if action == "submit" else None))
+        _sid, answers, sections, criteria = scored_rows(
+            submission["id"], definition, kept, result, shown,
+            cycle_year=submission["cycle_year"] if action == "submit" else None)
+        data.replace_scores(db, answers, sections, criteria)
     if action == "submit":
         changes.update({"status": "submitted", "submitted_revision": number, "submitted_at": now})
     # Only what changed: every column an UPDATE sets has its indexes written (and `tong_quan`'s), moved or not.

@@ -75,17 +75,21 @@ class Window:
         return (self.closes - today).days
 
 
-def window(db: Database, unit_code: str, form_id: str, cycle_year: int, decision: dict | None = None) -> Window | None:
+_UNREAD = object()  # `window`'s decision when the caller did not read it (None: read, and there is none)
+
+
+def window(db: Database, unit_code: str, form_id: str, cycle_year: int,
+           decision: dict | None | object = _UNREAD) -> Window | None:
     """The cycle's window for one unit; None when the form has no such cycle.
 
     The unit's extension applies; a current decision 'returned' reopens the form until the end of
     its `reopen_until`; a current 'recognised', 'not_recognised' or 'withdrawn' locks it (state
-    "decided"). `decision` is the current decision when the caller has already read it.
+    "decided"). `decision` is the current decision (or None: none) when the caller has already read it.
     """
     found = cycles.dates(db, form_id, cycle_year)
     if found is None:
         return None
-    if decision is None:
+    if decision is _UNREAD:
         decision = data_decisions.current(db, unit_code, form_id, cycle_year)
     return unit_window(*found, cycles.extension(db, unit_code, form_id, cycle_year), decision)
 

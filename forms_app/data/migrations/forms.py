@@ -756,3 +756,24 @@ def m023_tong_quan_follows_what_changed(db: Database) -> None:
         WHEN OLD.submitted_at IS NOT NEW.submitted_at BEGIN
             UPDATE tong_quan SET submitted_at = NEW.submitted_at WHERE submission_id = NEW.id;
         END""")
+
+
+@forms_migrations()
+def m024_criterion_scores_updated_in_place(db: Database) -> None:
+    """A submit wrote its criteria by deleting and inserting them again: 13 rows out and in, and 26 updates of
+    `criterion_totals` by triggers, under the write lock, however little had changed. They are now updated in place
+    (`data.submissions.CRITERION_UPDATE`), and `criterion_totals` follows an update of the points, the adjusted points
+    or the maximum when one of them moved (the trigger it replaces followed the adjusted points only: the points and
+    maximum of a row never changed in place before)."""
+    db.execute("DROP TRIGGER criterion_totals_adjust")
+    db.execute("""
+        CREATE TRIGGER criterion_totals_update AFTER UPDATE OF points, adjusted_points, max_points ON criterion_scores
+        WHEN OLD.points IS NOT NEW.points OR OLD.adjusted_points IS NOT NEW.adjusted_points
+            OR OLD.max_points IS NOT NEW.max_points BEGIN
+            UPDATE criterion_totals
+            SET points = points - OLD.points + NEW.points,
+                final_points = final_points - COALESCE(OLD.adjusted_points, OLD.points)
+                                            + COALESCE(NEW.adjusted_points, NEW.points),
+                max_points = max_points - OLD.max_points + NEW.max_points
+            WHERE form_id = NEW.form_id AND cycle_year = NEW.cycle_year AND criterion = NEW.criterion;
+        END""")
