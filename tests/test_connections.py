@@ -251,8 +251,12 @@ def test_the_web_apps_commits_leave_checkpoints_to_a_thread_of_their_own(databas
     other.close()
 
 
-def test_a_checkpoint_copies_the_log_into_the_database_and_never_makes_a_missing_one(database, tmp_path):
+def test_a_checkpoint_copies_the_log_into_the_database_and_never_makes_a_missing_one(tmp_path):
+    folder = tmp_path / "Đoàn trường #1"  # a data directory's name is the administrator's: spaces, '#', diacritics
+    folder.mkdir()
+    database = folder / "forms.db"
     db = connection.connect(database)
+    db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)")
     db.execute("PRAGMA wal_autocheckpoint = 0")
     before = database.stat().st_size
     with connection.write(db):

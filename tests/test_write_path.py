@@ -286,3 +286,13 @@ def test_the_form_page_reads_nothing_twice(app, toan, monkeypatch):
     reads = [s for s in statements if s.startswith("SELECT")]
     assert reads and len(reads) == len(set(reads)), sorted(s for s in reads if reads.count(s) > 1)
     assert sum("FROM decisions" in s for s in reads) == 1
+
+
+def test_a_file_kept_a_moment_ago_whose_blob_went_missing_is_written_again(app):
+    data_dir = Path(app.config["DATA_DIR"])
+    item = _prepared(app, PDF + b"% gui lai\n")
+    first = _keep(data_dir, [item])["tokens"]
+    blob = uploads.blob_path(data_dir, item[1].digest)
+    blob.unlink()  # lost outside the product (a disk restored without it)
+    assert _keep(data_dir, [item])["tokens"] == first  # the same upload…
+    assert blob.read_bytes() == PDF + b"% gui lai\n"  # …and its bytes back from what the unit just sent

@@ -308,7 +308,7 @@ class _Checkpointer:
 def checkpoint(path: str | Path) -> None:
     """A PASSIVE checkpoint of the database at `path`, from a connection of its own; nothing if it is gone or busy."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=busy_timeout_ms() / 1000)
+        conn = sqlite3.connect(Path(path).absolute().as_uri() + "?mode=rw", uri=True, timeout=busy_timeout_ms() / 1000)
     except sqlite3.Error:
         return
     try:

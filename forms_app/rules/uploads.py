@@ -126,7 +126,8 @@ def keep(db: Database, data_dir: Path, items: list[tuple[Question, Prepared]], *
     """Keep prepared uploads, one per question: ({question id: token}, {question id: its refusal}).
 
     A file the same person sent for the same question, under the same name, within SAME_UPLOAD_WITHIN is the upload
-    kept then: its token again, nothing written.
+    kept then: its token again, no row written (its blob is written again only if it went missing).
+
     The blobs are written first, outside the write lock; then one short transaction checks the quota file by file in
     order (a content the unit already holds, or one kept earlier in the same batch, takes no more space) and inserts
     every row in one statement. A statement done under the lock is a moment when another thread of the process may
@@ -141,6 +142,7 @@ def keep(db: Database, data_dir: Path, items: list[tuple[Question, Prepared]], *
                                    sorted({item.digest for _q, item in items}))
     tokens: dict[str, str] = {question.id: kept_before[(question.id, item.name, item.digest)]
                               for question, item in items if (question.id, item.name, item.digest) in kept_before}
+    _write_missing(data_dir, [(question, item) for question, item in items if question.id in tokens])
     items = [(question, item) for question, item in items if question.id not in tokens]
     refused: dict[str, UploadError] = {}
     if not items:  # every file is one kept a moment ago: nothing to write, no write lock
