@@ -264,6 +264,9 @@ def test_a_checkpoint_copies_the_log_into_the_database_and_never_makes_a_missing
     assert database.stat().st_size == before  # in the log only
     connection.checkpoint(database)
     assert database.stat().st_size > before
+    reader = connection.connect(database, readonly=True)  # opened by the same kind of address
+    assert reader.execute("SELECT COUNT(*) FROM notes").fetchone()[0] == 3
+    reader.close()
     db.close()
     connection.checkpoint(tmp_path / "gone" / "forms.db")
     assert not (tmp_path / "gone").exists()

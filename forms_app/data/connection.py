@@ -54,7 +54,8 @@ def connect(path: Path | str, *, readonly: bool = False) -> Database:
     """
     timeout_ms = busy_timeout_ms()
     if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout_ms / 1000, check_same_thread=False)
+        conn = sqlite3.connect(Path(path).absolute().as_uri() + "?mode=ro", uri=True, timeout=timeout_ms / 1000,
+                               check_same_thread=False)
     else:
         conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
