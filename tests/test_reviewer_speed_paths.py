@@ -1,6 +1,7 @@
 """Reviewers' pages from kept summaries (issue 18): the status board's statuses, its year summary and the charts are
 computed once per change of the data they read and kept; the write that changes them — whoever makes it — is seen by
-the very next request, and a page reads one page of units through their key, never the long tables whole."""
+the very next request (the charts page: drawn again beside the requests, saying so meanwhile), and a page reads one
+page of units through their key, never the long tables whole."""
 
 from __future__ import annotations
 
@@ -385,3 +386,74 @@ def test_a_filtered_count_and_a_reviewers_own_count_still_run(product):
     assert re.search(r'<h2 class="row-count">\d+ dòng', page)
     page, _ran = datasette_statements(product, "/data/forms?sql=select+count(*)+from+answers")
     assert "took too long" not in page and f">{answers}<" in page
+
+
+def _drawn(deadline_s: float = 10.0) -> None:
+    """Wait until no chart is being drawn again beside the requests."""
+    import time
+
+    stop = time.monotonic() + deadline_s
+    while charts.drawing_again() and time.monotonic() < stop:
+        time.sleep(0.01)
+    assert not charts.drawing_again()
+
+
+def test_after_a_write_the_charts_are_drawn_again_beside_the_requests(office, monkeypatch):
+    """A second at national scale after every submit: a reviewer is shown the charts drawn before the write while a
+    thread of their own draws them again from a connection of its own; the next request after that gets the new ones."""
+    import threading
+
+    from forms_app.data import connection
+
+    data_dir = office.config["DATA_DIR"]
+    conn = sqlite3.connect(data_dir / "forms.db", check_same_thread=False)
+    reviewer_access.prepare(conn, "forms")  # as Datasette's
+    opens = lambda: connection.connect(data_dir / "forms.db", readonly=True)  # noqa: E731
+    try:
+        first = charts.charts(conn, "2022", opens)  # nothing kept yet: drawn at once
+        assert not charts.drawing_again()
+        with opened(data_dir) as forms:
+            submit(forms, "LY", {})
+        drawn_by, release, original = [], threading.Event(), charts._charts
+
+        def slow(db, year):
+            drawn_by.append(threading.current_thread().name)
+            assert release.wait(10)
+            return original(db, year)
+
+        monkeypatch.setattr(charts, "_charts", slow)
+        assert charts.charts(conn, "2022", opens) is first  # returned at once: the drawing waits for `release`
+        assert charts.drawing_again()
+        assert charts.charts(conn, "2022", opens) is first  # one drawing at a time
+        release.set()
+        _drawn()
+        again = charts.charts(conn, "2022", opens)
+        assert drawn_by == ["forms-app-kept-charts"]
+        assert again is not first and again == original(conn, "2022")
+    finally:
+        conn.close()
+
+
+def test_the_charts_page_says_when_it_shows_the_charts_drawn_before_a_write(office, monkeypatch):
+    import threading
+
+    from support.web import ProductClient
+
+    from forms_app.adapters.wsgi import create_wsgi
+
+    product = create_wsgi(office.config["DATA_DIR"], {"TESTING": True, "NOW": AFTER})
+    client = ProductClient(product)
+    start_session(product.flask_app, client, "vanphong")
+    page = client.get("/data/-/bieu-do").get_data(as_text=True)
+    assert page.count('<svg class="chart"') == 3 and "đang được vẽ lại" not in page
+    with opened(office.config["DATA_DIR"]) as forms:
+        submit(forms, "LY", {})
+    release, original = threading.Event(), charts._charts
+    monkeypatch.setattr(charts, "_charts", lambda db, year: (release.wait(10), original(db, year))[1])
+    try:
+        page = client.get("/data/-/bieu-do").get_data(as_text=True)  # answered while the drawing waits
+        assert "đang được vẽ lại" in page and page.count('<svg class="chart"') == 3
+    finally:
+        release.set()
+    _drawn()
+    assert "đang được vẽ lại" not in client.get("/data/-/bieu-do").get_data(as_text=True)

@@ -4,6 +4,7 @@ year, section averages by cluster, recognition rate by year)."""
 from __future__ import annotations
 
 import re
+from typing import Any, Callable
 
 from exports.charts import grouped_bars
 from form_definitions import Definition
@@ -42,15 +43,23 @@ def parameter_choices(conn: reporting.Readable) -> dict[str, list]:
     return {"nam": cycles.years_of_all(conn), "cum": units.cluster_names(conn)}
 
 
-def charts(conn: reporting.Readable, year: str | None) -> list[dict]:
+def charts(conn: reporting.Readable, year: str | None, opens: Callable[[], Any] | None = None) -> list[dict]:
     """For every scored form with a submitted submission: {"form": its title, "figures": [{"title", "description",
     "svg"}]}, computed from forms.db with one query per chart.
 
     `conn` is the raw sqlite3 connection Datasette's `execute_fn` hands over (a sqlite-utils Database works too).
-    Computed once per change of the data they read, then kept (`summaries.kept`); shared: never change them.
+    Computed once per change of the data they read, then kept (`summaries.kept`); shared: never change them. With
+    `opens` (a connection of its own to forms.db), the charts are drawn again after a write by a thread of their own,
+    those drawn before shown meanwhile (`drawing_again`): a second at national scale, after every submit.
     """
     chosen = year if year and year.isdigit() and len(year) <= 4 else None  # anything else shows the last year
-    return summaries.kept(conn, "charts", chosen, lambda: _charts(conn, chosen))
+    aside = summaries.Aside(opens, lambda own: _charts(own, chosen)) if opens is not None else None
+    return summaries.kept(conn, "charts", chosen, lambda: _charts(conn, chosen), aside=aside)
+
+
+def drawing_again() -> bool:
+    """Whether charts are being drawn again after a write (those shown were drawn before it)."""
+    return summaries.behind("charts")
 
 
 def _charts(conn: reporting.Readable, year: str | None) -> list[dict]:

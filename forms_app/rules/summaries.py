@@ -5,16 +5,22 @@ Each is kept with the (forms.db file, version) it was computed at (`forms_app.da
 every write to the tables these results read, with the unit written), so the write that changes one is seen by the
 very next request, whoever wrote it and from whichever process. A result that knows how (`refresh`) is then computed
 again for the units written since only (`summaries.changed_units`, at most REFRESH_UNITS of them), anything else in
-full. The version is read before computing: a result is never older than the version it is kept with. The pages of
-the web app and of Datasette run in one process (`adapters/wsgi.py`) and share what is kept; the last SIZE results
-of each name are kept, the oldest forgotten first.
+full — or, for a result that says how (`Aside`: the charts), by a thread of its own while the result kept before is
+shown, with a word saying so (`behind`). The version is read before computing: a result is never older than the
+version it is kept with. The pages of the web app and of Datasette run in one process (`adapters/wsgi.py`) and share
+what is kept; the last SIZE results of each name are kept, the oldest forgotten first.
+
+The board and the queue are always up to date when shown: the office acts on them (a decision for every unit of the
+queue), so they never show a result kept before a write.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
-from typing import Callable, Hashable, TypeVar
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable, TypeVar
 
 from forms_app.data import facet_counts, summaries
 from forms_app.data.reporting import Readable
@@ -24,14 +30,29 @@ REFRESH_UNITS = 2000  # beyond: computed in full
 T = TypeVar("T")
 
 _kept: dict[str, OrderedDict[tuple, tuple[int, object]]] = {}
+_behind: set[tuple[str, tuple]] = set()  # (name, slot) of the results being computed again beside the requests
 _lock = threading.Lock()
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Aside:
+    """How a kept result is computed again beside the requests, once one has been kept: a connection of its own to
+    the same database (`opens`; closed when done) and the computation on it."""
+
+    opens: Callable[[], Any]
+    compute: Callable[[Readable], Any]
 
 
 def kept(db: Readable, name: str, key: Hashable, compute: Callable[[], T],
-         refresh: Callable[[T, set[str]], T] | None = None) -> T:
+         refresh: Callable[[T, set[str]], T] | None = None, *, aside: Aside | None = None) -> T:
     """`compute()`'s result for `name` and `key`, computed again only after a write to what it reads — by
     `refresh(the kept result, the units written since)` when given and they can be told. The result is shared between
-    requests: never change it."""
+    requests: never change it.
+
+    With `aside`, a result that must be computed again in full after a write is computed by a thread of its own, and
+    the result kept before is returned meanwhile (`behind` says so): work that takes a second at national scale (the
+    charts after every submit) is not done while a reviewer waits. A result never kept is computed at once."""
     identity, version = summaries.version(db)
     slot = (identity, key)
     with _lock:
@@ -45,14 +66,56 @@ def kept(db: Readable, name: str, key: Hashable, compute: Callable[[], T],
         changed = summaries.changed_units(db, previous[0], REFRESH_UNITS)
         if changed is not None:
             value = refresh(previous[1], changed)  # type: ignore[arg-type]
+    if value is None and previous is not None and aside is not None:
+        _catch_up(name, slot, aside)
+        return previous[1]  # type: ignore[return-value]
     if value is None:
         value = compute()
+    _keep(name, slot, version, value)
+    return value
+
+
+def behind(name: str) -> bool:
+    """Whether a result of `name` is being computed again beside the requests (the one shown is the one kept before)."""
     with _lock:
+        return any(entry[0] == name for entry in _behind)
+
+
+def _keep(name: str, slot: tuple, version: int, value: object) -> None:
+    """Keep `value` as of `version`, unless a result of a later version is kept already (a slower computation)."""
+    with _lock:
+        found = _kept.setdefault(name, OrderedDict())
+        if slot in found and found[slot][0] > version:
+            return
         found[slot] = (version, value)
         found.move_to_end(slot)
         while len(found) > SIZE:
             found.popitem(last=False)
-    return value
+
+
+def _catch_up(name: str, slot: tuple, aside: Aside) -> None:
+    """Compute `name` again for `slot` in a thread of its own, one at a time per result."""
+    with _lock:
+        if (name, slot) in _behind:
+            return
+        _behind.add((name, slot))
+
+    def run() -> None:
+        try:
+            own = aside.opens()
+            try:
+                _identity, version = summaries.version(own)  # read first: the result is never older than it
+                value = aside.compute(own)
+            finally:
+                own.close()
+            _keep(name, slot, version, value)
+        except Exception:  # a database gone, a full disk: the next request tries again
+            log.exception("kept result %s not computed again", name)
+        finally:
+            with _lock:
+                _behind.discard((name, slot))
+
+    threading.Thread(target=run, name=f"forms-app-kept-{name}", daemon=True).start()
 
 
 def forget() -> None:

@@ -171,8 +171,11 @@ async def charts_page(datasette, request):
     if not await datasette.permission_allowed(request.actor, "view-database", "forms", default=False):
         raise Forbidden("Permission denied")  # said in the page's language by templates/datasette/error.html
     db = datasette.get_database("forms")
-    forms = await db.execute_fn(lambda conn: reviewing.charts(conn, request.args.get("nam")))
-    html = await datasette.render_template("bieu_do.html", {"forms": forms, "year": request.args.get("nam")}, request=request)
+    data_dir = getattr(datasette, "forms_app_data_dir", None)
+    opens = (lambda: database.connect(Path(data_dir) / database.FORMS_DB, readonly=True)) if data_dir else None
+    forms = await db.execute_fn(lambda conn: reviewing.charts(conn, request.args.get("nam"), opens))
+    html = await datasette.render_template("bieu_do.html", {"forms": forms, "year": request.args.get("nam"),
+                                                            "drawing_again": reviewing.drawing_again()}, request=request)
     return Response.html(html)
 
 
