@@ -457,3 +457,39 @@ def test_the_charts_page_says_when_it_shows_the_charts_drawn_before_a_write(offi
         release.set()
     _drawn()
     assert "đang được vẽ lại" not in client.get("/data/-/bieu-do").get_data(as_text=True)
+
+
+@pytest.mark.slow  # a real Chromium
+def test_the_charts_page_saying_it_is_drawing_again_has_no_serious_axe_violation(office, monkeypatch):
+    import threading
+
+    from support.browser import launched, no_serious_violations
+    from support.web import ProductClient
+    from werkzeug.serving import make_server
+
+    from forms_app.adapters.web.context import SESSION_COOKIE
+    from forms_app.adapters.wsgi import create_wsgi
+
+    product = create_wsgi(office.config["DATA_DIR"], {"TESTING": True, "NOW": AFTER})
+    token = start_session(product.flask_app, ProductClient(product), "vanphong")
+    server = make_server("127.0.0.1", 0, product, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    release, original = threading.Event(), charts._charts
+    browsers = launched()
+    try:
+        context = next(browsers).new_context(viewport={"width": 360, "height": 780})
+        context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
+        page = context.new_page()
+        page.goto(base + "/data/-/bieu-do")  # drawn at once: nothing kept yet
+        with opened(office.config["DATA_DIR"]) as forms:
+            submit(forms, "LY", {})
+        monkeypatch.setattr(charts, "_charts", lambda db, year: (release.wait(10), original(db, year))[1])
+        page.goto(base + "/data/-/bieu-do")
+        assert "đang được vẽ lại" in page.inner_text("main")
+        no_serious_violations(page, "the charts page, drawing again")
+    finally:
+        release.set()
+        next(browsers, None)
+        server.shutdown()
+    _drawn()
