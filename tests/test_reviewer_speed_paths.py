@@ -400,18 +400,19 @@ def _drawn(deadline_s: float = 10.0) -> None:
 
 def test_after_a_write_the_charts_are_drawn_again_beside_the_requests(office, monkeypatch):
     """A second at national scale after every submit: a reviewer is shown the charts drawn before the write while a
-    thread of their own draws them again from a connection of its own; the next request after that gets the new ones."""
+    thread of their own draws them again from a connection of its own; the next request after that, on any of
+    Datasette's connections, gets the new ones."""
     import threading
 
-    from forms_app.data import connection
-
     data_dir = office.config["DATA_DIR"]
-    conn = sqlite3.connect(data_dir / "forms.db", check_same_thread=False)
-    reviewer_access.prepare(conn, "forms")  # as Datasette's
-    opens = lambda: connection.connect(data_dir / "forms.db", readonly=True)  # noqa: E731
+    conn, other = (sqlite3.connect(data_dir / "forms.db", check_same_thread=False) for _ in range(2))
+    for each in (conn, other):
+        reviewer_access.prepare(each, "forms")  # as Datasette's: nothing said about files
+    opens = data_dir / "forms.db"
     try:
         first = charts.charts(conn, "2022", opens)  # nothing kept yet: drawn at once
         assert not charts.drawing_again()
+        assert charts.charts(other, "2022", opens) is first  # kept for the file: every connection to it shares them
         with opened(data_dir) as forms:
             submit(forms, "LY", {})
         drawn_by, release, original = [], threading.Event(), charts._charts
@@ -430,8 +431,10 @@ def test_after_a_write_the_charts_are_drawn_again_beside_the_requests(office, mo
         again = charts.charts(conn, "2022", opens)
         assert drawn_by == ["forms-app-kept-charts"]
         assert again is not first and again == original(conn, "2022")
+        assert charts.charts(other, "2022", opens) is again
     finally:
         conn.close()
+        other.close()
 
 
 def test_the_charts_page_says_when_it_shows_the_charts_drawn_before_a_write(office, monkeypatch):

@@ -213,14 +213,17 @@ def version(db: Readable) -> tuple[object, int]:
     (a reviewer's connection, whose authorizer answers nothing about files; a database in memory), by the connection
     itself: Datasette keeps each of its connections for its whole life, on one file."""
     main = db.execute("PRAGMA database_list").fetchone()
-    identity: object = db
-    if main and main[2]:
-        try:
-            found = os.stat(main[2])
-            identity = (main[2], found.st_dev, found.st_ino)
-        except OSError:
-            pass
+    identity = (file_identity(main[2]) if main and main[2] else None) or db
     return identity, db.execute("SELECT MAX(version) FROM summary_changes").fetchone()[0]
+
+
+def file_identity(path) -> tuple[str, int, int] | None:
+    """A database file as it is now — (path, device, inode) — or None when it cannot be found."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return str(path), found.st_dev, found.st_ino
 
 
 def changed_units(db: Readable, since: int, limit: int) -> set[str] | None:

@@ -4,7 +4,7 @@ year, section averages by cluster, recognition rate by year)."""
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from pathlib import Path
 
 from exports.charts import grouped_bars
 from form_definitions import Definition
@@ -43,17 +43,18 @@ def parameter_choices(conn: reporting.Readable) -> dict[str, list]:
     return {"nam": cycles.years_of_all(conn), "cum": units.cluster_names(conn)}
 
 
-def charts(conn: reporting.Readable, year: str | None, opens: Callable[[], Any] | None = None) -> list[dict]:
+def charts(conn: reporting.Readable, year: str | None, database_file: Path | None = None) -> list[dict]:
     """For every scored form with a submitted submission: {"form": its title, "figures": [{"title", "description",
     "svg"}]}, computed from forms.db with one query per chart.
 
     `conn` is the raw sqlite3 connection Datasette's `execute_fn` hands over (a sqlite-utils Database works too).
     Computed once per change of the data they read, then kept (`summaries.kept`); shared: never change them. With
-    `opens` (a connection of its own to forms.db), the charts are drawn again after a write by a thread of their own,
-    those drawn before shown meanwhile (`drawing_again`): a second at national scale, after every submit.
+    `database_file` (forms.db's path), they are kept for every connection to it, and drawn again after a write by a
+    thread of their own while those drawn before are shown (`drawing_again`): a second at national scale, after every
+    submit.
     """
     chosen = year if year and year.isdigit() and len(year) <= 4 else None  # anything else shows the last year
-    aside = summaries.Aside(opens, lambda own: _charts(own, chosen)) if opens is not None else None
+    aside = summaries.Aside(database_file, lambda own: _charts(own, chosen)) if database_file is not None else None
     return summaries.kept(conn, "charts", chosen, lambda: _charts(conn, chosen), aside=aside)
 
 

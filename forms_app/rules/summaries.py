@@ -20,9 +20,10 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Hashable, TypeVar
 
-from forms_app.data import facet_counts, summaries
+from forms_app.data import connection, facet_counts, summaries
 from forms_app.data.reporting import Readable
 
 SIZE = 4  # results kept per name: the board's statuses of a year of 50,000 units are ~8 MB, of every year ~40 MB
@@ -37,10 +38,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Aside:
-    """How a kept result is computed again beside the requests, once one has been kept: a connection of its own to
-    the same database (`opens`; closed when done) and the computation on it."""
+    """How a kept result is computed again beside the requests, once one has been kept: the database's file (a
+    connection of its own is opened to it, read-only; the result is kept under the file's identity, so every connection
+    to it shares it, Datasette's too) and the computation on a connection."""
 
-    opens: Callable[[], Any]
+    file: Path
     compute: Callable[[Readable], Any]
 
 
@@ -54,6 +56,8 @@ def kept(db: Readable, name: str, key: Hashable, compute: Callable[[], T],
     the result kept before is returned meanwhile (`behind` says so): work that takes a second at national scale (the
     charts after every submit) is not done while a reviewer waits. A result never kept is computed at once."""
     identity, version = summaries.version(db)
+    if aside is not None:
+        identity = summaries.file_identity(aside.file) or identity
     slot = (identity, key)
     with _lock:
         found = _kept.setdefault(name, OrderedDict())
@@ -102,7 +106,7 @@ def _catch_up(name: str, slot: tuple, aside: Aside) -> None:
 
     def run() -> None:
         try:
-            own = aside.opens()
+            own = connection.connect(aside.file, readonly=True)
             try:
                 _identity, version = summaries.version(own)  # read first: the result is never older than it
                 value = aside.compute(own)

@@ -172,8 +172,8 @@ async def charts_page(datasette, request):
         raise Forbidden("Permission denied")  # said in the page's language by templates/datasette/error.html
     db = datasette.get_database("forms")
     data_dir = getattr(datasette, "forms_app_data_dir", None)
-    opens = (lambda: database.connect(Path(data_dir) / database.FORMS_DB, readonly=True)) if data_dir else None
-    forms = await db.execute_fn(lambda conn: reviewing.charts(conn, request.args.get("nam"), opens))
+    file = Path(data_dir) / database.FORMS_DB if data_dir else None
+    forms = await db.execute_fn(lambda conn: reviewing.charts(conn, request.args.get("nam"), file))
     html = await datasette.render_template("bieu_do.html", {"forms": forms, "year": request.args.get("nam"),
                                                             "drawing_again": reviewing.drawing_again()}, request=request)
     return Response.html(html)
