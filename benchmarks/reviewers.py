@@ -215,11 +215,12 @@ def _touch_a_unit(data_dir: Path) -> None:
         forms.close()
 
 
-def _wait_for_drawings(seconds: float = 60.0) -> None:
-    from forms_app.rules import charts
+def _wait_for_catch_up(seconds: float = 120.0) -> None:
+    """Until no kept result is being computed again beside the requests."""
+    from forms_app.rules import board, charts
 
     stop = time.monotonic() + seconds
-    while charts.drawing_again() and time.monotonic() < stop:
+    while (charts.drawing_again() or board.catching_up()) and time.monotonic() < stop:
         time.sleep(0.05)
 
 
@@ -304,14 +305,16 @@ def main() -> int:
     after_write = {url: timed(client, url, min(runs, 3), args.budget, before=summaries.forget)[0]
                    for url in KEPT if any(row[1] == url for row in rows)}
 
-    # The charts after a write as a reviewer meets them (after every submit, in deadline season): drawn again beside
-    # the requests, those drawn before shown meanwhile. A real write that changes nothing, then the page; then the
-    # wait for the drawing, so that it does not run under what is measured next.
-    charts_after_write = None
-    if any(row[1] == "/data/-/bieu-do" for row in rows):
-        charts_after_write = timed(client, "/data/-/bieu-do", min(runs, 3), args.budget,
-                                   before=lambda: (_wait_for_drawings(), _touch_a_unit(data_dir)))[0]
-        _wait_for_drawings()
+    # The charts and the board after a write as a reviewer meets them (the charts after every submit; the board after
+    # a change to every unit: a unit imported, a window set): computed again beside the requests, those computed
+    # before shown meanwhile. A real write that changes nothing but concerns every unit, then the page; each run waits
+    # for the previous computation first, and the last one is waited for, so that none runs under what comes next.
+    beside = {}
+    for url in ("/", "/?year=all", "/data/-/bieu-do"):
+        if any(row[1] == url for row in rows):
+            beside[url] = timed(client, url, min(runs, 3), args.budget,
+                                before=lambda: (_wait_for_catch_up(), _touch_a_unit(data_dir)))[0]
+            _wait_for_catch_up()
 
     # One more request per page with every SQL statement timed (after the timed runs, so they carry no overhead).
     log = SqlLog(app)
@@ -332,9 +335,11 @@ def main() -> int:
         print("\nfirst request after a write (what is kept forgotten before each run; reported, not targeted):")
         for url, ms in after_write.items():
             print(f"  {url:<34} {ms:>9.1f} ms")
-    if charts_after_write is not None:
-        print(f"  {'/data/-/bieu-do after a write':<34} {charts_after_write:>9.1f} ms (the charts drawn before shown "
-              f"while they are drawn again beside the requests)")
+    if beside:
+        print("\nafter a write that concerns every unit (what was computed before shown while it is computed again "
+              "beside the requests):")
+        for url, ms in beside.items():
+            print(f"  {url:<34} {ms:>9.1f} ms")
     queries = [r for r in rows if r[2] == "query"]
     others = [r for r in rows if r[2] == "page"]
     print(f"\n{len(rows) - len(failing)} of {len(rows)} pages within their target")

@@ -218,12 +218,14 @@ def version(db: Readable) -> tuple[object, int]:
 
 
 def file_identity(path) -> tuple[str, int, int] | None:
-    """A database file as it is now — (path, device, inode) — or None when it cannot be found."""
+    """A database file as it is now — (its real path, device, inode) — or None when it cannot be found. The same for
+    a relative path, an absolute one and SQLite's own name of the file."""
+    real = os.path.realpath(path)
     try:
-        found = os.stat(path)
+        found = os.stat(real)
     except OSError:
         return None
-    return str(path), found.st_dev, found.st_ino
+    return real, found.st_dev, found.st_ino
 
 
 def changed_units(db: Readable, since: int, limit: int) -> set[str] | None:

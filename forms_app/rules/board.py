@@ -32,6 +32,7 @@ import functools
 from collections import Counter
 from dataclasses import dataclass
 from operator import itemgetter
+from pathlib import Path
 
 from form_definitions import Definition
 from form_definitions.model import Condition
@@ -199,24 +200,36 @@ class Listing:
 
 
 def listing(db: Database, form: Definition, *, year: int | None, clusters: list[str], query: str,
-            today: dt.date) -> Listing:
+            today: dt.date, database_file: Path | None = None) -> Listing:
     """The board's rows as `Listing`: computed once (and per day: a window opens and closes with the date), then kept
-    (`summaries.kept`); after a write, the statuses of the units written are computed again, the others kept."""
-    def statuses(units: list[str] | None) -> list[tuple[str, int, str]]:
-        return [(row["unit_code"], row["year"], row["status"]) for row in
-                unit_years(db, form, year=year, clusters=clusters, query=query, today=today, units=units)]
+    (`summaries.kept`); after a write, the statuses of the units written are computed again, the others kept.
 
-    def compute() -> Listing:
-        return _listing(tuple(statuses(None)))
+    After a write that may change every unit (a unit imported, a window set: seconds at national scale), the board
+    as shown (`database_file` given: forms.db's path) is the one kept before, while a thread of its own computes it
+    again (`catching_up`). The queue, which the office acts on, never passes it: it is computed at once."""
+    def statuses(on: Database, units: list[str] | None) -> list[tuple[str, int, str]]:
+        return [(row["unit_code"], row["year"], row["status"]) for row in
+                unit_years(on, form, year=year, clusters=clusters, query=query, today=today, units=units)]
+
+    def compute_on(on: Database) -> Listing:
+        return _listing(tuple(statuses(on, None)))
 
     def refresh(kept: Listing, units: set[str]) -> Listing:
         if not units:
             return kept
-        now = {(unit, item_year): status for unit, item_year, status in statuses(sorted(units))}
+        now = {(unit, item_year): status for unit, item_year, status in statuses(db, sorted(units))}
         return _listing(tuple((unit, item_year, now.get((unit, item_year), status)) if unit in units
                               else (unit, item_year, status) for unit, item_year, status in kept.items))
 
-    return summaries.kept(db, "board", (form.id, form.version, year, tuple(clusters), query, today), compute, refresh)
+    aside = summaries.Aside(database_file, compute_on) if database_file is not None else None
+    return summaries.kept(db, "board", (form.id, form.version, year, tuple(clusters), query, today),
+                          lambda: compute_on(db), refresh, aside=aside)
+
+
+def catching_up() -> bool:
+    """Whether a board is being computed again after a write that may change every unit (the one shown was computed
+    before it)."""
+    return summaries.behind("board")
 
 
 def _listing(items: tuple[tuple[str, int, str], ...]) -> Listing:

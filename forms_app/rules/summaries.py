@@ -5,19 +5,20 @@ Each is kept with the (forms.db file, version) it was computed at (`forms_app.da
 every write to the tables these results read, with the unit written), so the write that changes one is seen by the
 very next request, whoever wrote it and from whichever process. A result that knows how (`refresh`) is then computed
 again for the units written since only (`summaries.changed_units`, at most REFRESH_UNITS of them), anything else in
-full — or, for a result that says how (`Aside`: the charts), by a thread of its own while the result kept before is
-shown, with a word saying so (`behind`). The version is read before computing: a result is never older than the
+full — or, for a result that says how (`Aside`: the charts, the board as shown), by a thread of its own while the
+result kept before is shown, with a word saying so (`behind`). The version is read before computing: a result is never older than the
 version it is kept with. The pages of the web app and of Datasette run in one process (`adapters/wsgi.py`) and share
 what is kept; the last SIZE results of each name are kept, the oldest forgotten first.
 
-The board and the queue are always up to date when shown: the office acts on them (a decision for every unit of the
-queue), so they never show a result kept before a write.
+The queue is always computed at once: the office acts on it (a decision for every unit it lists), so it never stands
+on a result kept before a write.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,10 @@ T = TypeVar("T")
 
 _kept: dict[str, OrderedDict[tuple, tuple[int, object]]] = {}
 _behind: set[tuple[str, tuple]] = set()  # (name, slot) of the results being computed again beside the requests
+# With `Aside`: a result whose last full computation took at least this long is computed again beside the requests;
+# a quicker one (a university's few hundred units: milliseconds) at once, so that the next page shows the write.
+ASIDE_AFTER_S = 0.2
+_took: dict[tuple[str, tuple], float] = {}  # (name, slot): seconds its last full computation took
 _lock = threading.Lock()
 log = logging.getLogger(__name__)
 
@@ -52,9 +57,10 @@ def kept(db: Readable, name: str, key: Hashable, compute: Callable[[], T],
     `refresh(the kept result, the units written since)` when given and they can be told. The result is shared between
     requests: never change it.
 
-    With `aside`, a result that must be computed again in full after a write is computed by a thread of its own, and
-    the result kept before is returned meanwhile (`behind` says so): work that takes a second at national scale (the
-    charts after every submit) is not done while a reviewer waits. A result never kept is computed at once."""
+    With `aside`, a result that must be computed again in full after a write, and whose last full computation took
+    ASIDE_AFTER_S or more, is computed by a thread of its own, and the result kept before is returned meanwhile
+    (`behind` says so): work that takes a second at national scale (the charts after every submit) is not done while a
+    reviewer waits. A result never kept, or quick to compute, is computed at once."""
     identity, version = summaries.version(db)
     if aside is not None:
         identity = summaries.file_identity(aside.file) or identity
@@ -70,11 +76,13 @@ def kept(db: Readable, name: str, key: Hashable, compute: Callable[[], T],
         changed = summaries.changed_units(db, previous[0], REFRESH_UNITS)
         if changed is not None:
             value = refresh(previous[1], changed)  # type: ignore[arg-type]
-    if value is None and previous is not None and aside is not None:
+    if value is None and previous is not None and aside is not None and _took.get((name, slot), 0.0) >= ASIDE_AFTER_S:
         _catch_up(name, slot, aside)
         return previous[1]  # type: ignore[return-value]
     if value is None:
+        started = time.perf_counter()
         value = compute()
+        _took[(name, slot)] = time.perf_counter() - started
     _keep(name, slot, version, value)
     return value
 
@@ -94,7 +102,7 @@ def _keep(name: str, slot: tuple, version: int, value: object) -> None:
         found[slot] = (version, value)
         found.move_to_end(slot)
         while len(found) > SIZE:
-            found.popitem(last=False)
+            _took.pop((name, found.popitem(last=False)[0]), None)
 
 
 def _catch_up(name: str, slot: tuple, aside: Aside) -> None:
@@ -109,7 +117,9 @@ def _catch_up(name: str, slot: tuple, aside: Aside) -> None:
             own = connection.connect(aside.file, readonly=True)
             try:
                 _identity, version = summaries.version(own)  # read first: the result is never older than it
+                started = time.perf_counter()
                 value = aside.compute(own)
+                _took[(name, slot)] = time.perf_counter() - started
             finally:
                 own.close()
             _keep(name, slot, version, value)
@@ -126,6 +136,7 @@ def forget() -> None:
     """Forget every kept result (a benchmark measuring the first request after a write)."""
     with _lock:
         _kept.clear()
+        _took.clear()
 
 
 def counts_a_long_table_whole(sql: str) -> bool:

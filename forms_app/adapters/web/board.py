@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from form_definitions import Definition
 from forms_app.adapters.web.auth import capability_required
-from forms_app.adapters.web.context import forms_db, limited_clusters, today
+from forms_app.adapters.web.context import forms_db, forms_db_file, limited_clusters, today
 from forms_app.adapters.web.i18n import current_language, format_date
 from forms_app.rules import board, certificates, deciding, registry, units, verdict
 from forms_app.rules.deciding import DecisionError, OutsideClusters
@@ -90,7 +90,7 @@ def status_board():
     db = forms_db()
     filters = read_filters()
     listing = board.listing(db, filters.form, year=filters.year, clusters=filters.confined, query=filters.query,
-                            today=today())
+                            today=today(), database_file=forms_db_file())
     found = board.paged_listing(listing.items, (filters.status,) if filters.status else None, filters.page, PER_PAGE,
                                 listing.counts)
     page = replace(found, rows=board.rows_of(db, filters.form, [(unit, year) for unit, year, _s in found.rows], today()))
@@ -100,7 +100,8 @@ def status_board():
         required=registry.required_form(db, filters.form), limited=limited_clusters(),
         summary=board.year_summary(db, limited_clusters()), titles={d.id: d.title.get(lang) for d in filters.forms},
         scored_ids={d.id for d in filters.forms if d.scored},
-        certifying_ids={d.id for d in filters.forms if d.certificate_title is not None}, title=_("Bảng theo dõi các đơn vị"))
+        certifying_ids={d.id for d in filters.forms if d.certificate_title is not None}, catching_up=board.catching_up(),
+        title=_("Bảng theo dõi các đơn vị"))
 
 
 # The queue "chờ quyết định"
