@@ -540,3 +540,27 @@ def test_after_a_change_to_every_unit_the_board_is_computed_again_beside_the_req
     assert "đang được tính lại" not in page
     after = counts(office)
     assert sum(after.values()) == sum(before.values()) + 1 and after != before
+
+
+def test_a_worker_computes_the_offices_first_pages_as_it_starts(office, monkeypatch):
+    """`forms-app serve`'s workers compute each form's board of the year under way and the charts as they start: the
+    first reviewer after a restart waited for them (seconds at national scale)."""
+    from forms_app.adapters.operations import server
+
+    data_dir = office.config["DATA_DIR"]
+    server.warm_up(data_dir, today=TODAY)
+    original = board.unit_years
+
+    def one_page_only(*args, **kwargs):  # a page's own rows are read for it; every unit's statuses must not be
+        assert kwargs.get("units") is not None, "the board computed again"
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(board, "unit_years", one_page_only)
+    monkeypatch.setattr(charts, "_charts", lambda *args, **kwargs: pytest.fail("the charts drawn again"))
+    assert counts(office)["Chờ quyết định"] == 1  # the office's first page, read from what the worker computed
+    conn = sqlite3.connect(data_dir / "forms.db", check_same_thread=False)
+    reviewer_access.prepare(conn, "forms")
+    try:
+        assert charts.charts(conn, None, data_dir / "forms.db")
+    finally:
+        conn.close()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
+import threading
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
+
+log = logging.getLogger(__name__)
 
 
 class Server(BaseApplication):
@@ -23,7 +28,33 @@ class Server(BaseApplication):
     def load(self):
         from forms_app.adapters.wsgi import create_wsgi
 
-        return create_wsgi(self.data_dir)
+        application = create_wsgi(self.data_dir)
+        threading.Thread(target=warm_up, args=(self.data_dir,), name="forms-app-warm-up", daemon=True).start()
+        return application
+
+
+def warm_up(data_dir: Path, today: dt.date | None = None) -> None:
+    """What the office opens first, computed in the background as the worker starts (seconds at national scale, which
+    the first reviewer after a restart waited for): each form's board of the year under way, for every unit, and the
+    charts. Kept as the requests keep them (`rules.summaries`), so the first request finds them; `today` stands in
+    for the clock."""
+    from forms_app.data import clock, connection
+    from forms_app.rules import board, charts
+
+    file = Path(data_dir) / connection.FORMS_DB
+    try:
+        db = connection.connect(file, readonly=True)
+        try:
+            today = today or clock.today()
+            for form in board.forms(db):
+                _years, year = board.years(db, form, today)
+                if year is not None:
+                    board.listing(db, form, year=year, clusters=[], query="", today=today, database_file=file)
+            charts.charts(db, None, file)
+        finally:
+            db.close()
+    except Exception:  # a database not migrated yet, a data directory gone: the requests compute what they need
+        log.exception("warm-up of the board and the charts failed")
 
 
 def serve(data_dir: Path, host: str, port: int, workers: int | None = None, threads: int = 4) -> None:
