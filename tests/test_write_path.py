@@ -33,25 +33,13 @@ def _file_questions(app) -> list:
         return [q for q in registry.definition(forms, SELF).questions if q.type == "file" and "pdf" in q.accept]
 
 
-def _statements_under_the_lock(monkeypatch, call) -> list[list[str]]:
-    """The statements each write transaction of `call` started (one list per BEGIN IMMEDIATE … COMMIT), as SQLite's
-    trace reports them; a trigger's run repeats its statement's text right after it and is counted once."""
-    transactions: list[list[str]] = []
-    inside = [False]
+def _traced(monkeypatch, call, seen) -> None:
+    """Run `call` with every connection it opens (none kept from before) reporting each statement to `seen`, as
+    SQLite's trace reports them."""
     original = connection.connect
 
     def traced(path, **kwargs):
         db = original(path, **kwargs)
-
-        def seen(sql: str) -> None:
-            if sql == "BEGIN IMMEDIATE":
-                inside[0] = True
-                transactions.append([])
-            elif sql in ("COMMIT", "ROLLBACK"):
-                inside[0] = False
-            elif inside[0] and (not transactions[-1] or transactions[-1][-1] != sql):
-                transactions[-1].append(sql)
-
         db.conn.set_trace_callback(seen)
         return db
 
@@ -61,6 +49,24 @@ def _statements_under_the_lock(monkeypatch, call) -> list[list[str]]:
         call()
     finally:
         connection.close_kept()
+
+
+def _statements_under_the_lock(monkeypatch, call) -> list[list[str]]:
+    """The statements each write transaction of `call` started (one list per BEGIN IMMEDIATE … COMMIT); a trigger's
+    run repeats its statement's text right after it and is counted once."""
+    transactions: list[list[str]] = []
+    inside = [False]
+
+    def seen(sql: str) -> None:
+        if sql == "BEGIN IMMEDIATE":
+            inside[0] = True
+            transactions.append([])
+        elif sql in ("COMMIT", "ROLLBACK"):
+            inside[0] = False
+        elif inside[0] and (not transactions[-1] or transactions[-1][-1] != sql):
+            transactions[-1].append(sql)
+
+    _traced(monkeypatch, call, seen)
     return transactions
 
 
@@ -273,16 +279,11 @@ def test_the_form_page_reads_nothing_twice(app, toan, monkeypatch):
     the form page reads each thing once (the decision in force was read twice: once for the form, once again for its
     window when there was none)."""
     statements: list[str] = []
-    original = connection.connect
 
-    def traced(path, **kwargs):
-        db = original(path, **kwargs)
-        db.conn.set_trace_callback(statements.append)
-        return db
+    def page() -> None:
+        assert toan.get(SELF_URL).status_code == 200
 
-    connection.close_kept()
-    monkeypatch.setattr(connection, "connect", traced)
-    assert toan.get(SELF_URL).status_code == 200
+    _traced(monkeypatch, page, statements.append)
     reads = [s for s in statements if s.startswith("SELECT")]
     assert reads and len(reads) == len(set(reads)), sorted(s for s in reads if reads.count(s) > 1)
     assert sum("FROM decisions" in s for s in reads) == 1

@@ -230,7 +230,7 @@ def write(db: Database) -> Iterator[Database]:
     if writers is not None and not writers.acquire(timeout=busy_timeout_ms() / 1000):
         _close(lock_file)
         raise WriteError("database is locked (another writer of this process held it past the busy timeout)")
-    other_processes = _queue_with_other_processes(lock_file)
+    _queue_with_other_processes(lock_file)
     committed = False
     try:
         db.conn.execute("BEGIN IMMEDIATE")
@@ -252,9 +252,7 @@ def write(db: Database) -> Iterator[Database]:
     finally:
         if writers is not None:
             writers.release()  # the next thread of this process waits in `flock` until the close below
-        _close(other_processes)  # closing the descriptor lets the next writer in, whichever process it is in
-        if other_processes is None:
-            _close(lock_file)
+        _close(lock_file)  # closing the descriptor lets the next writer in, whichever process it is in
     if committed and getattr(db, "checkpointed_aside", False):
         _checkpointer.committed(key)
 
@@ -340,21 +338,20 @@ def _close(descriptor: int | None) -> None:
         os.close(descriptor)
 
 
-def _queue_with_other_processes(descriptor: int | None) -> int | None:
+def _queue_with_other_processes(descriptor: int | None) -> None:
     """The write lock of the database among processes (gunicorn's workers) and threads: `flock` on a lock file beside
     it (`_lock_file`), waited for in the kernel, which wakes the waiting writer as soon as it is released. SQLite's
     own busy handler sleeps 1, 2, 5 … 100 ms between tries, so with two workers the one whose threads follow each
     other kept the lock and the other's waited seconds (p99 3 s at 16 clients against 0.6 s with one worker:
     docs/benchmarks.md). Held only by `write`, around one short transaction, until the descriptor is closed; a
     process that dies lets it go. Each `write` opens its own descriptor, so the next thread of the same process
-    waits here too. None (SQLite's lock alone) without a descriptor or when `flock` fails."""
+    waits here too. Without a descriptor, or when `flock` fails, SQLite's lock alone."""
     if descriptor is None:
-        return None
+        return
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
     except OSError:
-        return None
-    return descriptor
+        pass
 
 
 def insert_rows(db: Database, head: str, rows: list[list] | list[tuple], tail: str = "") -> None:

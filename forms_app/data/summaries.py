@@ -207,13 +207,16 @@ def year_summary(db: Readable, clusters: list[str]) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in cursor]
 
 
-def version(db: Readable) -> tuple[object, int]:
+def version(db: Readable, file: str | os.PathLike | None = None) -> tuple[object, int]:
     """(which forms.db, the version of its data): what a kept result is valid for. The database is named by its file as
     it is now (path, device, inode: a backup restored in its place is another file), or, when that cannot be told
     (a reviewer's connection, whose authorizer answers nothing about files; a database in memory), by the connection
-    itself: Datasette keeps each of its connections for its whole life, on one file."""
-    main = db.execute("PRAGMA database_list").fetchone()
-    identity = (file_identity(main[2]) if main and main[2] else None) or db
+    itself: Datasette keeps each of its connections for its whole life, on one file. `file`: the database's path, when
+    the caller knows it (then every connection to the file, a reviewer's too, has the same identity)."""
+    if file is None:
+        main = db.execute("PRAGMA database_list").fetchone()
+        file = main[2] if main and main[2] else None
+    identity = (file_identity(file) if file else None) or db
     return identity, db.execute("SELECT MAX(version) FROM summary_changes").fetchone()[0]
 
 

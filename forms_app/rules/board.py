@@ -221,9 +221,8 @@ def listing(db: Database, form: Definition, *, year: int | None, clusters: list[
         return _listing(tuple((unit, item_year, now.get((unit, item_year), status)) if unit in units
                               else (unit, item_year, status) for unit, item_year, status in kept.items))
 
-    aside = summaries.Aside(database_file, compute_on) if database_file is not None else None
-    return summaries.kept(db, "board", (form.id, form.version, year, tuple(clusters), query, today),
-                          lambda: compute_on(db), refresh, aside=aside)
+    return summaries.kept(db, "board", (form.id, form.version, year, tuple(clusters), query, today), compute_on,
+                          refresh, file=database_file)
 
 
 def catching_up() -> bool:
@@ -245,11 +244,11 @@ def queue(db: Database, form: Definition, *, year: int | None, clusters: list[st
           statuses: tuple[str, ...], meets: str, today: dt.date) -> tuple[tuple[str, int, str], ...]:
     """The items of `listing` of these statuses, in its order; only those whose result meets the recognition rule
     (`meets` "yes"), or only those whose result does not ("no"), when asked: kept as `listing` is."""
-    def compute() -> tuple[tuple[str, int, str], ...]:
-        kept = [item for item in listing(db, form, year=year, clusters=clusters, query=query, today=today).items
+    def compute(on: Database) -> tuple[tuple[str, int, str], ...]:
+        kept = [item for item in listing(on, form, year=year, clusters=clusters, query=query, today=today).items
                 if item[2] in statuses]
         if meets:
-            found = meeting(db, form.id, [(unit, item_year) for unit, item_year, _status in kept])
+            found = meeting(on, form.id, [(unit, item_year) for unit, item_year, _status in kept])
             kept = [item for item in kept if found[item[:2]] is (meets == "yes")]
         return tuple(kept)
 

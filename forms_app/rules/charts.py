@@ -54,8 +54,7 @@ def charts(conn: reporting.Readable, year: str | None, database_file: Path | Non
     submit.
     """
     chosen = year if year and year.isdigit() and len(year) <= 4 else None  # anything else shows the last year
-    aside = summaries.Aside(database_file, lambda own: _charts(own, chosen)) if database_file is not None else None
-    return summaries.kept(conn, "charts", chosen, lambda: _charts(conn, chosen), aside=aside)
+    return summaries.kept(conn, "charts", chosen, lambda on: _charts(on, chosen), file=database_file)
 
 
 def drawing_again() -> bool:

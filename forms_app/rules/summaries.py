@@ -5,9 +5,9 @@ Each is kept with the (forms.db file, version) it was computed at (`forms_app.da
 every write to the tables these results read, with the unit written), so the write that changes one is seen by the
 very next request, whoever wrote it and from whichever process. A result that knows how (`refresh`) is then computed
 again for the units written since only (`summaries.changed_units`, at most REFRESH_UNITS of them), anything else in
-full — or, for a result that says how (`Aside`: the charts, the board as shown), by a thread of its own while the
-result kept before is shown, with a word saying so (`behind`). The version is read before computing: a result is never older than the
-version it is kept with. The pages of the web app and of Datasette run in one process (`adapters/wsgi.py`) and share
+full — or, for a result given its database's file (the charts, the board as shown), by a thread of its own while the
+result kept before is shown, with a word saying so (`behind`). The version is read before computing: a result is
+never older than the version it is kept with. The pages of the web app and of Datasette run in one process (`adapters/wsgi.py`) and share
 what is kept; the last SIZE results of each name are kept, the oldest forgotten first.
 
 The queue is always computed at once: the office acts on it (a decision for every unit it lists), so it never stands
@@ -20,7 +20,6 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Hashable, TypeVar
 
@@ -33,7 +32,7 @@ T = TypeVar("T")
 
 _kept: dict[str, OrderedDict[tuple, tuple[int, object]]] = {}
 _behind: set[tuple[str, tuple]] = set()  # (name, slot) of the results being computed again beside the requests
-# With `Aside`: a result whose last full computation took at least this long is computed again beside the requests;
+# With `file`: a result whose last full computation took at least this long is computed again beside the requests;
 # a quicker one (a university's few hundred units: milliseconds) at once, so that the next page shows the write.
 ASIDE_AFTER_S = 0.2
 _took: dict[tuple[str, tuple], float] = {}  # (name, slot): seconds its last full computation took
@@ -41,29 +40,19 @@ _lock = threading.Lock()
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Aside:
-    """How a kept result is computed again beside the requests, once one has been kept: the database's file (a
-    connection of its own is opened to it, read-only; the result is kept under the file's identity, so every connection
-    to it shares it, Datasette's too) and the computation on a connection."""
-
-    file: Path
-    compute: Callable[[Readable], Any]
-
-
-def kept(db: Readable, name: str, key: Hashable, compute: Callable[[], T],
-         refresh: Callable[[T, set[str]], T] | None = None, *, aside: Aside | None = None) -> T:
-    """`compute()`'s result for `name` and `key`, computed again only after a write to what it reads — by
+def kept(db: Readable, name: str, key: Hashable, compute: Callable[[Readable], T],
+         refresh: Callable[[T, set[str]], T] | None = None, *, file: Path | None = None) -> T:
+    """`compute(db)`'s result for `name` and `key`, computed again only after a write to what it reads — by
     `refresh(the kept result, the units written since)` when given and they can be told. The result is shared between
     requests: never change it.
 
-    With `aside`, a result that must be computed again in full after a write, and whose last full computation took
-    ASIDE_AFTER_S or more, is computed by a thread of its own, and the result kept before is returned meanwhile
-    (`behind` says so): work that takes a second at national scale (the charts after every submit) is not done while a
-    reviewer waits. A result never kept, or quick to compute, is computed at once."""
-    identity, version = summaries.version(db)
-    if aside is not None:
-        identity = summaries.file_identity(aside.file) or identity
+    With `file` (the database's path), the result is kept under the file's identity, so every connection to it shares
+    it, Datasette's too; and a result that must be computed again in full after a write, whose last full computation
+    took ASIDE_AFTER_S or more, is computed by a thread of its own on a read-only connection to the file, the result
+    kept before being returned meanwhile (`behind` says so): work that takes a second at national scale (the charts
+    after every submit) is not done while a reviewer waits. A result never kept, or quick to compute, is computed at
+    once."""
+    identity, version = summaries.version(db, file)
     slot = (identity, key)
     with _lock:
         found = _kept.setdefault(name, OrderedDict())
@@ -76,14 +65,20 @@ def kept(db: Readable, name: str, key: Hashable, compute: Callable[[], T],
         changed = summaries.changed_units(db, previous[0], REFRESH_UNITS)
         if changed is not None:
             value = refresh(previous[1], changed)  # type: ignore[arg-type]
-    if value is None and previous is not None and aside is not None and _took.get((name, slot), 0.0) >= ASIDE_AFTER_S:
-        _catch_up(name, slot, aside)
+    if value is None and previous is not None and file is not None and _took.get((name, slot), 0.0) >= ASIDE_AFTER_S:
+        _catch_up(name, slot, file, compute)
         return previous[1]  # type: ignore[return-value]
     if value is None:
-        started = time.perf_counter()
-        value = compute()
-        _took[(name, slot)] = time.perf_counter() - started
+        value = _computed(name, slot, compute, db)
     _keep(name, slot, version, value)
+    return value
+
+
+def _computed(name: str, slot: tuple, compute: Callable[[Readable], T], db: Readable) -> T:
+    """`compute(db)`, its time noted for `kept` to choose where the next one runs."""
+    started = time.perf_counter()
+    value = compute(db)
+    _took[(name, slot)] = time.perf_counter() - started
     return value
 
 
@@ -105,7 +100,7 @@ def _keep(name: str, slot: tuple, version: int, value: object) -> None:
             _took.pop((name, found.popitem(last=False)[0]), None)
 
 
-def _catch_up(name: str, slot: tuple, aside: Aside) -> None:
+def _catch_up(name: str, slot: tuple, file: Path, compute: Callable[[Readable], Any]) -> None:
     """Compute `name` again for `slot` in a thread of its own, one at a time per result."""
     with _lock:
         if (name, slot) in _behind:
@@ -114,12 +109,10 @@ def _catch_up(name: str, slot: tuple, aside: Aside) -> None:
 
     def run() -> None:
         try:
-            own = connection.connect(aside.file, readonly=True)
+            own = connection.connect(file, readonly=True)
             try:
-                _identity, version = summaries.version(own)  # read first: the result is never older than it
-                started = time.perf_counter()
-                value = aside.compute(own)
-                _took[(name, slot)] = time.perf_counter() - started
+                _identity, version = summaries.version(own, file)  # read first: the result is never older than it
+                value = _computed(name, slot, compute, own)
             finally:
                 own.close()
             _keep(name, slot, version, value)
