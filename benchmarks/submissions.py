@@ -6,8 +6,10 @@ registration and its 2022 self-assessment extended to today + 30 days. `forms-ap
 (gunicorn: one worker per core, at least two, four gthread threads each) and the peer (a
 170-line Flask + Flask-WTF app that renders the same definition file with a plain Jinja loop and
 stores one JSON row in SQLite: benchmarks/peer/README.md) run side by side, each in its own
-process group, with the same gunicorn options. C client threads (default 16), each its own unit,
-cookie jar and keep-alive http.client connection, then for a fixed time:
+process group, with the same gunicorn options; the product once its workers are idle after their
+start (each computes the office's first pages then, seconds at national scale: a start's work, not
+the submits'). C client threads (default 16), each its own unit, cookie jar and keep-alive
+http.client connection, then for a fixed time:
 
   GET the form, POST action=submit with every answer of
   form_definitions/examples/tu-danh-gia-3-chu-dong-v2.answers.json (the latest version's) as form fields (multipart, the
@@ -288,6 +290,21 @@ def cpu_seconds(pid: int) -> float:
     return total / TICK
 
 
+def settled(pid: int, limit_s: float = 180.0) -> float:
+    """Seconds until a server's process tree is idle (under 0.02 s of CPU in half a second): each worker of
+    `forms-app serve` computes the office's first pages as it starts (seconds at national scale, and many more when
+    submits compete with it), which is a start's work, not the submits'."""
+    started = time.perf_counter()
+    before = cpu_seconds(pid)
+    while time.perf_counter() - started < limit_s:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - before < 0.02:
+            break
+        before = now
+    return time.perf_counter() - started
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds every process of the machine has used (all cores, /proc/stat: all but idle and iowait)."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -467,6 +484,7 @@ def main() -> int:
         tokens = list(sessions.values())
         product_port, peer_port = free_port(), free_port()
         server = start_server(data_dir, product_port, ["--workers", str(workers)])
+        print(f"forms-app serve idle {settled(server.pid):.1f} s after it answered (its workers' warm-up)")
         peer_server = None
         monitor = RssMonitor(server.pid)
         monitor.start()

@@ -13,7 +13,6 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field
 
-import segno
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .dates import vn_date
@@ -72,7 +71,10 @@ def nfc(value):
 
 
 def qr_data_uri(url: str) -> str:
-    """The verification URL as a QR code, an SVG data: URI (the only kind of URL the renderer may load)."""
+    """The verification URL as a QR code, an SVG data: URI (the only kind of URL the renderer may load). segno is
+    imported by the first certificate a process makes: the web app's workers seldom make one themselves."""
+    import segno
+
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 

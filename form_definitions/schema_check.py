@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterator
-
-from jsonschema import Draft202012Validator, FormatChecker, validators
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .errors import Bilingual, Problem, json_path, show
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE = "form-definition.schema.json"
 
@@ -37,15 +38,16 @@ def _is_integer(checker, instance) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-_Validator = validators.extend(
-    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer)
-)
-
-
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    """The schema's validator, built by the first definition a process checks: jsonschema takes ~8 MB, which no
+    worker of the web app needs until a definition is uploaded."""
+    from jsonschema import Draft202012Validator, FormatChecker, validators
+
     Draft202012Validator.check_schema(schema())
-    return _Validator(schema(), format_checker=FormatChecker(formats=["date"]))
+    extended = validators.extend(
+        Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
+    return extended(schema(), format_checker=FormatChecker(formats=["date"]))
 
 
 def check_schema(document: Any, file: str) -> list[Problem]:

@@ -276,6 +276,30 @@ def test_scoring_runs_without_flask_or_sqlite_utils_loaded():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
+def test_a_worker_of_the_web_app_leaves_spreadsheets_qr_codes_and_schema_checks_unimported(tmp_path):
+    """Each worker of `forms-app serve` holds what it imported: openpyxl, segno and jsonschema (~16 MB together, with
+    the imaging library openpyxl brings) are imported by the first spreadsheet, certificate or definition check a
+    process makes, not by every worker as it starts (the server's memory target at national scale is 300 MB)."""
+    import subprocess
+    import sys
+
+    from forms_app.data import connection
+
+    connection.migrate(tmp_path)
+    code = (
+        "import sys\n"
+        "from forms_app.adapters.wsgi import create_wsgi\n"
+        f"create_wsgi({str(tmp_path)!r})\n"
+        "loaded = [m for m in ('openpyxl', 'segno', 'jsonschema', 'PIL') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+        "import exports.tables, exports.certificate, form_definitions.schema_check as schema\n"
+        "exports.tables.xlsx_bytes([('a', ['x'], [[1]])]); exports.certificate.qr_data_uri('https://a.vn/x')\n"
+        "schema.check_schema({}, 'f.json')\n"
+        "assert all(m in sys.modules for m in ('openpyxl', 'segno', 'jsonschema')), 'imported when used'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
 def test_schema_sql_is_the_schema_the_migrations_build():
     from forms_app.data.migrations import schema_sql
 

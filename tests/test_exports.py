@@ -170,7 +170,8 @@ def test_every_kind_of_cell_reads_back_from_the_xlsx_as_written():
     reads back as it was given, text always as text."""
     import datetime as dt
 
-    from exports.tables import Link, xlsx_bytes
+    from exports.cells import Link
+    from exports.tables import xlsx_bytes
 
     given = [7, 29.0, 29.5, -3, 1e20, True, dt.date(2022, 3, 5), dt.datetime(2022, 3, 5, 14, 30),
              Link("kế hoạch.pdf", "https://h.example/files/t"), Link("a.pdf", "/files/t"), None, "", "=1+1", "#N/A",

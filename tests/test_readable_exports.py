@@ -214,7 +214,8 @@ def test_the_codes_sheet_and_file_read_back_as_the_stored_answers(data_dir, tmp_
 
 
 def test_the_vietnamese_csv_writes_each_kind_of_cell_for_excel():
-    from exports.tables import Link, csv_bytes
+    from exports.cells import Link
+    from exports.tables import csv_bytes
 
     row = [29.0, 29.5, -3, dt.date(2022, 3, 5), Link("kế hoạch.pdf", "https://h.example/files/t"), None, "=1+1", "a;b"]
     text = csv_bytes(["a"] * len(row), [row], readable=True).decode("utf-8-sig")

@@ -6,7 +6,7 @@ The statuses themselves are derived in `forms_app.rules.board` from what `unit_y
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from forms_app.data.connection import Database
 from forms_app.data.submissions import answer_value
@@ -25,7 +25,7 @@ _SIDE_JOINS = (
 
 
 def unit_years(db: Database, form_id: str, required_id: str | None, *, year: int | None, clusters: list[str],
-               query: str, units: list[str] | None = None) -> list[dict]:
+               query: str, units: list[str] | None = None) -> Iterator[dict]:
     """One row per unit and cycle year of the form (`year` only, when given), newest year first, then by cluster and
     code: the unit, the form's side and, prefixed `r_`, the side of the form it requires (`required_id`; NULL
     without one, or without a cycle that year). Units limited to `clusters` and found by `query` as
@@ -34,6 +34,9 @@ def unit_years(db: Database, form_id: str, required_id: str | None, *, year: int
     Each side: opens, closes (the cycle's), extension (the unit's deadline), submission_id, status, submitted_at,
     decision, reopen_until, decided_at (of the decision in force). The form's side also carries its id, the submission's
     version, revisions and scores and the decision's number and date.
+
+    The rows come one at a time, as SQLite gives them: at national scale the whole list would hold ~100 MB for a moment
+    (50,000 dicts of 35 keys), which the worker's memory would keep afterwards.
     """
     where, params = unit_filter(clusters, query)
     if year is not None:
@@ -50,7 +53,7 @@ def unit_years(db: Database, form_id: str, required_id: str | None, *, year: int
            + f" {where} ORDER BY c.cycle_year DESC, {order}")
     cursor = db.execute(sql, [form_id, required_id, *params])
     keys = [column[0] for column in cursor.description]
-    return [dict(zip(keys, row, strict=True)) for row in cursor]
+    return (dict(zip(keys, row, strict=True)) for row in cursor)
 
 
 def _in(column: str, values: list) -> str:
@@ -64,10 +67,11 @@ def cycle_openings(db: Database, form_id: str) -> list[tuple[int, str]]:
 
 
 def submitted_answers(db: Database, form_id: str, year: int | None, question_ids: Iterable[str],
-                      units: list[str] | None = None) -> dict[tuple[str, int], dict]:
+                      units: list[str] | None = None,
+                      only: set[tuple[str, int]] | None = None) -> dict[tuple[str, int], dict]:
     """{(unit, year): {question: answer}} of the submitted submissions of the form (of `year` when given, of `units`
-    when given), the visible answers of these questions only, read back as the unit gave them (what a
-    `requires … when` is checked on)."""
+    when given, of the (unit, year) pairs `only` names when given), the visible answers of these questions only, read
+    back as the unit gave them (what a `requires … when` is checked on)."""
     ids = list(question_ids)
     if not ids:
         return {}
@@ -79,7 +83,8 @@ def submitted_answers(db: Database, form_id: str, year: int | None, question_ids
     params = [form_id, *ids, *([year] if year is not None else []), *(units if units is not None else [])]
     found: dict[tuple[str, int], dict] = {}
     for unit_code, cycle_year, question_id, kind, value in db.execute(sql, params):
-        found.setdefault((unit_code, cycle_year), {})[question_id] = answer_value(kind, value)
+        if only is None or (unit_code, cycle_year) in only:
+            found.setdefault((unit_code, cycle_year), {})[question_id] = answer_value(kind, value)
     return found
 
 

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
 
@@ -167,28 +168,35 @@ def years(db: Database, form: Definition, today: dt.date) -> tuple[list[int], in
 
 
 def unit_years(db: Database, form: Definition, *, year: int | None, clusters: list[str], query: str,
-               today: dt.date, units: list[str] | None = None) -> list[dict]:
+               today: dt.date, units: list[str] | None = None, columns: tuple[str, ...] | None = None) -> list[dict]:
     """Every unit (of `clusters`, found by `query`, of `units` when given) and cycle year (`year` only, when given) of
     the form, newest year first, each row with its `status`: one query whatever the number of units, and one more for
     the answers a `requires … when` is checked on, when a unit that has done nothing on the form has submitted the
-    form it requires."""
+    form it requires.
+
+    With `columns`, each row keeps only those and its status: the rows are read one at a time, and of a row whose
+    status waits for those answers only its two sides are held until they are read (at national scale the whole rows
+    held together were ~100 MB for a moment, which the worker's memory kept afterwards)."""
     required = registry.required_form(db, form)
     rows = data.unit_years(db, form.id, required.id if required else None, year=year, clusters=clusters, query=query,
                            units=units)
     when = form.requirements[0].when if required is not None else None
-    pending = []  # the rows whose status the required form's side gives: (row, the form's side, `when` to check)
+    kept, pending = [], []  # pending: (row, its key, the form's side, the required form's) waiting for the answers
     for row in rows:
         own = side_of(row, "", form.scored)
-        if required is None or _own(own, today) is not None:
-            row["status"] = status(own, None, today)
+        theirs = None if required is None or _own(own, today) is not None else side_of(row, "r_", required.scored)
+        key = (row["unit_code"], row["year"])
+        row = row if columns is None else {name: row[name] for name in columns}
+        if theirs is not None and when is not None and theirs.submission == "submitted":
+            pending.append((row, key, own, theirs))
         else:
-            pending.append((row, own, when is not None and row["r_status"] == "submitted"))
-    answers = (data.submitted_answers(db, required.id, year, condition_questions(when), units)
-               if any(check for _row, _side, check in pending) else {})
-    for row, own, check in pending:
-        meets = not check or holds(when, answers.get((row["unit_code"], row["year"]), {}))
-        row["status"] = status(own, side_of(row, "r_", required.scored, meets), today)
-    return rows
+            row["status"] = status(own, theirs, today)
+        kept.append(row)
+    answers = data.submitted_answers(db, required.id, year, condition_questions(when), units,
+                                     only={key for _row, key, _own, _theirs in pending}) if pending else {}
+    for row, key, own, theirs in pending:
+        row["status"] = status(own, replace(theirs, meets=holds(when, answers.get(key, {}))), today)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -208,8 +216,13 @@ def listing(db: Database, form: Definition, *, year: int | None, clusters: list[
     as shown (`database_file` given: forms.db's path) is the one kept before, while a thread of its own computes it
     again (`catching_up`). The queue, which the office acts on, never passes it: it is computed at once."""
     def statuses(on: Database, units: list[str] | None) -> list[tuple[str, int, str]]:
-        return [(row["unit_code"], row["year"], row["status"]) for row in
-                unit_years(on, form, year=year, clusters=clusters, query=query, today=today, units=units)]
+        # Kept for as long as the data stands, in every worker: a unit's code is one string whichever form's board
+        # holds it, and a year one number (SQLite gives a new object of each per row: ~5 MB more per board at 50,000
+        # units).
+        years: dict[int, int] = {}
+        return [(sys.intern(row["unit_code"]), years.setdefault(row["year"], row["year"]), row["status"])
+                for row in unit_years(on, form, year=year, clusters=clusters, query=query, today=today, units=units,
+                                      columns=("unit_code", "year"))]
 
     def compute_on(on: Database) -> Listing:
         return _listing(tuple(statuses(on, None)))

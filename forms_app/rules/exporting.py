@@ -12,7 +12,8 @@ import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
-from exports.tables import Link, csv_bytes, write_csv, write_xlsx, written
+from exports.cells import Link
+from exports.tables import csv_bytes, write_csv, write_xlsx, written
 from form_definitions import Definition
 from form_definitions.model import Question
 from forms_app.data import export_rows, reporting
