@@ -62,7 +62,7 @@ PEER = Path(__file__).resolve().parent / "peer"
 # `forms-app serve`'s gunicorn options (forms_app/adapters/operations/server.py), given to the peer as they are.
 GUNICORN = ["--threads", "4", "--worker-class", "gthread", "--timeout", "60", "--graceful-timeout", "20",
             "--access-logfile", "-", "--error-logfile", "-", "--log-level", "warning",
-            "--forwarded-allow-ips", "127.0.0.1", "--limit-request-line", "8190"]
+            "--forwarded-allow-ips", "127.0.0.1", "--limit-request-line", "8190", "--reuse-port"]
 
 
 def build(data_dir: Path, units: int, prefix: str = "BENCH") -> dict[str, str]:

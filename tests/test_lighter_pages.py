@@ -124,3 +124,26 @@ def test_compression_can_be_turned_off(tmp_path):
                       "COMPRESS_REGISTER": False})
     response = app.test_client().get("/login", headers=ASKS)
     assert response.status_code == 200 and "Content-Encoding" not in response.headers
+
+
+def test_a_static_files_hash_looks_at_the_file_once_a_second_and_follows_a_change(tmp_path, monkeypatch):
+    """`static_url` on every page stat'ed each file each time: a system call that gives the interpreter up, waiting to
+    take it back under load. The file is looked at once a second, and a change is still seen."""
+    from flask import Flask
+
+    from forms_app.adapters.web import static_files
+
+    (tmp_path / "a.css").write_text("a{}")
+    app = Flask(__name__, static_folder=str(tmp_path))
+    clock, stats, real_stat = [1000.0], [], static_files.Path.stat
+    monkeypatch.setattr(static_files, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(static_files.Path, "stat", lambda self, **kw: stats.append(self.name) or real_stat(self, **kw))
+    with app.test_request_context():
+        first = static_files.file_hash("a.css")  # the name resolved (once), the file looked at
+        stats.clear()
+        assert [static_files.file_hash("a.css") for _ in range(50)] == [first] * 50 and stats == []
+        (tmp_path / "a.css").write_text("b {}")
+        clock[0] += 0.5
+        assert static_files.file_hash("a.css") == first and stats == []
+        clock[0] += 1.0
+        assert static_files.file_hash("a.css") not in (first, None) and stats == ["a.css"]

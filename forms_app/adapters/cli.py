@@ -44,6 +44,10 @@ MESSAGES = {
     "decisions_failed": {"vi": "Không ghi quyết định nào: {count} lỗi.", "en": "No decision recorded: {count} problem(s)."},
     "serving": {"vi": "Đang phục vụ tại http://{host}:{port}/ (dữ liệu: {data_dir}). Dừng bằng Ctrl+C.",
                 "en": "Serving on http://{host}:{port}/ (data: {data_dir}). Stop with Ctrl+C."},
+    "address_taken": {"vi": "Địa chỉ {host}:{port} đang được một chương trình khác dùng (có thể là một forms-app serve "
+                            "khác); hãy dừng chương trình đó hoặc chọn --port khác.",
+                      "en": "Something else listens on {host}:{port} (perhaps another forms-app serve); stop it or "
+                            "choose another --port."},
     "unexpected": {"vi": "Lỗi không mong đợi ({kind}): {reason}. Hãy báo lại cho quản trị viên.",
                    "en": "Unexpected error ({kind}): {reason}. Please report it to the administrator."},
 }
@@ -274,6 +278,7 @@ def demo(unit_count: int, years: str, seed: int, data_dir: Path | None, lang: st
 @lang_option
 def serve(host: str, port: int, workers: int | None, threads: int, data_dir: Path | None, lang: str):
     """Run the web app and the reviewers' Datasette (/data/) behind one address, with gunicorn."""
+    from forms_app.adapters.operations.server import AddressTaken, refuse_a_taken_address
     from forms_app.adapters.operations.server import serve as run_server
     from forms_app.data import connection as database
 
@@ -282,6 +287,11 @@ def serve(host: str, port: int, workers: int | None, threads: int, data_dir: Pat
     from forms_app.data.directory import ensure_secret_key
 
     ensure_secret_key(data_dir)
+    try:
+        refuse_a_taken_address(host, port)
+    except AddressTaken:
+        click.echo(say("address_taken", lang, host=host, port=port), err=True)
+        sys.exit(1)
     click.echo(say("serving", lang, host=host, port=port, data_dir=data_dir), err=True)
     run_server(data_dir, host, port, workers, threads)
 

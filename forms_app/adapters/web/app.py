@@ -31,6 +31,7 @@ from forms_app.adapters.web import (
 )
 from forms_app.adapters.web.context import SESSION_COOKIE, accounts_db, close_databases
 from forms_app.adapters.web.i18n import template_helpers
+from forms_app.adapters.web.multipart_forms import FormRequest
 from forms_app.adapters.web.static_files import init_app as compress_and_hash_static
 from forms_app.data import connection as database
 from forms_app.data.clock import utcnow
@@ -51,6 +52,7 @@ class BoundedInt(IntegerConverter):
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app on a data directory (FORMS_APP_DATA_DIR, else ./instance; `DATA_DIR` in test_config)."""
     app = Flask("forms_app")  # templates, static files and translations live in forms_app/
+    app.request_class = FormRequest  # form posts read by `multipart` (four times faster), werkzeug's limits kept
     config = test_config or {}
     data_dir = Path(config.get("DATA_DIR") or data_dir_from_env()).resolve()
     database.migrate(data_dir)

@@ -16,6 +16,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 from stat import S_ISREG
+from time import monotonic
 
 from flask import Flask, current_app, request, url_for
 from flask_compress import Compress
@@ -56,8 +57,25 @@ def static_url(filename: str) -> str:
 
 
 def file_hash(filename: str) -> str | None:
-    """The first HASH_DIGITS hex digits of the static file's SHA-256 (recomputed when the file changes), or None."""
-    path = _inside(current_app.static_folder or "", filename)
+    """The first HASH_DIGITS hex digits of the static file's SHA-256 (recomputed when the file changes, seen within
+    RECHECK_AFTER_S), or None."""
+    key, now = (current_app.static_folder or "", filename), monotonic()
+    seen = _seen.get(key)
+    if seen is not None and now - seen[0] < RECHECK_AFTER_S:
+        return seen[1]
+    digest = _current_hash(*key)
+    _seen[key] = (now, digest)
+    return digest
+
+
+# The file is looked at again at most once a second: a stat on every page was a system call that gave up the
+# interpreter, two per form page, each waiting to take it back from the worker's other threads under load.
+RECHECK_AFTER_S = 1.0
+_seen: dict[tuple[str, str], tuple[float, str | None]] = {}
+
+
+def _current_hash(folder: str, filename: str) -> str | None:
+    path = _inside(folder, filename)
     try:
         stat = path.stat() if path is not None else None
     except OSError:
