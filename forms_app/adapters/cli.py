@@ -48,6 +48,18 @@ MESSAGES = {
                             "khác); hãy dừng chương trình đó hoặc chọn --port khác.",
                       "en": "Something else listens on {host}:{port} (perhaps another forms-app serve); stop it or "
                             "choose another --port."},
+    "address_not_here": {"vi": "Không thể phục vụ tại {host}:{port}: {host} không phải địa chỉ của máy này; hãy kiểm "
+                               "tra --host.",
+                         "en": "Cannot serve on {host}:{port}: {host} is not an address of this machine; check --host."},
+    "address_denied": {"vi": "Không thể phục vụ tại {host}:{port}: cổng dưới 1024 cần quyền quản trị (root); hãy chọn "
+                             "--port từ 1024 trở lên.",
+                       "en": "Cannot serve on {host}:{port}: a port below 1024 needs root; choose a --port of 1024 or "
+                             "more."},
+    "address_unknown_host": {"vi": "Không thể phục vụ tại {host}:{port}: không tìm thấy máy tên {host}; hãy kiểm tra "
+                                   "--host.",
+                             "en": "Cannot serve on {host}:{port}: no machine is named {host}; check --host."},
+    "address_other": {"vi": "Không thể phục vụ tại {host}:{port} ({reason}); hãy kiểm tra --host và --port.",
+                      "en": "Cannot serve on {host}:{port} ({reason}); check --host and --port."},
     "unexpected": {"vi": "Lỗi không mong đợi ({kind}): {reason}. Hãy báo lại cho quản trị viên.",
                    "en": "Unexpected error ({kind}): {reason}. Please report it to the administrator."},
 }
@@ -278,7 +290,7 @@ def demo(unit_count: int, years: str, seed: int, data_dir: Path | None, lang: st
 @lang_option
 def serve(host: str, port: int, workers: int | None, threads: int, data_dir: Path | None, lang: str):
     """Run the web app and the reviewers' Datasette (/data/) behind one address, with gunicorn."""
-    from forms_app.adapters.operations.server import AddressTaken, refuse_a_taken_address
+    from forms_app.adapters.operations.server import AddressUnusable, check_address
     from forms_app.adapters.operations.server import serve as run_server
     from forms_app.data import connection as database
 
@@ -288,9 +300,9 @@ def serve(host: str, port: int, workers: int | None, threads: int, data_dir: Pat
 
     ensure_secret_key(data_dir)
     try:
-        refuse_a_taken_address(host, port)
-    except AddressTaken:
-        click.echo(say("address_taken", lang, host=host, port=port), err=True)
+        check_address(host, port)
+    except AddressUnusable as exc:
+        click.echo(say(f"address_{exc.kind}", lang, host=host, port=port, reason=exc.reason), err=True)
         sys.exit(1)
     click.echo(say("serving", lang, host=host, port=port, data_dir=data_dir), err=True)
     run_server(data_dir, host, port, workers, threads)

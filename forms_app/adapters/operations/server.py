@@ -60,8 +60,8 @@ def warm_up(data_dir: Path, today: dt.date | None = None) -> None:
 
 
 def serve(data_dir: Path, host: str, port: int, workers: int | None = None, threads: int = 4) -> None:
-    """Run until stopped; SIGTERM or Ctrl+C finish the requests in flight first. The address is checked first
-    (`refuse_a_taken_address`): its workers share the port."""
+    """Run until stopped; SIGTERM or Ctrl+C finish the requests in flight first. Check the address first
+    (`check_address`): each worker binds it, sharing the port."""
     workers = workers or max(2, os.cpu_count() or 1)
     Server(data_dir, {
         "bind": f"{host}:{port}",
@@ -82,20 +82,32 @@ def serve(data_dir: Path, host: str, port: int, workers: int | None = None, thre
     }).run()
 
 
-class AddressTaken(OSError):
-    """Something listens on the address `forms-app serve` was given."""
+class AddressUnusable(Exception):
+    """`forms-app serve` cannot listen on the address it was given. `kind`: "taken" (something listens there),
+    "not_here" (not an address of this machine), "denied" (a port below 1024 without root), "unknown_host" (a name that
+    does not resolve) or "other" (then `reason`, the system's words)."""
+
+    def __init__(self, kind: str, reason: str):
+        super().__init__(reason)
+        self.kind, self.reason = kind, reason
 
 
-def refuse_a_taken_address(host: str, port: int) -> None:
-    """`AddressTaken` when the address is in use. The workers' sockets share their port (`reuse_port`), so a second
-    `forms-app serve` on the same port would otherwise start without a word and take half of the first one's
-    connections, on its own data directory: a socket bound here without sharing fails on a port anyone listens on."""
-    for family, kind, proto, _name, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn's: a closed connection's
-            try:  # TIME_WAIT does not count
-                probe.bind(address)
-            except OSError as exc:
-                if exc.errno == errno.EADDRINUSE:
-                    raise AddressTaken(exc.errno, f"{host}:{port}") from None
-                raise
+_KINDS = {errno.EADDRINUSE: "taken", errno.EADDRNOTAVAIL: "not_here", errno.EACCES: "denied"}
+
+
+def check_address(host: str, port: int) -> None:
+    """`AddressUnusable` when the server could not listen on the address, found before it starts.
+
+    The workers' sockets share their port (`reuse_port`), so a second `forms-app serve` on the same port would
+    otherwise start without a word and take half of the first one's connections, on its own data directory: a socket
+    bound here without sharing fails on a port anyone listens on. And each worker binds for itself: on an address it
+    cannot use, they would fail and be started again without end, where one bound socket failed once before. Bound as
+    gunicorn binds it (IPv6 for an address with a colon)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn's: a closed connection's TIME_WAIT
+        try:  # does not count
+            probe.bind((host, port))
+        except socket.gaierror as exc:
+            raise AddressUnusable("unknown_host", exc.strerror or str(exc)) from None
+        except OSError as exc:
+            raise AddressUnusable(_KINDS.get(exc.errno, "other"), exc.strerror or str(exc)) from None
