@@ -128,7 +128,8 @@ def test_compression_can_be_turned_off(tmp_path):
 
 def test_a_static_files_hash_looks_at_the_file_once_a_second_and_follows_a_change(tmp_path, monkeypatch):
     """`static_url` on every page stat'ed each file each time: a system call that gives the interpreter up, waiting to
-    take it back under load. The file is looked at once a second, and a change is still seen."""
+    take it back under load. The file is looked at once a second, and a change is still seen; a missing file is not
+    remembered (a request for /static/<any name>?v=… would grow the memory without end)."""
     from flask import Flask
 
     from forms_app.adapters.web import static_files
@@ -147,3 +148,5 @@ def test_a_static_files_hash_looks_at_the_file_once_a_second_and_follows_a_chang
         assert static_files.file_hash("a.css") == first and stats == []
         clock[0] += 1.0
         assert static_files.file_hash("a.css") not in (first, None) and stats == ["a.css"]
+        assert static_files.file_hash("nothing-here.css") is None
+    assert "nothing-here.css" not in {name for _folder, name in static_files._seen}  # a name any request may send

@@ -64,11 +64,12 @@ def file_hash(filename: str) -> str | None:
     if seen is not None and now - seen[0] < RECHECK_AFTER_S:
         return seen[1]
     digest = _current_hash(*key)
-    _seen[key] = (now, digest)
+    if digest is not None:  # only files that exist: a request names any file it likes (`?v=` on /static/…)
+        _seen[key] = (now, digest)
     return digest
 
 
-# The file is looked at again at most once a second: a stat on every page was a system call that gave up the
+# A file is looked at again at most once a second: a stat on every page was a system call that gave up the
 # interpreter, two per form page, each waiting to take it back from the worker's other threads under load.
 RECHECK_AFTER_S = 1.0
 _seen: dict[tuple[str, str], tuple[float, str | None]] = {}
