@@ -11,7 +11,8 @@ sees is what werkzeug's parser gives, part for part (tests/test_multipart_forms.
 - a part without a name is kept under None (the app refuses it: `app._refuse_nameless_parts`); `filename*` is read;
   a file name sent with its folders (old browsers) comes without them (the app drops them anyway: `uploads.clean_name`);
 - the limits are werkzeug's: a text part over MAX_FORM_MEMORY_SIZE or more than MAX_FORM_PARTS parts is a 413
-  (MAX_CONTENT_LENGTH is checked on the request before);
+  (MAX_CONTENT_LENGTH is checked on the request before). werkzeug's parser also refuses a read (64 KB) that would take
+  its buffer past MAX_FORM_MEMORY_SIZE, a file's bytes included: with the app's 2 MB that never happens;
 - a body `multipart` cannot read, or would misread (a part with no body at all: `_NoBody`), is read again by
   werkzeug's parser when under RETRY_UNDER; a larger one, or one neither reads, gives an empty form, as werkzeug's
   parser does for a malformed body.
