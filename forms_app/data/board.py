@@ -51,9 +51,7 @@ def unit_years(db: Database, form_id: str, required_id: str | None, *, year: int
            + " FROM units u JOIN cycles c ON c.form_id = ?" + _SIDE_JOINS.format(p="")
            + " LEFT JOIN cycles r_c ON r_c.form_id = ? AND r_c.cycle_year = c.cycle_year" + _SIDE_JOINS.format(p="r_")
            + f" {where} ORDER BY c.cycle_year DESC, {order}")
-    cursor = db.execute(sql, [form_id, required_id, *params])
-    keys = [column[0] for column in cursor.description]
-    return (dict(zip(keys, row, strict=True)) for row in cursor)
+    return db.query(sql, [form_id, required_id, *params])
 
 
 def _in(column: str, values: list) -> str:

@@ -17,6 +17,7 @@ import sqlite_utils
 from sqlite_utils.db import dedupe_keys
 
 from forms_app.data import statistics
+from forms_app.data.directory import file_identity
 from forms_app.data.migrations import migrate_accounts, migrate_forms
 
 FORMS_DB = "forms.db"
@@ -34,8 +35,8 @@ class Database(sqlite_utils.Database):
 
     sqlite-utils runs each `query` between a SAVEPOINT and its RELEASE, so that a statement returning no rows can be
     rolled back before it refuses it: three statements for one, each of which lets another thread take the
-    interpreter (a third of a submit's statements). The data layer gives `query` its reads only; a statement that
-    returns no rows is still refused (after it ran).
+    interpreter (a third of a submit's statements). The data layer gives `query` its reads, and an INSERT … RETURNING;
+    a statement that returns no rows is still refused (after it ran).
     """
 
     def query(self, sql: str, params=None):
@@ -61,7 +62,7 @@ def connect(path: Path | str, *, readonly: bool = False) -> Database:
     conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
     conn.execute("PRAGMA foreign_keys = ON")
     if not readonly:
-        file = _identity(path)
+        file = file_identity(path)
         if file is None or file not in _in_wal:
             conn.execute("PRAGMA journal_mode = WAL")
             if file is not None:
@@ -77,15 +78,6 @@ _in_wal: set[tuple[str, int, int]] = set()  # (path, device, inode) of the files
 # One lock per database file for this process's writers (see `write`); a forked child starts with none held.
 _writers: dict[str, threading.Lock] = {}
 os.register_at_fork(after_in_child=_writers.clear)
-
-
-def _identity(path: Path | str) -> tuple[str, int, int] | None:
-    """The database file as it is now (a file replaced at the same path is another one), None when it is absent."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return str(path), found.st_dev, found.st_ino
 
 
 # Connections kept per thread for the web app: opened once with their PRAGMAs, lent to one request at a time,
@@ -117,7 +109,8 @@ def borrow(path: Path | str) -> Database:
     entry = kept.get(key)
     if entry is not None and entry.lent:
         return connect(path)
-    if entry is not None and (entry.pid != os.getpid() or _identity(path) != entry.file or entry.opener is not connect):
+    if entry is not None and (entry.pid != os.getpid() or file_identity(path) != entry.file
+                              or entry.opener is not connect):
         # another process's (a fork), the file was replaced or removed, or `connect` was wrapped since (the tests and
         # benchmarks that cap or trace every connection a request opens)
         _forget(kept, key)
@@ -129,7 +122,7 @@ def borrow(path: Path | str) -> Database:
             # SQLite's threshold under the write lock; the threshold stays as a backstop, ten times higher.
             db.conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
             db.checkpointed_aside = True
-        entry = kept[key] = _Kept(db, _identity(path), os.getpid(), connect)
+        entry = kept[key] = _Kept(db, file_identity(path), os.getpid(), connect)
         while len(kept) > KEPT_PER_THREAD:
             _forget(kept, next(iter(kept)))
     kept.move_to_end(key)

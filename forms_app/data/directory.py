@@ -1,4 +1,4 @@
-"""The data directory itself: where it is, and the key that signs cookies, kept in it."""
+"""The data directory itself: where it is, the key that signs cookies, kept in it, and which file a path names."""
 
 from __future__ import annotations
 
@@ -28,3 +28,13 @@ def ensure_secret_key(data_dir: Path) -> str:
         finally:
             temporary.unlink()
     return path.read_text().strip()
+
+
+def file_identity(path: Path | str) -> tuple[str, int, int] | None:
+    """The file at `path` as it is now — (the path as given, device, inode): a file replaced at the same path is another
+    one — or None when it is absent."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return str(path), found.st_dev, found.st_ino

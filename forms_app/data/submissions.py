@@ -146,13 +146,10 @@ def of_units(db: Database, unit_codes: list[str]) -> list[dict]:
 
 def create(db: Database, unit_code: str, form_id: str, cycle_year: int, form_version: int, now: str) -> dict:
     """A new draft submission with no revision yet; its row."""
-    cursor = db.execute("INSERT INTO submissions (unit_code, form_id, cycle_year, form_version, status, "
-                        "current_revision, created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', 0, ?, ?) RETURNING *",
-                        [unit_code, form_id, cycle_year, form_version, now, now])
-    row = cursor.fetchone()
-    columns = [c[0] for c in cursor.description]
-    cursor.fetchall()  # the statement finished (reset), not left pending on the connection
-    return dict(zip(columns, row, strict=True))
+    [row] = db.query("INSERT INTO submissions (unit_code, form_id, cycle_year, form_version, status, current_revision, "
+                     "created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', 0, ?, ?) RETURNING *",
+                     [unit_code, form_id, cycle_year, form_version, now, now])  # read to its end: the statement done
+    return row
 
 
 def update(db: Database, submission_id: int, changes: dict[str, Any]) -> None:
@@ -177,14 +174,13 @@ class WriteState(NamedTuple):
 def write_state(db: Database, request_token: str | None, unit_code: str, form_id: str, cycle_year: int) -> WriteState:
     """Everything `rules.submitting.record` reads before it writes, in one statement: under the write lock every
     statement is a moment when another thread may hold the interpreter while every writer waits (docs/benchmarks.md)."""
-    cursor = db.execute(
+    [row] = db.query(
         "SELECT s.*, (SELECT json_array(number, submission_id) FROM revisions WHERE request_token = :token) "
         "AS seen_, (SELECT MAX(number) FROM revisions r WHERE r.submission_id = s.id) AS last_number_, "
         "EXISTS (SELECT 1 FROM adjustments a WHERE a.submission_id = s.id) AS adjusted_ "
         "FROM (SELECT 1) LEFT JOIN submissions s "
         "ON s.unit_code = :unit AND s.form_id = :form AND s.cycle_year = :year",
         {"token": request_token, "unit": unit_code, "form": form_id, "year": cycle_year})
-    row = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
     seen, last, adjusted = row.pop("seen_"), row.pop("last_number_"), row.pop("adjusted_")
     return WriteState(tuple(json.loads(seen)) if seen else None, row if row["id"] is not None else None, last or 0,
                       bool(adjusted))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 
 from forms_app.data import facet_counts
+from forms_app.data.directory import file_identity
 from forms_app.data.reporting import Readable
 
 VERSIONED = ("units", "cycles", "extensions", "submissions", "decisions", "form_versions")
@@ -216,19 +217,9 @@ def version(db: Readable, file: str | os.PathLike | None = None) -> tuple[object
     if file is None:
         main = db.execute("PRAGMA database_list").fetchone()
         file = main[2] if main and main[2] else None
-    identity = (file_identity(file) if file else None) or db
+    # the real path: the same identity for a relative path, an absolute one and SQLite's own name of the file
+    identity = (file_identity(os.path.realpath(file)) if file else None) or db
     return identity, db.execute("SELECT MAX(version) FROM summary_changes").fetchone()[0]
-
-
-def file_identity(path) -> tuple[str, int, int] | None:
-    """A database file as it is now — (its real path, device, inode) — or None when it cannot be found. The same for
-    a relative path, an absolute one and SQLite's own name of the file."""
-    real = os.path.realpath(path)
-    try:
-        found = os.stat(real)
-    except OSError:
-        return None
-    return real, found.st_dev, found.st_ino
 
 
 def changed_units(db: Readable, since: int, limit: int) -> set[str] | None:

@@ -185,13 +185,12 @@ def unit_years(db: Database, form: Definition, *, year: int | None, clusters: li
     for row in rows:
         own = side_of(row, "", form.scored)
         theirs = None if required is None or _own(own, today) is not None else side_of(row, "r_", required.scored)
-        key = (row["unit_code"], row["year"])
-        row = row if columns is None else {name: row[name] for name in columns}
+        shown = row if columns is None else {name: row[name] for name in columns}
         if theirs is not None and when is not None and theirs.submission == "submitted":
-            pending.append((row, key, own, theirs))
+            pending.append((shown, (row["unit_code"], row["year"]), own, theirs))
         else:
-            row["status"] = status(own, theirs, today)
-        kept.append(row)
+            shown["status"] = status(own, theirs, today)
+        kept.append(shown)
     answers = data.submitted_answers(db, required.id, year, condition_questions(when), units,
                                      only={key for _row, key, _own, _theirs in pending}) if pending else {}
     for row, key, own, theirs in pending:
