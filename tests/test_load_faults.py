@@ -168,6 +168,7 @@ class Load:
         self.acks: list[Ack] = []
         self.statuses: list[tuple[str, str, int]] = []
         self.transport_errors = 0
+        self.transport_error_kinds: collections.Counter = collections.Counter()  # said when the load ends early
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.threads = [threading.Thread(target=self._unit, args=(code,), daemon=True) for code in tokens]
@@ -211,9 +212,10 @@ class Load:
                 def post():
                     try:
                         results.append(client.post(SELF_URL, data=data).status_code)
-                    except httpx.TransportError:  # the server was killed: no answer, no acknowledgement
+                    except httpx.TransportError as exc:  # the server was killed: no answer, no acknowledgement
                         with self.lock:
                             self.transport_errors += 1
+                            self.transport_error_kinds[type(exc).__name__] += 1
 
                 others = [threading.Thread(target=post) for _ in range(clicks - 1)]
                 for other in others:
@@ -226,9 +228,10 @@ class Load:
                     if status == 303:
                         with self.lock:
                             self.acks.append(Ack(code, fields["request_token"], typed, round_no))
-        except httpx.TransportError:
+        except httpx.TransportError as exc:
             with self.lock:
                 self.transport_errors += 1
+                self.transport_error_kinds[type(exc).__name__] += 1
         finally:
             client.close()
 
@@ -311,7 +314,8 @@ def test_a_server_killed_mid_load_keeps_every_acknowledged_submission(load_data)
     load.join(60)
     assert len(acked) >= KILL_AFTER
     answered = collections.Counter((what, status) for _code, what, status in load.statuses)
-    assert still_loading > 0 and len(load.acks) < UNITS * (rounds + 1), f"the kill came after the load had finished: {answered}"
+    assert still_loading > 0 and len(load.acks) < UNITS * (rounds + 1), (
+        f"the kill came after the load had finished: {answered}; transport errors {dict(load.transport_error_kinds)}")
     assert [s for s in load.statuses if s[2] >= 500] == []
     acked = list(load.acks)  # a 303 read just before the kill counts too
 
